@@ -1,0 +1,107 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# pvhv: make            builds module/pvhv.ko, libpvhv (.so/.a/.pc) and vmmctl
+#       make check      unit tests, then the VM tests on every installed kernel
+#       make install    installs library, header, vmmctl, udev rule (DESTDIR, PREFIX)
+#
+# KDIR (the kernel build tree) defaults to the running kernel's, or, when the
+# running kernel has none, to the newest installed Debian linux-headers.
+
+KVER ?= $(shell uname -r)
+KDIR ?= $(or $(wildcard /lib/modules/$(KVER)/build),$(patsubst %/Module.symvers,%,$(lastword $(shell ls -d /usr/src/linux-headers-*/Module.symvers 2>/dev/null | sort -V))))
+
+CC ?= gcc
+AR ?= ar
+PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+BINDIR ?= $(PREFIX)/bin
+
+LIB_MAJOR := 1
+LIB_VERSION := 1.0.0
+SONAME := libpvhv.so.$(LIB_MAJOR)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wformat=2 -Wno-format-nonliteral
+CFLAGS ?= -O2 -g
+USER_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) -Iuapi -Ilib $(CFLAGS)
+
+LIB_SRCS := lib/libpvhv.c
+LIB_OBJS := $(LIB_SRCS:.c=.o)
+LIB_PIC_OBJS := $(LIB_SRCS:.c=.pic.o)
+VMMCTL_SRCS := $(wildcard vmmctl/*.c)
+VMMCTL_OBJS := $(VMMCTL_SRCS:.c=.o)
+HDRS := uapi/pvhv.h uapi/pvhv_check.h lib/libpvhv.h vmmctl/vmmctl.h
+
+.PHONY: all module lib userspace check check-unit check-vm header-check install clean
+
+all: module userspace
+
+userspace: lib vmmctl/vmmctl header-check
+
+module:
+	@test -n "$(KDIR)" || { echo "No kernel build tree: install linux-headers or set KDIR=" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+lib: lib/libpvhv.so lib/libpvhv.a lib/libpvhv.pc
+
+lib/%.o: lib/%.c $(HDRS)
+	$(CC) $(USER_CFLAGS) -fvisibility=hidden -c -o $@ $<
+
+lib/%.pic.o: lib/%.c $(HDRS)
+	$(CC) $(USER_CFLAGS) -fvisibility=hidden -fPIC -c -o $@ $<
+
+lib/libpvhv.so.$(LIB_VERSION): $(LIB_PIC_OBJS)
+	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,-z,defs -o $@ $^
+
+lib/$(SONAME): lib/libpvhv.so.$(LIB_VERSION)
+	ln -sf $(notdir $<) $@
+
+lib/libpvhv.so: lib/$(SONAME)
+	ln -sf $(notdir $<) $@
+
+lib/libpvhv.a: $(LIB_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+lib/libpvhv.pc: lib/libpvhv.pc.in Makefile
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(LIB_VERSION)|' $< > $@
+
+vmmctl/%.o: vmmctl/%.c $(HDRS)
+	$(CC) $(USER_CFLAGS) -c -o $@ $<
+
+vmmctl/vmmctl: $(VMMCTL_OBJS) lib/libpvhv.so
+	$(CC) -o $@ $(VMMCTL_OBJS) -Llib -lpvhv -Wl,-rpath,'$$ORIGIN/../lib'
+
+# uapi/pvhv.h must compile on its own in userspace (the module build checks
+# the kernel side, including uapi/pvhv_check.h's layout asserts).
+header-check: tests/.uapi-standalone.stamp
+tests/.uapi-standalone.stamp: uapi/pvhv.h uapi/pvhv_check.h
+	echo '#include "pvhv.h"' | $(CC) -std=c99 $(WARN) -pedantic -Iuapi -x c -fsyntax-only -
+	echo '#include <assert.h>\n#include <stddef.h>\n#include "pvhv_check.h"' | \
+		$(CC) -std=c11 $(WARN) -Iuapi -x c -fsyntax-only -
+	touch $@
+
+include tests/unit/unit.mk
+
+check: check-unit check-vm
+
+check-vm: userspace
+	tests/vm/run
+
+install: userspace
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/pvhv $(DESTDIR)$(BINDIR) \
+		$(DESTDIR)/usr/lib/udev/rules.d
+	install -m 0644 lib/libpvhv.so.$(LIB_VERSION) lib/libpvhv.a $(DESTDIR)$(LIBDIR)/
+	ln -sf libpvhv.so.$(LIB_VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libpvhv.so
+	install -m 0644 lib/libpvhv.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+	install -m 0644 lib/libpvhv.h uapi/pvhv.h $(DESTDIR)$(INCLUDEDIR)/pvhv/
+	install -m 0755 vmmctl/vmmctl $(DESTDIR)$(BINDIR)/
+	install -m 0644 scripts/60-pvhv.rules $(DESTDIR)/usr/lib/udev/rules.d/
+
+clean:
+	-$(if $(KDIR),$(MAKE) -C $(KDIR) M=$(CURDIR) clean)
+	rm -f lib/*.o lib/libpvhv.so* lib/libpvhv.a lib/libpvhv.pc vmmctl/*.o vmmctl/vmmctl
+	rm -f tests/.uapi-standalone.stamp
+	rm -rf tests/unit/out tests/vm/out

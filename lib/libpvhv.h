@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libpvhv: the C API over /dev/pvhv.
+ *
+ * Conventions: every function returns 0 (or a non-negative value such as a
+ * file descriptor) on success and a negative errno on failure; nothing here
+ * prints, exits or touches errno-based global state the caller relies on.
+ * File descriptors are capabilities: the /dev/pvhv fd creates, opens and lists
+ * domains; a domain fd acts on one domain.
+ */
+#ifndef LIBPVHV_H
+#define LIBPVHV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pvhv.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PVHV_DEVICE_PATH "/dev/pvhv"
+
+/* /dev/pvhv */
+int pvhv_open(const char *path);	/* NULL: PVHV_DEVICE_PATH; returns an fd */
+int pvhv_close(int fd);
+int pvhv_api_version(int fd);		/* > 0 */
+int pvhv_check_extension(int fd, uint32_t cap, uint64_t *value);
+int pvhv_get_stats(int fd, struct pvhv_stats *stats);
+
+/* Domains */
+struct pvhv_domain_config {
+	const char *name;	/* required: printable ASCII, no space or '/', not all digits */
+	uint64_t memory_bytes;	/* > 0, multiple of 4 KiB */
+	uint32_t max_vcpus;	/* 0 means 1 */
+};
+
+/* Returns a domain fd; *domid (if not NULL) receives the new domain's id. */
+int pvhv_domain_create(int fd, const struct pvhv_domain_config *cfg, uint32_t *domid);
+int pvhv_domain_open(int fd, uint32_t domid);	/* returns a domain fd */
+/* *infos is malloc()ed (free() it), sorted by domid; *count its length. */
+int pvhv_domain_list(int fd, struct pvhv_domain_info **infos, size_t *count);
+int pvhv_domain_get_info(int dfd, struct pvhv_domain_info *info);
+int pvhv_domain_destroy(int dfd);
+/* Map [gpa, gpa + len) of guest RAM shared; prot as for mmap(2). */
+int pvhv_domain_map(int dfd, uint64_t gpa, size_t len, int prot, void **addr);
+int pvhv_domain_unmap(void *addr, size_t len);
+/* Resolve "7" or "web1" to a domid (-ESRCH: no such domain). */
+int pvhv_domain_find(int fd, const char *id_or_name, uint32_t *domid);
+
+/* Parsing and names, shared by every tool built on the library. */
+/* "512" (MiB, as xl's memory=), "512M", "2G", "65536K", "1048576B" */
+int pvhv_parse_memory(const char *s, uint64_t *bytes);
+int pvhv_parse_domid(const char *s, uint32_t *domid);	/* 1..PVHV_DOMID_MAX */
+int pvhv_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out);
+const char *pvhv_state_name(uint32_t state);
+const char *pvhv_vendor_name(uint64_t vendor);
+const char *pvhv_shutdown_reason_name(uint32_t reason);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LIBPVHV_H */

@@ -1,0 +1,509 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * pvhv domains: the module-global domain table (Xen-style domids), guest RAM,
+ * and the domain fd (anon inode) with its ioctls and mmap of guest RAM.
+ *
+ * Lifetime: a domain holds one reference for the table and one for each open
+ * domain fd (an mmap holds its file, hence the domain). PVHV_DOMAIN_DESTROY
+ * and module unload remove the domain from the table and drop the table's
+ * reference; guest RAM is freed when the last reference goes. Closing a
+ * domain fd never destroys the domain: it lives on, as on Xen.
+ *
+ * Lock order: pvhv_domains_lock -> pvhv_domain.lock (see core.h).
+ * Never call pvhv_domain_put() with pvhv_domains_lock held: the release
+ * frees memory and may be slow.
+ */
+#define pr_fmt(fmt) "pvhv: domain: " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/ctype.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/gfp.h>
+#include <linux/idr.h>
+#include <linux/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+
+#include "compat.h"
+#include "core.h"
+
+/* Protects pvhv_domain_idr and pvhv_nr_domains. */
+static DEFINE_MUTEX(pvhv_domains_lock);
+static DEFINE_IDR(pvhv_domain_idr);	/* domid -> domain; protected by pvhv_domains_lock */
+static unsigned int pvhv_nr_domains;	/* in the table; protected by pvhv_domains_lock */
+/* Guest RAM pages reserved by all domains, alive or dying; atomic, no lock. */
+static atomic64_t pvhv_reserved_pages = ATOMIC64_INIT(0);
+
+/* Most domains PVHV_LIST_DOMAINS reports in one call. */
+#define PVHV_LIST_MAX	(PVHV_DOMID_MAX + 1)
+
+static void pvhv_domain_free_ram(struct pvhv_domain *d, u64 nr)
+{
+	u64 i;
+
+	for (i = 0; i < nr; i++) {
+		__free_page(d->pages[i]);
+		if (!(i & 1023))
+			cond_resched();
+	}
+	atomic64_sub(nr, &pvhv_counters.guest_pages);
+}
+
+static void pvhv_domain_release(struct kref *ref)
+{
+	struct pvhv_domain *d = container_of(ref, struct pvhv_domain, ref);
+
+	pvhv_domain_free_ram(d, d->nr_pages);
+	kvfree(d->pages);
+	atomic64_dec(&pvhv_counters.objects);
+	atomic64_sub(d->nr_pages, &pvhv_reserved_pages);
+	mutex_destroy(&d->lock);
+	kfree(d);
+	atomic64_dec(&pvhv_counters.domains);
+}
+
+static void pvhv_domain_get(struct pvhv_domain *d)
+{
+	kref_get(&d->ref);
+}
+
+static void pvhv_domain_put(struct pvhv_domain *d)
+{
+	kref_put(&d->ref, pvhv_domain_release);
+}
+
+/*
+ * Allocate guest RAM page by page, charged to the caller's memory cgroup
+ * (__GFP_ACCOUNT), zeroed so no host data reaches the guest.
+ */
+static int pvhv_domain_alloc_ram(struct pvhv_domain *d)
+{
+	u64 i;
+
+	d->pages = kvcalloc(d->nr_pages, sizeof(*d->pages), GFP_KERNEL_ACCOUNT);
+	if (!d->pages)
+		return -ENOMEM;
+	atomic64_inc(&pvhv_counters.objects);
+
+	for (i = 0; i < d->nr_pages; i++) {
+		struct page *page;
+
+		if (fatal_signal_pending(current))
+			goto err_free_pages;
+		page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO | __GFP_NOWARN);
+		if (!page)
+			goto err_free_pages;
+		d->pages[i] = page;
+		atomic64_inc(&pvhv_counters.guest_pages);
+		if (!(i & 1023))
+			cond_resched();
+	}
+	return 0;
+
+err_free_pages:
+	pvhv_domain_free_ram(d, i);
+	kvfree(d->pages);
+	d->pages = NULL;
+	atomic64_dec(&pvhv_counters.objects);
+	return fatal_signal_pending(current) ? -EINTR : -ENOMEM;
+}
+
+/*
+ * A domain name: empty, or printable ASCII without spaces or '/', not all
+ * digits (so a name never reads as a domid), NUL-terminated inside the
+ * field with only NULs after it.
+ */
+static int pvhv_check_name(const u8 *name)
+{
+	size_t len = strnlen((const char *)name, PVHV_NAME_LEN);
+	bool all_digits = true;
+	size_t i;
+
+	if (len == PVHV_NAME_LEN || !pvhv_all_zero(name + len, PVHV_NAME_LEN - len))
+		return -EINVAL;
+	for (i = 0; i < len; i++) {
+		if (name[i] <= ' ' || name[i] > '~' || name[i] == '/')
+			return -EINVAL;
+		if (!isdigit(name[i]))
+			all_digits = false;
+	}
+	return (len && all_digits) ? -EINVAL : 0;
+}
+
+/* Called with pvhv_domains_lock held. */
+static bool pvhv_name_taken(const char *name)
+{
+	struct pvhv_domain *d;
+	int id;
+
+	if (!name[0])
+		return false;
+	idr_for_each_entry(&pvhv_domain_idr, d, id)
+		if (!strcmp(d->name, name))
+			return true;
+	return false;
+}
+
+static void pvhv_domain_fill_info(struct pvhv_domain *d, struct pvhv_domain_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->domid = d->domid;
+	info->memory_bytes = d->nr_pages << PAGE_SHIFT;
+	info->max_vcpus = d->max_vcpus;
+	memcpy(info->name, d->name, sizeof(info->name));
+	mutex_lock(&d->lock);
+	info->state = d->state;
+	info->shutdown_reason = d->shutdown_reason;
+	info->online_vcpus = d->online_vcpus;
+	mutex_unlock(&d->lock);
+}
+
+/* Take @d out of the table, if it is still there. */
+static bool pvhv_domain_unlist_locked(struct pvhv_domain *d)
+{
+	lockdep_assert_held(&pvhv_domains_lock);
+	if (idr_find(&pvhv_domain_idr, d->domid) != d)
+		return false;
+	idr_remove(&pvhv_domain_idr, d->domid);
+	pvhv_nr_domains--;
+	mutex_lock(&d->lock);
+	d->state = PVHV_STATE_DYING;
+	mutex_unlock(&d->lock);
+	return true;
+}
+
+/* The table's reference, after pvhv_domain_unlist_locked() succeeded. */
+static void pvhv_domain_put_unlisted(struct pvhv_domain *d)
+{
+	pr_info("domain %u (%s) destroyed\n", d->domid, d->name);
+	pvhv_domain_put(d);
+}
+
+/* Remove @d from the table; -ESRCH if it was already destroyed. */
+static int pvhv_domain_destroy(struct pvhv_domain *d)
+{
+	bool unlisted;
+
+	mutex_lock(&pvhv_domains_lock);
+	unlisted = pvhv_domain_unlist_locked(d);
+	mutex_unlock(&pvhv_domains_lock);
+	if (!unlisted)
+		return -ESRCH;
+	pvhv_domain_put_unlisted(d);
+	return 0;
+}
+
+/* --- the domain fd ---------------------------------------------------- */
+
+static vm_fault_t pvhv_domain_vm_fault(struct vm_fault *vmf)
+{
+	struct pvhv_domain *d = vmf->vma->vm_file->private_data;
+	struct page *page;
+
+	if (vmf->pgoff >= d->nr_pages)
+		return VM_FAULT_SIGBUS;
+	page = d->pages[vmf->pgoff];
+	get_page(page);
+	vmf->page = page;
+	return 0;
+}
+
+static const struct vm_operations_struct pvhv_domain_vm_ops = {
+	.fault = pvhv_domain_vm_fault,
+};
+
+static int pvhv_domain_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct pvhv_domain *d = file->private_data;
+	unsigned long npages = vma_pages(vma);
+	u32 state;
+
+	/* Guest RAM is shared with the guest: a private COW copy makes no sense. */
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	if (vma->vm_pgoff >= d->nr_pages || npages > d->nr_pages - vma->vm_pgoff)
+		return -EINVAL;
+	mutex_lock(&d->lock);
+	state = d->state;
+	mutex_unlock(&d->lock);
+	if (state == PVHV_STATE_DYING)
+		return -ESRCH;
+
+	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+	vma->vm_ops = &pvhv_domain_vm_ops;
+	return 0;
+}
+
+static long pvhv_domain_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct pvhv_domain *d = file->private_data;
+	void __user *uarg = (void __user *)arg;
+	struct pvhv_domain_info info;
+
+	switch (cmd) {
+	case PVHV_DOMAIN_GET_INFO:
+		pvhv_domain_fill_info(d, &info);
+		return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
+	case PVHV_DOMAIN_DESTROY:
+		return arg ? -EINVAL : pvhv_domain_destroy(d);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static int pvhv_domain_file_release(struct inode *inode, struct file *file)
+{
+	pvhv_domain_put(file->private_data);
+	return 0;
+}
+
+static const struct file_operations pvhv_domain_fops = {
+	.owner = THIS_MODULE,
+	.unlocked_ioctl = pvhv_domain_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.mmap = pvhv_domain_mmap,
+	.release = pvhv_domain_file_release,
+	.llseek = noop_llseek,
+};
+
+/* A new file for @d, holding its own reference. */
+static struct file *pvhv_domain_file(struct pvhv_domain *d)
+{
+	struct file *file;
+
+	pvhv_domain_get(d);
+	file = anon_inode_getfile("pvhv-domain", &pvhv_domain_fops, d, O_RDWR);
+	if (IS_ERR(file))
+		pvhv_domain_put(d);
+	return file;
+}
+
+/* --- /dev/pvhv ioctls ------------------------------------------------- */
+
+long pvhv_ioctl_create_domain(void __user *arg)
+{
+	struct pvhv_create_domain __user *uarg = arg;
+	struct pvhv_create_domain req;
+	u64 max_pages, total_pages;
+	struct pvhv_domain *d;
+	struct file *file;
+	int fd, id, ret;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	if (req.flags || req.pad0 || !pvhv_all_zero(req.reserved, sizeof(req.reserved)))
+		return -EINVAL;
+	if (!req.max_vcpus || req.max_vcpus > pvhv_max_vcpus)
+		return -EINVAL;
+	if (!req.memory_bytes || !PAGE_ALIGNED(req.memory_bytes))
+		return -EINVAL;
+	max_pages = (u64)pvhv_max_domain_mb << (20 - PAGE_SHIFT);
+	if ((req.memory_bytes >> PAGE_SHIFT) > max_pages)
+		return -E2BIG;
+	ret = pvhv_check_name(req.name);
+	if (ret)
+		return ret;
+
+	/* Reserve against the module-wide limit before allocating anything. */
+	total_pages = (u64)pvhv_max_total_mb << (20 - PAGE_SHIFT);
+	if (atomic64_add_return(req.memory_bytes >> PAGE_SHIFT, &pvhv_reserved_pages) >
+	    total_pages) {
+		ret = -ENOMEM;
+		goto err_unreserve;
+	}
+
+	d = kzalloc(sizeof(*d), GFP_KERNEL_ACCOUNT);
+	if (!d) {
+		ret = -ENOMEM;
+		goto err_unreserve;
+	}
+	atomic64_inc(&pvhv_counters.domains);
+	kref_init(&d->ref);	/* the table's reference */
+	mutex_init(&d->lock);
+	d->max_vcpus = req.max_vcpus;
+	d->nr_pages = req.memory_bytes >> PAGE_SHIFT;
+	d->state = PVHV_STATE_CREATED;
+	memcpy(d->name, req.name, sizeof(d->name));
+
+	ret = pvhv_domain_alloc_ram(d);
+	if (ret)
+		goto err_free_domain;
+
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		ret = fd;
+		goto err_put_domain;
+	}
+	file = pvhv_domain_file(d);
+	if (IS_ERR(file)) {
+		ret = PTR_ERR(file);
+		goto err_put_fd;
+	}
+
+	mutex_lock(&pvhv_domains_lock);
+	if (pvhv_nr_domains >= pvhv_max_domains) {
+		ret = -ENOSPC;
+		goto err_unlock;
+	}
+	if (pvhv_name_taken(d->name)) {
+		ret = -EEXIST;
+		goto err_unlock;
+	}
+	id = idr_alloc_cyclic(&pvhv_domain_idr, d, PVHV_DOMID_FIRST, PVHV_DOMID_MAX + 1,
+			      GFP_KERNEL);
+	if (id < 0) {
+		ret = id == -ENOSPC ? -ENOSPC : -ENOMEM;
+		goto err_unlock;
+	}
+	d->domid = id;
+	pvhv_nr_domains++;
+	mutex_unlock(&pvhv_domains_lock);
+
+	if (put_user(d->domid, &uarg->domid)) {
+		/* Undo with the same path a destroy takes. */
+		pvhv_domain_destroy(d);
+		fput(file);
+		put_unused_fd(fd);
+		return -EFAULT;
+	}
+	fd_install(fd, file);
+	pr_info("domain %u (%s) created: %llu MiB, %u vCPUs\n", d->domid, d->name,
+		d->nr_pages >> (20 - PAGE_SHIFT), d->max_vcpus);
+	return fd;
+
+err_unlock:
+	mutex_unlock(&pvhv_domains_lock);
+	fput(file);
+err_put_fd:
+	put_unused_fd(fd);
+err_put_domain:
+	/* The release frees RAM and gives back the reservation. */
+	pvhv_domain_put(d);
+	return ret;
+
+err_free_domain:
+	mutex_destroy(&d->lock);
+	kfree(d);
+	atomic64_dec(&pvhv_counters.domains);
+err_unreserve:
+	atomic64_sub(req.memory_bytes >> PAGE_SHIFT, &pvhv_reserved_pages);
+	return ret;
+}
+
+long pvhv_ioctl_open_domain(void __user *arg)
+{
+	struct pvhv_open_domain req;
+	struct pvhv_domain *d;
+	struct file *file;
+	int fd;
+
+	if (copy_from_user(&req, arg, sizeof(req)))
+		return -EFAULT;
+	if (req.flags || !pvhv_all_zero(req.reserved, sizeof(req.reserved)))
+		return -EINVAL;
+	if (req.domid == PVHV_DOMID_HOST)
+		return -EINVAL;
+
+	mutex_lock(&pvhv_domains_lock);
+	d = req.domid <= PVHV_DOMID_MAX ? idr_find(&pvhv_domain_idr, req.domid) : NULL;
+	if (d)
+		pvhv_domain_get(d);
+	mutex_unlock(&pvhv_domains_lock);
+	if (!d)
+		return -ESRCH;
+
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0)
+		goto err_put_domain;
+	file = pvhv_domain_file(d);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		fd = PTR_ERR(file);
+		goto err_put_domain;
+	}
+	fd_install(fd, file);
+err_put_domain:
+	pvhv_domain_put(d);	/* the file holds its own reference */
+	return fd;
+}
+
+long pvhv_ioctl_list_domains(void __user *arg)
+{
+	struct pvhv_list_domains __user *uarg = arg;
+	struct pvhv_domain_info *infos = NULL;
+	struct pvhv_list_domains req;
+	struct pvhv_domain **doms;
+	struct pvhv_domain *d;
+	u32 room, n = 0, total = 0, i;
+	int id, ret = 0;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	if (req.flags || !pvhv_all_zero(req.reserved, sizeof(req.reserved)))
+		return -EINVAL;
+	if (req.count && !req.info_ptr)
+		return -EFAULT;
+
+	/*
+	 * Take references under the table lock, fill the infos without it
+	 * (pvhv_domain.lock nests inside the table lock, but there is no need
+	 * to hold both), then drop the references.
+	 */
+	room = min3(req.count, (u32)PVHV_LIST_MAX, pvhv_max_domains);
+	if (room) {
+		doms = kvcalloc(room, sizeof(*doms), GFP_KERNEL);
+		infos = kvcalloc(room, sizeof(*infos), GFP_KERNEL);
+		if (!doms || !infos) {
+			ret = -ENOMEM;
+			goto out_free;
+		}
+	} else {
+		doms = NULL;
+	}
+
+	mutex_lock(&pvhv_domains_lock);
+	idr_for_each_entry(&pvhv_domain_idr, d, id) {
+		if (n < room) {
+			pvhv_domain_get(d);
+			doms[n++] = d;
+		}
+		total++;
+	}
+	mutex_unlock(&pvhv_domains_lock);
+
+	for (i = 0; i < n; i++) {
+		pvhv_domain_fill_info(doms[i], &infos[i]);
+		pvhv_domain_put(doms[i]);
+	}
+	if (n && copy_to_user(u64_to_user_ptr(req.info_ptr), infos, n * sizeof(*infos)))
+		ret = -EFAULT;
+	else if (put_user(total, &uarg->count))
+		ret = -EFAULT;
+out_free:
+	kvfree(infos);
+	kvfree(doms);
+	return ret;
+}
+
+/* Module unload: no domain fd can be open (each pins the module). */
+void pvhv_domains_exit(void)
+{
+	struct pvhv_domain *d;
+	int id;
+
+	for (;;) {
+		id = 0;
+		mutex_lock(&pvhv_domains_lock);
+		d = idr_get_next(&pvhv_domain_idr, &id);
+		if (d)
+			pvhv_domain_unlist_locked(d);
+		mutex_unlock(&pvhv_domains_lock);
+		if (!d)
+			break;
+		pvhv_domain_put_unlisted(d);
+	}
+	idr_destroy(&pvhv_domain_idr);
+}

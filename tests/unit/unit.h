@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef PVHV_UNIT_H
+#define PVHV_UNIT_H
+
+#include <check.h>
+
+Suite *uapi_suite(void);
+Suite *lib_suite(void);
+Suite *vmmctl_suite(void);
+
+#endif

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * pvhv: the ioctl ABI between pvhv.ko and userspace (libpvhv, vmmctl).
+ *
+ * This header is the only contract between the two sides. Rules it keeps:
+ *  - only fixed-size __u8..__u64 fields, explicit padding, no pointers (user
+ *    addresses travel as __u64);
+ *  - every struct has a flags word and reserved fields; the module rejects a
+ *    nonzero unknown flag or reserved field with -EINVAL, so they can be given
+ *    meaning later without a new ioctl;
+ *  - PVHV_API_VERSION is frozen: new features are discovered with
+ *    PVHV_CHECK_EXTENSION and arrive as new ioctl numbers, never as changes to
+ *    an existing struct;
+ *  - an ioctl the module does not know fails with -ENOTTY.
+ *
+ * File descriptors are capabilities: /dev/pvhv -> domain fd (PVHV_CREATE_DOMAIN
+ * or PVHV_OPEN_DOMAIN) -> narrower handles added by later API extensions.
+ */
+#ifndef _UAPI_PVHV_H
+#define _UAPI_PVHV_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define PVHV_API_VERSION	1
+
+/* Own ioctl magic ('pvhv'); not in Documentation/userspace-api/ioctl. */
+#define PVHV_IO_MAGIC		0xB9
+
+/* Xen-style domain ids: 0 is the host, guests get 1..PVHV_DOMID_MAX. */
+#define PVHV_DOMID_HOST		0
+#define PVHV_DOMID_FIRST	1
+#define PVHV_DOMID_MAX		32751	/* DOMID_FIRST_RESERVED - 1 */
+
+#define PVHV_NAME_LEN		64	/* including the terminating NUL */
+
+/* Values of PVHV_CAP_VENDOR. */
+#define PVHV_VENDOR_NONE	0
+#define PVHV_VENDOR_SVM		1	/* AMD-V */
+#define PVHV_VENDOR_VMX		2	/* Intel VT-x */
+
+/*
+ * Capabilities for PVHV_CHECK_EXTENSION. The ioctl returns 0 for a capability
+ * the module does not have (or does not know), otherwise a positive value.
+ */
+#define PVHV_CAP_VENDOR		1	/* PVHV_VENDOR_* of the active backend */
+#define PVHV_CAP_NESTED_PAGING	2	/* 1: NPT (SVM) or EPT (VMX) in use */
+#define PVHV_CAP_MAX_VCPUS	3	/* vCPUs per domain */
+#define PVHV_CAP_MAX_DOMAINS	4	/* domains alive at once */
+#define PVHV_CAP_MAX_MEM_MB	5	/* guest RAM per domain, MiB */
+#define PVHV_CAP_TOTAL_MEM_MB	6	/* guest RAM of all domains, MiB */
+#define PVHV_CAP_STATS		7	/* PVHV_GET_STATS is available */
+#define PVHV_CAP_DOMAIN_MMAP	8	/* guest RAM can be mmap()ed on a domain fd */
+
+/* Domain states (pvhv_domain_info.state). */
+#define PVHV_STATE_CREATED	0	/* built, vCPUs not started */
+#define PVHV_STATE_RUNNING	1
+#define PVHV_STATE_PAUSED	2
+#define PVHV_STATE_SHUTDOWN	3	/* guest shut down; reason in shutdown_reason */
+#define PVHV_STATE_CRASHED	4
+#define PVHV_STATE_DYING	5	/* destroyed, resources still referenced */
+
+/* PVHV_CREATE_DOMAIN */
+struct pvhv_create_domain {
+	__u32 flags;		/* in: none defined yet, must be 0 */
+	__u32 max_vcpus;	/* in: 1..PVHV_CAP_MAX_VCPUS */
+	__u64 memory_bytes;	/* in: guest RAM, a multiple of 4 KiB, > 0 */
+	__u8  name[PVHV_NAME_LEN]; /* in: NUL-terminated, unique, may be empty */
+	__u32 domid;		/* out: the new domain's id */
+	__u32 pad0;		/* must be 0 */
+	__u64 reserved[4];	/* must be 0 */
+};
+
+/* PVHV_OPEN_DOMAIN */
+struct pvhv_open_domain {
+	__u32 domid;		/* in */
+	__u32 flags;		/* in: must be 0 */
+	__u64 reserved[2];	/* must be 0 */
+};
+
+/* What PVHV_DOMAIN_GET_INFO and PVHV_LIST_DOMAINS report for one domain. */
+struct pvhv_domain_info {
+	__u32 domid;
+	__u32 state;		/* PVHV_STATE_* */
+	__u64 memory_bytes;	/* guest RAM */
+	__u32 max_vcpus;
+	__u32 online_vcpus;
+	__u32 shutdown_reason;	/* SHUTDOWN_* from xen/sched.h when state is SHUTDOWN */
+	__u32 flags;		/* none defined yet, 0 */
+	__u8  name[PVHV_NAME_LEN];
+	__u64 reserved[4];
+};
+
+/* PVHV_LIST_DOMAINS */
+struct pvhv_list_domains {
+	__u32 flags;		/* in: must be 0 */
+	__u32 count;		/* in: room in the array; out: domains that exist */
+	__u64 info_ptr;		/* in: user address of struct pvhv_domain_info[count] */
+	__u64 reserved[2];	/* must be 0 */
+};
+
+/* PVHV_GET_STATS: module-wide counters; zero when nothing is left behind. */
+struct pvhv_stats {
+	__u64 flags;		/* out: 0 */
+	__u64 domains;		/* domain objects alive, including dying ones */
+	__u64 guest_pages;	/* 4 KiB pages of guest RAM allocated */
+	__u64 objects;		/* other module allocations tracked for leaks */
+	__u64 reserved[4];
+};
+
+/* ioctls on /dev/pvhv */
+#define PVHV_GET_API_VERSION	_IO(PVHV_IO_MAGIC, 0x00)
+#define PVHV_CHECK_EXTENSION	_IO(PVHV_IO_MAGIC, 0x01)	/* arg: PVHV_CAP_* */
+#define PVHV_CREATE_DOMAIN	_IOWR(PVHV_IO_MAGIC, 0x02, struct pvhv_create_domain)
+#define PVHV_OPEN_DOMAIN	_IOW(PVHV_IO_MAGIC, 0x03, struct pvhv_open_domain)
+#define PVHV_LIST_DOMAINS	_IOWR(PVHV_IO_MAGIC, 0x04, struct pvhv_list_domains)
+#define PVHV_GET_STATS		_IOR(PVHV_IO_MAGIC, 0x05, struct pvhv_stats)
+
+/*
+ * ioctls on a domain fd. mmap() of a domain fd maps guest RAM: file offset =
+ * guest-physical address, MAP_SHARED only, within memory_bytes.
+ */
+#define PVHV_DOMAIN_GET_INFO	_IOR(PVHV_IO_MAGIC, 0x40, struct pvhv_domain_info)
+#define PVHV_DOMAIN_DESTROY	_IO(PVHV_IO_MAGIC, 0x41)
+
+#endif /* _UAPI_PVHV_H */

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * Build-time layout checks of uapi/pvhv.h, compiled on both sides: by the
+ * module (linux/build_bug.h's static_assert) and by libpvhv and the unit tests
+ * (C11 <assert.h>). Not installed; the sizes here are the frozen ABI.
+ */
+#ifndef _PVHV_CHECK_H
+#define _PVHV_CHECK_H
+
+#include "pvhv.h"
+
+#define PVHV_CHECK_SIZE(type, size) \
+	static_assert(sizeof(struct type) == (size), #type " changed size: ABI break")
+#define PVHV_CHECK_OFF(type, field, off) \
+	static_assert(offsetof(struct type, field) == (off), #type "." #field " moved: ABI break")
+
+PVHV_CHECK_SIZE(pvhv_create_domain, 120);
+PVHV_CHECK_OFF(pvhv_create_domain, memory_bytes, 8);
+PVHV_CHECK_OFF(pvhv_create_domain, name, 16);
+PVHV_CHECK_OFF(pvhv_create_domain, domid, 80);
+PVHV_CHECK_OFF(pvhv_create_domain, reserved, 88);
+PVHV_CHECK_SIZE(pvhv_open_domain, 24);
+PVHV_CHECK_SIZE(pvhv_domain_info, 128);
+PVHV_CHECK_OFF(pvhv_domain_info, memory_bytes, 8);
+PVHV_CHECK_OFF(pvhv_domain_info, name, 32);
+PVHV_CHECK_OFF(pvhv_domain_info, reserved, 96);
+PVHV_CHECK_SIZE(pvhv_list_domains, 32);
+PVHV_CHECK_OFF(pvhv_list_domains, info_ptr, 8);
+PVHV_CHECK_SIZE(pvhv_stats, 64);
+
+#endif /* _PVHV_CHECK_H */
