@@ -33,7 +33,7 @@ VMMCTL_SRCS := $(wildcard vmmctl/*.c)
 VMMCTL_OBJS := $(VMMCTL_SRCS:.c=.o)
 HDRS := uapi/pvhv.h uapi/pvhv_check.h lib/libpvhv.h vmmctl/vmmctl.h
 
-.PHONY: all module lib userspace check check-unit check-vm header-check install clean
+.PHONY: all module lib userspace check check-unit check-vm vm-helpers header-check install clean
 
 all: module userspace
 
@@ -83,10 +83,11 @@ tests/.uapi-standalone.stamp: uapi/pvhv.h uapi/pvhv_check.h
 	touch $@
 
 include tests/unit/unit.mk
+include tests/vm/vm.mk
 
 check: check-unit check-vm
 
-check-vm: userspace
+check-vm: userspace vm-helpers
 	tests/vm/run
 
 install: userspace

@@ -77,7 +77,9 @@ static void pvhv_domain_put(struct pvhv_domain *d)
 
 /*
  * Allocate guest RAM page by page, charged to the caller's memory cgroup
- * (__GFP_ACCOUNT), zeroed so no host data reaches the guest.
+ * (__GFP_ACCOUNT), zeroed so no host data reaches the guest. With
+ * __GFP_RETRY_MAYFAIL a cgroup or host short of memory makes creation fail
+ * with -ENOMEM instead of invoking the OOM killer.
  */
 static int pvhv_domain_alloc_ram(struct pvhv_domain *d)
 {
@@ -93,7 +95,8 @@ static int pvhv_domain_alloc_ram(struct pvhv_domain *d)
 
 		if (fatal_signal_pending(current))
 			goto err_free_pages;
-		page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO | __GFP_NOWARN);
+		page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO | __GFP_NOWARN |
+				  __GFP_RETRY_MAYFAIL);
 		if (!page)
 			goto err_free_pages;
 		d->pages[i] = page;

@@ -1,0 +1,369 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * pvhv-test: ioctl-level checks run inside the test VM against the real
+ * module. Each subcommand prints "ok - what" / "not ok - what: detail" lines
+ * that tests/vm/lib.sh numbers into TAP, and exits 1 if any check failed.
+ *
+ *   pvhv-test badinput            hostile/invalid ioctl arguments
+ *   pvhv-test mmap DOMID          guest RAM through two mappings
+ *   pvhv-test lifetime            domain lifetime vs fds, mappings, destroy
+ *   pvhv-test stats               prints the module's leak counters
+ *   pvhv-test run-as UID GID[,GID...] CMD [ARGS]   exec CMD with those ids
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "libpvhv.h"
+
+static int failures;
+
+#define CHECK(cond, ...) do {						\
+	if (cond) {							\
+		printf("ok - ");					\
+		printf(__VA_ARGS__);					\
+		printf("\n");						\
+	} else {							\
+		failures++;						\
+		printf("not ok - ");					\
+		printf(__VA_ARGS__);					\
+		printf(" (%s:%d)\n", __FILE__, __LINE__);		\
+	}								\
+	fflush(stdout);							\
+} while (0)
+
+/* ioctl returning -errno, bypassing libpvhv's own argument checks. */
+static long raw_ioctl(int fd, unsigned long req, void *arg)
+{
+	long r = ioctl(fd, req, arg);
+
+	return r < 0 ? -errno : r;
+}
+
+static int open_dev(void)
+{
+	int fd = pvhv_open(NULL);
+
+	if (fd < 0) {
+		fprintf(stderr, "pvhv-test: cannot open /dev/pvhv: %s\n", strerror(-fd));
+		exit(1);
+	}
+	return fd;
+}
+
+static void init_create(struct pvhv_create_domain *c, const char *name, uint64_t bytes)
+{
+	memset(c, 0, sizeof(*c));
+	c->max_vcpus = 1;
+	c->memory_bytes = bytes;
+	snprintf((char *)c->name, sizeof(c->name), "%s", name);
+}
+
+static int cmd_badinput(void)
+{
+	struct pvhv_create_domain c;
+	struct pvhv_open_domain od;
+	struct pvhv_list_domains ld;
+	uint64_t max_mb, v;
+	uint32_t dup_domid;
+	long r;
+	int fd = open_dev(), dfd, dfd2;
+
+	CHECK(pvhv_check_extension(fd, PVHV_CAP_MAX_MEM_MB, &max_mb) == 0 && max_mb > 0,
+	      "CHECK_EXTENSION(MAX_MEM_MB) = %llu", (unsigned long long)max_mb);
+	CHECK(pvhv_check_extension(fd, 0xdead, &v) == 0 && v == 0,
+	      "CHECK_EXTENSION(unknown cap) = 0");
+	r = ioctl(fd, PVHV_GET_API_VERSION, 1UL) < 0 ? -errno : 0;
+	CHECK(r == -EINVAL, "GET_API_VERSION with an argument -> EINVAL (%ld)", r);
+	CHECK(raw_ioctl(fd, _IO(PVHV_IO_MAGIC, 0x3f), NULL) == -ENOTTY,
+	      "unknown ioctl on /dev/pvhv -> ENOTTY");
+	CHECK(raw_ioctl(fd, _IOR('X', 1, int), NULL) == -ENOTTY,
+	      "foreign-magic ioctl on /dev/pvhv -> ENOTTY");
+	CHECK(raw_ioctl(fd, PVHV_DOMAIN_DESTROY, NULL) == -ENOTTY,
+	      "domain ioctl on /dev/pvhv -> ENOTTY");
+
+	init_create(&c, "bad", 1 << 20);
+	c.flags = 1;
+	CHECK(raw_ioctl(fd, PVHV_CREATE_DOMAIN, &c) == -EINVAL, "CREATE flags != 0 -> EINVAL");
+	init_create(&c, "bad", 1 << 20);
+	c.reserved[3] = 1;
+	CHECK(raw_ioctl(fd, PVHV_CREATE_DOMAIN, &c) == -EINVAL, "CREATE reserved != 0 -> EINVAL");
+	init_create(&c, "bad", 1 << 20);
+	c.pad0 = 1;
+	CHECK(raw_ioctl(fd, PVHV_CREATE_DOMAIN, &c) == -EINVAL, "CREATE pad != 0 -> EINVAL");
+	init_create(&c, "bad", 0);
+	CHECK(raw_ioctl(fd, PVHV_CREATE_DOMAIN, &c) == -EINVAL, "CREATE memory 0 -> EINVAL");
+	init_create(&c, "bad", 4096 + 1);
+	CHECK(raw_ioctl(fd, PVHV_CREATE_DOMAIN, &c) == -EINVAL, "CREATE unaligned memory -> EINVAL");
+	init_create(&c, "bad", (max_mb + 1) << 20);
+	CHECK(raw_ioctl(fd, PVHV_CREATE_DOMAIN, &c) == -E2BIG, "CREATE memory over limit -> E2BIG");
+	init_create(&c, "bad", UINT64_MAX & ~4095ULL);
+	CHECK(raw_ioctl(fd, PVHV_CREATE_DOMAIN, &c) == -E2BIG, "CREATE memory 2^64-4K -> E2BIG");
+	init_create(&c, "bad", 1 << 20);
+	c.max_vcpus = 0;
+	CHECK(raw_ioctl(fd, PVHV_CREATE_DOMAIN, &c) == -EINVAL, "CREATE 0 vCPUs -> EINVAL");
+	c.max_vcpus = 100000;
+	CHECK(raw_ioctl(fd, PVHV_CREATE_DOMAIN, &c) == -EINVAL, "CREATE 100000 vCPUs -> EINVAL");
+	init_create(&c, "bad name", 1 << 20);
+	CHECK(raw_ioctl(fd, PVHV_CREATE_DOMAIN, &c) == -EINVAL, "CREATE name with space -> EINVAL");
+	init_create(&c, "1234", 1 << 20);
+	CHECK(raw_ioctl(fd, PVHV_CREATE_DOMAIN, &c) == -EINVAL, "CREATE all-digit name -> EINVAL");
+	init_create(&c, "x", 1 << 20);
+	memset(c.name, 'a', sizeof(c.name));
+	CHECK(raw_ioctl(fd, PVHV_CREATE_DOMAIN, &c) == -EINVAL, "CREATE unterminated name -> EINVAL");
+	init_create(&c, "x", 1 << 20);
+	c.name[10] = 'z';	/* junk after the NUL */
+	CHECK(raw_ioctl(fd, PVHV_CREATE_DOMAIN, &c) == -EINVAL, "CREATE junk after name -> EINVAL");
+	CHECK(raw_ioctl(fd, PVHV_CREATE_DOMAIN, (void *)8) == -EFAULT, "CREATE bad pointer -> EFAULT");
+
+	init_create(&c, "dup", 1 << 20);
+	dfd = (int)raw_ioctl(fd, PVHV_CREATE_DOMAIN, &c);
+	CHECK(dfd >= 0, "CREATE 'dup' (%d)", dfd);
+	dup_domid = c.domid;
+	init_create(&c, "dup", 1 << 20);
+	CHECK(raw_ioctl(fd, PVHV_CREATE_DOMAIN, &c) == -EEXIST, "CREATE duplicate name -> EEXIST");
+	CHECK(raw_ioctl(dfd, _IO(PVHV_IO_MAGIC, 0x7f), NULL) == -ENOTTY,
+	      "unknown ioctl on a domain fd -> ENOTTY");
+	CHECK(raw_ioctl(dfd, PVHV_CREATE_DOMAIN, &c) == -ENOTTY,
+	      "device ioctl on a domain fd -> ENOTTY");
+	r = ioctl(dfd, PVHV_DOMAIN_DESTROY, 1UL) < 0 ? -errno : 0;
+	CHECK(r == -EINVAL, "DESTROY with an argument -> EINVAL");
+	CHECK(raw_ioctl(dfd, PVHV_DOMAIN_GET_INFO, (void *)8) == -EFAULT,
+	      "GET_INFO bad pointer -> EFAULT");
+
+	memset(&od, 0, sizeof(od));
+	od.domid = 31999;
+	CHECK(raw_ioctl(fd, PVHV_OPEN_DOMAIN, &od) == -ESRCH, "OPEN unknown domid -> ESRCH");
+	od.domid = 40000;
+	CHECK(raw_ioctl(fd, PVHV_OPEN_DOMAIN, &od) == -ESRCH, "OPEN domid above range -> ESRCH");
+	od.domid = 0;
+	CHECK(raw_ioctl(fd, PVHV_OPEN_DOMAIN, &od) == -EINVAL, "OPEN domid 0 (host) -> EINVAL");
+	od.domid = dup_domid;
+	od.flags = 2;
+	CHECK(raw_ioctl(fd, PVHV_OPEN_DOMAIN, &od) == -EINVAL, "OPEN flags != 0 -> EINVAL");
+	od.flags = 0;
+	od.reserved[1] = 9;
+	CHECK(raw_ioctl(fd, PVHV_OPEN_DOMAIN, &od) == -EINVAL, "OPEN reserved != 0 -> EINVAL");
+
+	memset(&ld, 0, sizeof(ld));
+	ld.count = 4;
+	ld.info_ptr = 8;
+	CHECK(raw_ioctl(fd, PVHV_LIST_DOMAINS, &ld) == -EFAULT, "LIST bad array -> EFAULT");
+	memset(&ld, 0, sizeof(ld));
+	ld.reserved[0] = 1;
+	CHECK(raw_ioctl(fd, PVHV_LIST_DOMAINS, &ld) == -EINVAL, "LIST reserved != 0 -> EINVAL");
+	memset(&ld, 0, sizeof(ld));
+	ld.count = 0xffffffff;
+	ld.info_ptr = 8;
+	CHECK(raw_ioctl(fd, PVHV_LIST_DOMAINS, &ld) == -EFAULT,
+	      "LIST huge count with bad array -> EFAULT, no huge allocation");
+	memset(&ld, 0, sizeof(ld));
+	CHECK(raw_ioctl(fd, PVHV_LIST_DOMAINS, &ld) == 0 && ld.count >= 1,
+	      "LIST count 0 reports the number of domains (%u)", ld.count);
+
+	/* Destroy, then every use of the stale fd is a clean error. */
+	CHECK(pvhv_domain_destroy(dfd) == 0, "DESTROY 'dup'");
+	CHECK(pvhv_domain_destroy(dfd) == -ESRCH, "DESTROY twice -> ESRCH");
+	od.domid = dup_domid;
+	od.reserved[1] = 0;
+	CHECK(raw_ioctl(fd, PVHV_OPEN_DOMAIN, &od) == -ESRCH, "OPEN destroyed domid -> ESRCH");
+	dfd2 = (int)raw_ioctl(fd, PVHV_CREATE_DOMAIN, &c);
+	CHECK(dfd2 >= 0, "name of a destroyed domain can be reused");
+	if (dfd2 >= 0) {
+		pvhv_domain_destroy(dfd2);
+		close(dfd2);
+	}
+	close(dfd);
+	close(fd);
+	return failures ? 1 : 0;
+}
+
+static uint64_t pattern(uint32_t domid, uint64_t off)
+{
+	return (off * 0x9e3779b97f4a7c15ULL) ^ ((uint64_t)domid << 48) ^ 0x5a5a;
+}
+
+static int cmd_mmap(uint32_t domid)
+{
+	struct pvhv_domain_info info;
+	int fd = open_dev(), a, b, ret;
+	uint64_t *pa = NULL, *pb = NULL, *pc = NULL, i, n, bad = 0, nonzero = 0;
+	size_t len;
+	void *p;
+
+	a = pvhv_domain_open(fd, domid);
+	b = pvhv_domain_open(fd, domid);
+	CHECK(a >= 0 && b >= 0, "open domain %u twice", domid);
+	if (a < 0 || b < 0)
+		return 1;
+	CHECK(pvhv_domain_get_info(a, &info) == 0, "GET_INFO domain %u", domid);
+	len = info.memory_bytes;
+	n = len / sizeof(uint64_t);
+
+	CHECK(pvhv_domain_map(a, 0, len, PROT_READ | PROT_WRITE, &p) == 0,
+	      "map all %zu MiB through fd A", len >> 20);
+	pa = p;
+	CHECK(pvhv_domain_map(b, 0, len, PROT_READ, &p) == 0, "map all through fd B");
+	pb = p;
+	if (!pa || !pb)
+		return 1;
+	for (i = 0; i < n; i++)
+		nonzero += pb[i] != 0;
+	CHECK(nonzero == 0, "fresh guest RAM reads as zeros (%llu nonzero words)",
+	      (unsigned long long)nonzero);
+	for (i = 0; i < n; i++)
+		pa[i] = pattern(domid, i);
+	for (i = 0; i < n; i++)
+		bad += pb[i] != pattern(domid, i);
+	CHECK(bad == 0, "pattern written through A reads back through B (%llu mismatches)",
+	      (unsigned long long)bad);
+
+	/* A window at an offset sees the same pages (file offset = guest-physical). */
+	ret = pvhv_domain_map(b, len / 2, 8192, PROT_READ, &p);
+	pc = p;
+	CHECK(ret == 0 && pc[0] == pattern(domid, n / 2) && pc[1023] == pattern(domid, n / 2 + 1023),
+	      "mapping at gpa %#zx sees the same data", len / 2);
+	if (!ret)
+		pvhv_domain_unmap(pc, 8192);
+
+	ret = pvhv_domain_map(a, 0, len + 4096, PROT_READ, &p);
+	CHECK(ret == -EINVAL, "mapping past the end of guest RAM -> EINVAL (%d)", ret);
+	ret = pvhv_domain_map(a, len, 4096, PROT_READ, &p);
+	CHECK(ret == -EINVAL, "mapping at the end of guest RAM -> EINVAL (%d)", ret);
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, a, 0);
+	CHECK(p == MAP_FAILED && errno == EINVAL, "MAP_PRIVATE -> EINVAL");
+	if (p != MAP_FAILED)
+		munmap(p, 4096);
+	p = mremap(pa, len, len * 2, MREMAP_MAYMOVE);
+	CHECK(p == MAP_FAILED, "mremap cannot grow the mapping");
+
+	pvhv_domain_unmap(pa, len);
+	pvhv_domain_unmap(pb, len);
+	close(a);
+	close(b);
+	close(fd);
+	return failures ? 1 : 0;
+}
+
+static int cmd_lifetime(void)
+{
+	struct pvhv_domain_config cfg = { .name = "lifetime", .memory_bytes = 4 << 20 };
+	struct pvhv_domain_info info;
+	struct pvhv_stats st0, st;
+	int fd = open_dev(), dfd, dfd2;
+	uint32_t domid, found;
+	uint64_t *m;
+	void *p;
+
+	CHECK(pvhv_get_stats(fd, &st0) == 0, "GET_STATS");
+	dfd = pvhv_domain_create(fd, &cfg, &domid);
+	CHECK(dfd >= 0, "create 'lifetime' (domid %u)", domid);
+	if (dfd < 0)
+		return 1;
+	CHECK(pvhv_get_stats(fd, &st) == 0 && st.domains == st0.domains + 1 &&
+	      st.guest_pages == st0.guest_pages + 1024,
+	      "counters: +1 domain, +1024 pages (%llu, %llu)",
+	      (unsigned long long)st.domains, (unsigned long long)st.guest_pages);
+	close(dfd);
+	CHECK(pvhv_domain_find(fd, "lifetime", &found) == 0 && found == domid,
+	      "domain outlives its creating fd");
+	dfd = pvhv_domain_open(fd, domid);
+	CHECK(dfd >= 0, "reopen by domid");
+	CHECK(pvhv_domain_get_info(dfd, &info) == 0 && info.domid == domid &&
+	      info.state == PVHV_STATE_CREATED && info.memory_bytes == (4 << 20) &&
+	      info.max_vcpus == 1 && !strcmp((char *)info.name, "lifetime"),
+	      "GET_INFO: domid, state, memory, vCPUs, name");
+	CHECK(pvhv_domain_map(dfd, 0, 4 << 20, PROT_READ | PROT_WRITE, &p) == 0, "map it");
+	m = p;
+	m[7] = 0x1234567890abcdefULL;
+
+	dfd2 = pvhv_domain_open(fd, domid);
+	CHECK(pvhv_domain_destroy(dfd2) == 0, "destroy through a second fd");
+	close(dfd2);
+	CHECK(pvhv_domain_find(fd, "lifetime", &found) == -ESRCH, "destroyed domain is not listed");
+	CHECK(pvhv_domain_get_info(dfd, &info) == 0 && info.state == PVHV_STATE_DYING,
+	      "a stale fd reports the domain dying");
+	CHECK(m[7] == 0x1234567890abcdefULL, "a live mapping still reads after destroy");
+	{
+		int r = pvhv_domain_map(dfd, 0, 4096, PROT_READ, &p);
+
+		CHECK(r == -ESRCH, "new mappings of a dying domain -> ESRCH (%d)", r);
+		if (!r)
+			pvhv_domain_unmap(p, 4096);
+	}
+	CHECK(pvhv_get_stats(fd, &st) == 0 && st.domains == st0.domains + 1,
+	      "pages held while mapped (domains %llu)", (unsigned long long)st.domains);
+	pvhv_domain_unmap(m, 4 << 20);
+	close(dfd);
+	CHECK(pvhv_get_stats(fd, &st) == 0 && st.domains == st0.domains &&
+	      st.guest_pages == st0.guest_pages && st.objects == st0.objects,
+	      "unmap + close frees everything (domains %llu pages %llu objects %llu)",
+	      (unsigned long long)st.domains, (unsigned long long)st.guest_pages,
+	      (unsigned long long)st.objects);
+	close(fd);
+	return failures ? 1 : 0;
+}
+
+static int cmd_stats(void)
+{
+	struct pvhv_stats st;
+	int fd = open_dev(), r;
+
+	r = pvhv_get_stats(fd, &st);
+	close(fd);
+	if (r) {
+		fprintf(stderr, "GET_STATS: %s\n", strerror(-r));
+		return 1;
+	}
+	printf("domains=%llu guest_pages=%llu objects=%llu\n", (unsigned long long)st.domains,
+	       (unsigned long long)st.guest_pages, (unsigned long long)st.objects);
+	return 0;
+}
+
+static int cmd_run_as(int argc, char **argv)
+{
+	gid_t groups[16];
+	int ngroups = 0;
+	char *s, *tok;
+	uid_t uid;
+	gid_t gid;
+
+	if (argc < 4)
+		return 2;
+	uid = (uid_t)strtoul(argv[1], NULL, 10);
+	s = argv[2];
+	for (tok = strtok(s, ","); tok && ngroups < 16; tok = strtok(NULL, ","))
+		groups[ngroups++] = (gid_t)strtoul(tok, NULL, 10);
+	gid = groups[0];
+	if (setgroups((size_t)ngroups, groups) || setgid(gid) || setuid(uid)) {
+		perror("run-as");
+		return 2;
+	}
+	execvp(argv[3], argv + 3);
+	perror(argv[3]);
+	return 127;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc >= 2 && !strcmp(argv[1], "badinput"))
+		return cmd_badinput();
+	if (argc >= 3 && !strcmp(argv[1], "mmap"))
+		return cmd_mmap((uint32_t)strtoul(argv[2], NULL, 10));
+	if (argc >= 2 && !strcmp(argv[1], "lifetime"))
+		return cmd_lifetime();
+	if (argc >= 2 && !strcmp(argv[1], "stats"))
+		return cmd_stats();
+	if (argc >= 2 && !strcmp(argv[1], "run-as"))
+		return cmd_run_as(argc - 1, argv + 1);
+	fprintf(stderr, "usage: pvhv-test badinput|mmap DOMID|lifetime|stats|run-as UID GIDS CMD...\n");
+	return 2;
+}

@@ -1,0 +1,111 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# TAP helpers for the tests that run inside the test VM (busybox ash).
+# Every test file in t/ is sourced into one shell and shares the counter.
+
+TAP_N=0
+CMD_TIMEOUT=${CMD_TIMEOUT:-120}
+
+ok() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - $*"; }
+not_ok() { TAP_N=$((TAP_N + 1)); echo "not ok $TAP_N - $*"; }
+skip() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - $1 # SKIP $2"; }
+diag() { printf '%s\n' "$*" | sed 's/^/# /'; }
+
+# check DESC CMD...: CMD must exit 0.
+check() {
+	_d=$1; shift
+	if OUT=$(timeout "$CMD_TIMEOUT" "$@" 2>&1); then
+		ok "$_d"
+	else
+		_rc=$?
+		not_ok "$_d"
+		diag "exit $_rc: $OUT"
+	fi
+}
+
+# check_fail DESC REGEX CMD...: CMD must fail, and its output match REGEX.
+check_fail() {
+	_d=$1; _re=$2; shift 2
+	OUT=$(timeout "$CMD_TIMEOUT" "$@" 2>&1)
+	_rc=$?
+	if [ "$_rc" -ne 0 ] && [ "$_rc" -ne 124 ] && printf '%s\n' "$OUT" | grep -qE -- "$_re"; then
+		ok "$_d"
+		diag "$OUT"
+	else
+		not_ok "$_d"
+		diag "exit $_rc (wanted a failure matching '$_re'): $OUT"
+	fi
+}
+
+# check_out DESC REGEX CMD...: CMD must succeed and print a line matching REGEX.
+check_out() {
+	_d=$1; _re=$2; shift 2
+	OUT=$(timeout "$CMD_TIMEOUT" "$@" 2>&1)
+	_rc=$?
+	if [ "$_rc" -eq 0 ] && printf '%s\n' "$OUT" | grep -qE -- "$_re"; then
+		ok "$_d"
+	else
+		not_ok "$_d"
+		diag "exit $_rc (wanted output matching '$_re'): $OUT"
+	fi
+}
+
+# check_helper DESC CMD...: CMD prints "ok - x" / "not ok - x" lines (the C
+# helpers); each becomes a numbered TAP line. A helper that fails without
+# reporting a failing check is a failure too.
+check_helper() {
+	_d=$1; shift
+	timeout "$CMD_TIMEOUT" "$@" >/tmp/helper.out 2>&1
+	_rc=$?
+	while IFS= read -r _line; do
+		case $_line in
+		"ok - "*) ok "$_d: ${_line#ok - }" ;;
+		"not ok - "*) not_ok "$_d: ${_line#not ok - }" ;;
+		*) diag "$_line" ;;
+		esac
+	done </tmp/helper.out
+	if [ "$_rc" -ne 0 ] && ! grep -q '^not ok' /tmp/helper.out; then
+		not_ok "$_d: exited $_rc"
+	fi
+}
+
+# Free memory in kB as MemAvailable counts it, plus the free pages parked on
+# the per-CPU lists (/proc/zoneinfo "count:"), which MemAvailable leaves out
+# and which the kernel resizes on its own (6.7+ auto-tunes them): without
+# them the figure moves by tens of MiB between two identical states. Read
+# after dropping caches, once two reads half a second apart agree.
+mem_available_kb() {
+	_prev=0
+	for _i in 1 2 3 4 5 6 7 8 9 10; do
+		sync
+		echo 3 >/proc/sys/vm/drop_caches
+		_cur=$(awk '/^MemAvailable:/ {print $2}' /proc/meminfo)
+		_pcp=$(awk '$1 == "count:" {n += $2} END {print n * 4}' /proc/zoneinfo)
+		_cur=$((_cur + _pcp))
+		_delta=$((_cur - _prev))
+		[ "${_delta#-}" -le 256 ] && break
+		_prev=$_cur
+		sleep 0.5
+	done
+	echo "$_cur"
+}
+
+pvhv_loaded() { grep -q '^pvhv ' /proc/modules; }
+
+# Dmesg lines that fail the run: since the first test started.
+tap_dmesg_check() {
+	dmesg | tail -n +$((DMESG_START + 1)) >/tmp/dmesg.new
+	if grep -E 'Oops|BUG|WARNING|general protection|refcount' /tmp/dmesg.new >/tmp/dmesg.bad; then
+		not_ok "dmesg has no Oops/BUG/WARNING/general protection/refcount lines"
+		sed 's/^/# /' /tmp/dmesg.bad | head -n 40
+	else
+		ok "dmesg has no Oops/BUG/WARNING/general protection/refcount lines ($(wc -l </tmp/dmesg.new) new lines)"
+	fi
+	grep 'pvhv' /tmp/dmesg.new | tail -n 30 | sed 's/^/# dmesg: /'
+}
+
+# The vendor this CPU offers, as pvhv should report it.
+if grep -qw svm /proc/cpuinfo; then
+	EXPECT_VENDOR=svm EXPECT_NPT=npt
+else
+	EXPECT_VENDOR=vmx EXPECT_NPT=ept
+fi

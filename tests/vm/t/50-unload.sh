@@ -1,0 +1,30 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# rmmod with live domains, leak counters, MemAvailable, reloads, parameters.
+
+vmmctl create --name live1 --memory 16M >/dev/null 2>&1
+vmmctl create --name live2 --memory 16M >/dev/null 2>&1
+check_out "two live domains before rmmod" "^2$" sh -c "vmmctl list | tail -n +2 | wc -l"
+check "rmmod pvhv with live domains" /sbin/rmmod pvhv
+check_out "dmesg: unloaded with 0 domains, 0 guest pages, 0 objects" \
+	"pvhv: unloaded: 0 domains, 0 guest pages, 0 objects outstanding" dmesg
+check "/dev/pvhv is gone" sh -c '! test -e /dev/pvhv'
+MEM_AFTER_KB=$(mem_available_kb)
+check_out "MemAvailable (+ per-CPU free lists) back within 1% of before insmod ($MEM_BEFORE_KB -> $MEM_AFTER_KB kB)" "^ok$" \
+	sh -c "d=\$(( $MEM_BEFORE_KB - $MEM_AFTER_KB )); [ \${d#-} -le $((MEM_BEFORE_KB / 100)) ] && echo ok"
+
+unloads=$(dmesg | grep -c 'unloaded: 0 domains, 0 guest pages, 0 objects')
+for i in 1 2 3; do
+	check "reload $i: insmod, create, rmmod" sh -c \
+		"/sbin/insmod /pvhv/pvhv.ko && vmmctl create --name r$i --memory 8M && /sbin/rmmod pvhv"
+done
+check_out "reloads leave nothing behind" "^$((unloads + 3))$" \
+	sh -c "dmesg | grep -c 'unloaded: 0 domains, 0 guest pages, 0 objects'"
+
+check "insmod with max_domains=2" /sbin/insmod /pvhv/pvhv.ko max_domains=2
+vmmctl create --name p1 --memory 4M >/dev/null 2>&1
+vmmctl create --name p2 --memory 4M >/dev/null 2>&1
+check_fail "a third domain is refused" "too many domains \(the limit is 2" \
+	vmmctl create --name p3 --memory 4M
+check "rmmod" /sbin/rmmod pvhv
+check_fail "insmod with max_domains=0 is refused" "." /sbin/insmod /pvhv/pvhv.ko max_domains=0
+check_out "  ... with one clear log line" "pvhv: invalid module parameters" dmesg
