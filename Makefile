@@ -85,7 +85,8 @@ tests/.uapi-standalone.stamp: uapi/pvhv.h uapi/pvhv_check.h
 include tests/unit/unit.mk
 include tests/vm/vm.mk
 
-check: check-unit check-vm
+check: userspace vm-helpers
+	tests/check
 
 check-vm: userspace vm-helpers
 	tests/vm/run
