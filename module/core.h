@@ -4,8 +4,9 @@
  *
  * Lock order (outermost first):
  *   pvhv_domains_lock (mutex, domain.c)  ->  pvhv_domain.lock (mutex)
- * Nothing else nests today; later files that add locks document where they
- * sit in this order.
+ *       ->  pvhv_domain.con_lock (spinlock, console.c)
+ * A vCPU thread takes pvhv_domain.lock only to change the domain's state;
+ * kthread_stop() of vCPU threads is never called with a lock held.
  */
 #ifndef PVHV_CORE_H
 #define PVHV_CORE_H
@@ -13,7 +14,9 @@
 #include <linux/atomic.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/wait.h>
 
 #include <pvhv.h>
 
@@ -36,6 +39,39 @@ struct pvhv_counters {
 };
 extern struct pvhv_counters pvhv_counters;
 
+/* Register numbers as the x86 encoding has them (ModRM order). */
+enum pvhv_reg {
+	PVHV_RAX, PVHV_RCX, PVHV_RDX, PVHV_RBX, PVHV_RSP, PVHV_RBP, PVHV_RSI, PVHV_RDI,
+	PVHV_R8, PVHV_R9, PVHV_R10, PVHV_R11, PVHV_R12, PVHV_R13, PVHV_R14, PVHV_R15,
+	PVHV_NR_REGS
+};
+
+/* The guest's paging mode, as the vendor backend reads it from its VMCB/VMCS. */
+struct pvhv_paging {
+	u64 cr0, cr3, cr4, efer;
+	bool mode64;		/* long mode and a 64-bit code segment */
+	u8 cpl;
+	u64 cs_base;
+};
+
+struct pvhv_domain;
+
+struct pvhv_vcpu {
+	struct pvhv_domain *d;		/* immutable */
+	u32 id;				/* immutable */
+	struct task_struct *task;	/* immutable once started; put on free */
+	/*
+	 * Owned by the vCPU thread (no lock): general registers (RAX and RSP
+	 * are mirrored from the VMCB/VMCS around each exit), vendor state.
+	 */
+	u64 regs[PVHV_NR_REGS];
+	void *arch;
+	int last_cpu;			/* host CPU of the last entry; vCPU thread only */
+	wait_queue_head_t wq;		/* a halted vCPU sleeps here */
+};
+
+#define PVHV_CONSOLE_LOG_SIZE	(64 * 1024)	/* power of two */
+
 struct pvhv_domain {
 	struct kref ref;		/* one for the domain table, one per fd/mapping */
 	u32 domid;			/* immutable */
@@ -44,14 +80,53 @@ struct pvhv_domain {
 	u64 nr_pages;			/* immutable */
 	struct page **pages;		/* immutable; freed on the last kref_put */
 
+	struct pvhv_vcpu **vcpus;	/* [max_vcpus]; entries set under lock, freed on release */
+	void *arch;			/* vendor state (nested page tables); set under lock */
+
 	struct mutex lock;		/* protects the fields below */
 	u32 state;			/* PVHV_STATE_*; protected by lock */
 	u32 shutdown_reason;		/* protected by lock */
 	u32 online_vcpus;		/* protected by lock */
+	bool runnable;			/* written under lock, read by vCPU threads with READ_ONCE */
+
+	spinlock_t con_lock;		/* protects con_buf and con_head */
+	char *con_buf;			/* PVHV_CONSOLE_LOG_SIZE bytes */
+	u64 con_head;			/* bytes ever written */
 };
 
 /* domain.c */
 void pvhv_domains_exit(void);	/* destroys every domain still in the table */
+/* The guest ended itself (SCHEDOP_shutdown) or broke (crash): stop its vCPUs. */
+void pvhv_domain_shutdown(struct pvhv_domain *d, u32 state, u32 reason);
+void pvhv_domain_crash(struct pvhv_domain *d, const char *fmt, ...) __printf(2, 3);
+
+/* vcpu.c */
+struct pvhv_vcpu *pvhv_vcpu_create(struct pvhv_domain *d, u32 id);
+void pvhv_vcpu_free(struct pvhv_vcpu *v);
+int pvhv_vcpu_start(struct pvhv_vcpu *v);
+void pvhv_vcpu_stop(struct pvhv_vcpu *v);	/* returns once the thread is gone */
+void pvhv_vcpu_kick(struct pvhv_vcpu *v);
+void pvhv_vcpu_halt(struct pvhv_vcpu *v);	/* HLT: sleep until woken */
+
+/* guest.c: the one audited path to guest memory. */
+struct page *pvhv_gfn_to_page(struct pvhv_domain *d, u64 gfn);
+int pvhv_read_gpa(struct pvhv_domain *d, u64 gpa, void *buf, size_t len);
+int pvhv_write_gpa(struct pvhv_domain *d, u64 gpa, const void *buf, size_t len);
+int pvhv_gva_to_gpa(struct pvhv_vcpu *v, const struct pvhv_paging *pg, u64 gva,
+		    bool write, u64 *gpa);
+int pvhv_copy_from_guest(struct pvhv_vcpu *v, void *dst, u64 gva, size_t len);
+int pvhv_copy_to_guest(struct pvhv_vcpu *v, u64 gva, const void *src, size_t len);
+
+/* console.c */
+void pvhv_console_write(struct pvhv_domain *d, const char *buf, size_t len);
+long pvhv_console_read_ioctl(struct pvhv_domain *d, void __user *arg);
+
+/* xen/: the Xen ABI, called by the vendor backends on exits. */
+void pvhv_xen_hypercall(struct pvhv_vcpu *v);
+void pvhv_xen_cpuid(struct pvhv_vcpu *v, u32 leaf, u32 subleaf, u32 out[4]);
+int pvhv_xen_wrmsr(struct pvhv_vcpu *v, u32 msr, u64 val);	/* -ENOENT: not a Xen MSR */
+int pvhv_xen_rdmsr(struct pvhv_vcpu *v, u32 msr, u64 *val);
+void pvhv_xen_io(struct pvhv_vcpu *v, u16 port, u8 size, bool in, u32 *val);
 long pvhv_ioctl_create_domain(void __user *arg);
 long pvhv_ioctl_open_domain(void __user *arg);
 long pvhv_ioctl_list_domains(void __user *arg);

@@ -25,7 +25,9 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/sizes.h>
 #include <linux/vmalloc.h>
+#include <xen/interface/sched.h>
 
 #include "compat.h"
 #include "core.h"
@@ -55,7 +57,16 @@ static void pvhv_domain_free_ram(struct pvhv_domain *d, u64 nr)
 static void pvhv_domain_release(struct kref *ref)
 {
 	struct pvhv_domain *d = container_of(ref, struct pvhv_domain, ref);
+	u32 i;
 
+	/* vCPU threads were stopped when the domain left the table. */
+	for (i = 0; i < d->max_vcpus; i++)
+		if (d->vcpus[i])
+			pvhv_vcpu_free(d->vcpus[i]);
+	kfree(d->vcpus);
+	pvhv_vendor->domain_free(d);
+	kvfree(d->con_buf);
+	atomic64_sub(2, &pvhv_counters.objects);
 	pvhv_domain_free_ram(d, d->nr_pages);
 	kvfree(d->pages);
 	atomic64_dec(&pvhv_counters.objects);
@@ -178,11 +189,110 @@ static bool pvhv_domain_unlist_locked(struct pvhv_domain *d)
 	return true;
 }
 
+/* Stop every vCPU thread; returns when they are gone. No lock held. */
+static void pvhv_domain_stop_vcpus(struct pvhv_domain *d)
+{
+	u32 i;
+
+	mutex_lock(&d->lock);
+	WRITE_ONCE(d->runnable, false);
+	mutex_unlock(&d->lock);
+	for (i = 0; i < d->max_vcpus; i++)
+		if (d->vcpus[i])
+			pvhv_vcpu_stop(d->vcpus[i]);
+}
+
 /* The table's reference, after pvhv_domain_unlist_locked() succeeded. */
 static void pvhv_domain_put_unlisted(struct pvhv_domain *d)
 {
+	pvhv_domain_stop_vcpus(d);
 	pr_info("domain %u (%s) destroyed\n", d->domid, d->name);
 	pvhv_domain_put(d);
+}
+
+static void pvhv_domain_kick_all(struct pvhv_domain *d)
+{
+	u32 i;
+
+	for (i = 0; i < d->max_vcpus; i++)
+		if (d->vcpus[i])
+			pvhv_vcpu_kick(d->vcpus[i]);
+}
+
+void pvhv_domain_shutdown(struct pvhv_domain *d, u32 state, u32 reason)
+{
+	bool changed = false;
+
+	mutex_lock(&d->lock);
+	if (d->state == PVHV_STATE_RUNNING || d->state == PVHV_STATE_PAUSED) {
+		d->state = state;
+		d->shutdown_reason = reason;
+		WRITE_ONCE(d->runnable, false);
+		changed = true;
+	}
+	mutex_unlock(&d->lock);
+	if (!changed)
+		return;
+	pvhv_domain_kick_all(d);
+	pr_info_ratelimited("domain %u (%s) %s (reason %u)\n", d->domid, d->name,
+			    state == PVHV_STATE_CRASHED ? "crashed" : "shut down", reason);
+}
+
+void pvhv_domain_crash(struct pvhv_domain *d, const char *fmt, ...)
+{
+	struct va_format vaf;
+	va_list args;
+
+	va_start(args, fmt);
+	vaf.fmt = fmt;
+	vaf.va = &args;
+	pr_err_ratelimited("domain %u (%s) crashed: %pV\n", d->domid, d->name, &vaf);
+	va_end(args);
+	pvhv_domain_shutdown(d, PVHV_STATE_CRASHED, SHUTDOWN_crash);
+}
+
+/* PVHV_DOMAIN_START_PVH: vCPU 0 at the PVH entry point. */
+static long pvhv_domain_start_pvh(struct pvhv_domain *d, void __user *arg)
+{
+	u64 ram = d->nr_pages << PAGE_SHIFT;
+	struct pvhv_start_pvh req;
+	struct pvhv_vcpu *v;
+	long ret;
+
+	if (copy_from_user(&req, arg, sizeof(req)))
+		return -EFAULT;
+	if (req.flags || req.vcpu || !pvhv_all_zero(req.reserved, sizeof(req.reserved)))
+		return -EINVAL;
+	if (req.entry >= min_t(u64, ram, SZ_4G) || req.start_info >= min_t(u64, ram, SZ_4G))
+		return -EINVAL;
+
+	mutex_lock(&d->lock);
+	if (d->state != PVHV_STATE_CREATED) {
+		ret = d->state == PVHV_STATE_DYING ? -ESRCH : -EBUSY;
+		goto out_unlock;
+	}
+	ret = pvhv_vendor->domain_init(d);
+	if (ret)
+		goto out_unlock;
+	v = pvhv_vcpu_create(d, 0);
+	if (IS_ERR(v)) {
+		ret = PTR_ERR(v);
+		goto out_unlock;
+	}
+	d->vcpus[0] = v;
+	pvhv_vendor->vcpu_reset_pvh(v, req.entry, req.start_info);
+	d->state = PVHV_STATE_RUNNING;
+	d->online_vcpus = 1;
+	WRITE_ONCE(d->runnable, true);
+	ret = pvhv_vcpu_start(v);
+	if (ret) {
+		d->state = PVHV_STATE_CRASHED;
+		d->online_vcpus = 0;
+		WRITE_ONCE(d->runnable, false);
+	}
+out_unlock:
+	mutex_unlock(&d->lock);
+	return ret;
 }
 
 /* Remove @d from the table; -ESRCH if it was already destroyed. */
@@ -252,6 +362,10 @@ static long pvhv_domain_ioctl(struct file *file, unsigned int cmd, unsigned long
 		return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
 	case PVHV_DOMAIN_DESTROY:
 		return arg ? -EINVAL : pvhv_domain_destroy(d);
+	case PVHV_DOMAIN_START_PVH:
+		return pvhv_domain_start_pvh(d, uarg);
+	case PVHV_DOMAIN_CONSOLE_READ:
+		return pvhv_console_read_ioctl(d, uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -331,9 +445,18 @@ long pvhv_ioctl_create_domain(void __user *arg)
 	d->state = PVHV_STATE_CREATED;
 	memcpy(d->name, req.name, sizeof(d->name));
 
+	spin_lock_init(&d->con_lock);
+	d->vcpus = kcalloc(d->max_vcpus, sizeof(*d->vcpus), GFP_KERNEL_ACCOUNT);
+	d->con_buf = kvmalloc(PVHV_CONSOLE_LOG_SIZE, GFP_KERNEL_ACCOUNT);
+	if (!d->vcpus || !d->con_buf) {
+		ret = -ENOMEM;
+		goto err_free_domain;
+	}
+	atomic64_add(2, &pvhv_counters.objects);
+
 	ret = pvhv_domain_alloc_ram(d);
 	if (ret)
-		goto err_free_domain;
+		goto err_free_bufs;
 
 	fd = get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0) {
@@ -387,7 +510,11 @@ err_put_domain:
 	pvhv_domain_put(d);
 	return ret;
 
+err_free_bufs:
+	atomic64_sub(2, &pvhv_counters.objects);
 err_free_domain:
+	kvfree(d->con_buf);
+	kfree(d->vcpus);
 	mutex_destroy(&d->lock);
 	kfree(d);
 	atomic64_dec(&pvhv_counters.domains);

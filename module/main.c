@@ -7,9 +7,10 @@
  *
  * Load order (unload is the exact reverse):
  *   1. pick a usable vendor backend (probe)
- *   2. enable virtualization on every online CPU and follow hotplug (cpuhp)
- *   3. suspend/resume hooks (syscore)
- *   4. /dev/pvhv (last: nothing can reach the module before it is complete)
+ *   2. the backend's module-wide tables (hardware_setup)
+ *   3. enable virtualization on every online CPU and follow hotplug (cpuhp)
+ *   4. suspend/resume hooks (syscore)
+ *   5. /dev/pvhv (last: nothing can reach the module before it is complete)
  *
  * Locking: pvhv_cpu_reason is written only by the cpuhp callbacks, which the
  * hotplug core serializes. For the domain locks see core.h.
@@ -62,7 +63,11 @@ static bool pvhv_ops_complete(const struct pvhv_vendor_ops *ops)
 {
 	return ops->name && ops->npt_name && ops->vendor && ops->probe &&
 	       ops->cpu_prepare && ops->cpu_unprepare &&
-	       ops->cpu_enable && ops->cpu_disable;
+	       ops->cpu_enable && ops->cpu_disable &&
+	       ops->hardware_setup && ops->hardware_unsetup &&
+	       ops->domain_init && ops->domain_free && ops->vcpu_create &&
+	       ops->vcpu_free && ops->vcpu_reset_pvh && ops->vcpu_run &&
+	       ops->get_paging && ops->inject_exception && ops->hypercall_insn[0];
 }
 
 /* Pick the first usable backend; one log line naming every reason if none. */
@@ -74,12 +79,13 @@ static int pvhv_vendor_select(void)
 	for (i = 0; i < ARRAY_SIZE(pvhv_all_vendors); i++) {
 		const struct pvhv_vendor_ops *ops = pvhv_all_vendors[i];
 
-		if (!pvhv_ops_complete(ops)) {
-			pr_err("vendor backend %s is incomplete\n", ops->name ?: "?");
-			return -EINVAL;
-		}
 		reasons[i][0] = '\0';
 		ret = ops->probe(reasons[i], sizeof(reasons[i]));
+		if (!ret && !pvhv_ops_complete(ops)) {
+			snprintf(reasons[i], sizeof(reasons[i]),
+				 "%s present, but its backend cannot run guests yet", ops->name);
+			ret = -EOPNOTSUPP;
+		}
 		if (!ret) {
 			pvhv_vendor = ops;
 			return 0;
@@ -154,7 +160,10 @@ static long pvhv_check_extension(unsigned long cap)
 		return pvhv_max_total_mb;
 	case PVHV_CAP_STATS:
 	case PVHV_CAP_DOMAIN_MMAP:
+	case PVHV_CAP_START_PVH:
 		return 1;
+	case PVHV_CAP_CONSOLE_LOG:
+		return PVHV_CONSOLE_LOG_SIZE;
 	default:
 		return 0;
 	}
@@ -232,12 +241,18 @@ static int __init pvhv_init(void)
 		return ret;
 
 	pvhv_cpu_reason[0] = '\0';
+	ret = pvhv_vendor->hardware_setup(pvhv_cpu_reason, sizeof(pvhv_cpu_reason));
+	if (ret) {
+		pr_err("cannot use %s: %s\n", pvhv_vendor->name, pvhv_cpu_reason);
+		return ret;
+	}
+
 	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "pvhv/cpu:online",
 				pvhv_cpu_online, pvhv_cpu_offline);
 	if (ret < 0) {
 		pr_err("cannot enable %s: %s\n", pvhv_vendor->name,
 		       pvhv_cpu_reason[0] ? pvhv_cpu_reason : "CPU hotplug setup failed");
-		return ret;
+		goto err_hardware_unsetup;
 	}
 	pvhv_cpuhp_state = ret;
 
@@ -257,6 +272,8 @@ static int __init pvhv_init(void)
 err_unregister_syscore:
 	unregister_syscore_ops(&pvhv_syscore_ops);
 	cpuhp_remove_state(pvhv_cpuhp_state);
+err_hardware_unsetup:
+	pvhv_vendor->hardware_unsetup();
 	return ret;
 }
 
@@ -268,6 +285,7 @@ static void __exit pvhv_exit(void)
 	pvhv_domains_exit();
 	unregister_syscore_ops(&pvhv_syscore_ops);
 	cpuhp_remove_state(pvhv_cpuhp_state);
+	pvhv_vendor->hardware_unsetup();
 
 	domains = atomic64_read(&pvhv_counters.domains);
 	pages = atomic64_read(&pvhv_counters.guest_pages);

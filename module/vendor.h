@@ -12,6 +12,10 @@
 
 #define PVHV_REASON_LEN 96
 
+struct pvhv_domain;
+struct pvhv_vcpu;
+struct pvhv_paging;
+
 struct pvhv_vendor_ops {
 	const char *name;		/* "svm" / "vmx" */
 	const char *npt_name;		/* "npt" / "ept" */
@@ -39,6 +43,30 @@ struct pvhv_vendor_ops {
 	 */
 	int (*cpu_enable)(char *reason, size_t len);
 	void (*cpu_disable)(void);
+
+	/* Module-wide tables (I/O and MSR permission maps, ASIDs). */
+	int (*hardware_setup)(char *reason, size_t len);
+	void (*hardware_unsetup)(void);
+
+	/* Nested page tables over the domain's RAM. May sleep. */
+	int (*domain_init)(struct pvhv_domain *d);
+	void (*domain_free)(struct pvhv_domain *d);
+
+	int (*vcpu_create)(struct pvhv_vcpu *v);
+	void (*vcpu_free)(struct pvhv_vcpu *v);
+	/* Xen's PVH entry state: 32-bit flat protected mode, EBX = start_info. */
+	void (*vcpu_reset_pvh)(struct pvhv_vcpu *v, u32 entry, u32 ebx);
+	/*
+	 * Enter the guest once and handle the exit, calling the common and Xen
+	 * handlers; called by the vCPU thread, preemptible. 0, or -errno after
+	 * which the domain is crashed.
+	 */
+	int (*vcpu_run)(struct pvhv_vcpu *v);
+	void (*get_paging)(struct pvhv_vcpu *v, struct pvhv_paging *pg);
+	void (*inject_exception)(struct pvhv_vcpu *v, u8 vector, bool has_error, u32 error);
+
+	/* The hypercall instruction this vendor traps natively (3 bytes). */
+	u8 hypercall_insn[3];
 };
 
 extern const struct pvhv_vendor_ops pvhv_svm_ops;

@@ -51,6 +51,8 @@
 #define PVHV_CAP_TOTAL_MEM_MB	6	/* guest RAM of all domains, MiB */
 #define PVHV_CAP_STATS		7	/* PVHV_GET_STATS is available */
 #define PVHV_CAP_DOMAIN_MMAP	8	/* guest RAM can be mmap()ed on a domain fd */
+#define PVHV_CAP_START_PVH	9	/* PVHV_DOMAIN_START_PVH runs guests */
+#define PVHV_CAP_CONSOLE_LOG	10	/* PVHV_DOMAIN_CONSOLE_READ; value: log size */
 
 /* Domain states (pvhv_domain_info.state). */
 #define PVHV_STATE_CREATED	0	/* built, vCPUs not started */
@@ -108,6 +110,35 @@ struct pvhv_stats {
 	__u64 reserved[4];
 };
 
+/*
+ * PVHV_DOMAIN_START_PVH: start vCPU 0 as Xen's PVH ABI defines (32-bit flat
+ * protected mode, paging off, EBX = start_info) at the guest-physical entry
+ * point; the domain goes from CREATED to RUNNING. The loader (libpvhv) has
+ * already placed the image and struct hvm_start_info in guest RAM.
+ */
+struct pvhv_start_pvh {
+	__u32 flags;		/* must be 0 */
+	__u32 vcpu;		/* must be 0 (secondary vCPUs start via VCPUOP_up) */
+	__u64 entry;		/* guest-physical, below 4 GiB */
+	__u64 start_info;	/* guest-physical address of struct hvm_start_info */
+	__u64 reserved[4];	/* must be 0 */
+};
+
+/*
+ * PVHV_DOMAIN_CONSOLE_READ: read the domain's console log (what the guest
+ * wrote with console_io(CONSOLEIO_write) or to I/O port 0xE9), a bounded
+ * ring addressed by stream position: byte N is the N-th byte ever written.
+ */
+struct pvhv_console_read {
+	__u32 flags;		/* must be 0 */
+	__u32 len;		/* in: room in the buffer; out: bytes copied */
+	__u64 buf_ptr;		/* in: user address of the buffer */
+	__u64 offset;		/* in: position to read from; out: position after the bytes copied */
+	__u64 head;		/* out: position after the last byte written so far */
+	__u64 lost;		/* out: bytes between offset and the oldest byte kept */
+	__u64 reserved[2];	/* must be 0 */
+};
+
 /* ioctls on /dev/pvhv */
 #define PVHV_GET_API_VERSION	_IO(PVHV_IO_MAGIC, 0x00)
 #define PVHV_CHECK_EXTENSION	_IO(PVHV_IO_MAGIC, 0x01)	/* arg: PVHV_CAP_* */
@@ -122,5 +153,7 @@ struct pvhv_stats {
  */
 #define PVHV_DOMAIN_GET_INFO	_IOR(PVHV_IO_MAGIC, 0x40, struct pvhv_domain_info)
 #define PVHV_DOMAIN_DESTROY	_IO(PVHV_IO_MAGIC, 0x41)
+#define PVHV_DOMAIN_START_PVH	_IOW(PVHV_IO_MAGIC, 0x42, struct pvhv_start_pvh)
+#define PVHV_DOMAIN_CONSOLE_READ _IOWR(PVHV_IO_MAGIC, 0x43, struct pvhv_console_read)
 
 #endif /* _UAPI_PVHV_H */

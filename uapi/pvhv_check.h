@@ -27,5 +27,8 @@ PVHV_CHECK_OFF(pvhv_domain_info, reserved, 96);
 PVHV_CHECK_SIZE(pvhv_list_domains, 32);
 PVHV_CHECK_OFF(pvhv_list_domains, info_ptr, 8);
 PVHV_CHECK_SIZE(pvhv_stats, 64);
+PVHV_CHECK_SIZE(pvhv_start_pvh, 56);
+PVHV_CHECK_SIZE(pvhv_console_read, 56);
+PVHV_CHECK_OFF(pvhv_console_read, lost, 32);
 
 #endif /* _PVHV_CHECK_H */

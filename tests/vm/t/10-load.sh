@@ -8,6 +8,10 @@ check "insmod pvhv.ko" /sbin/insmod /pvhv/pvhv.ko
 check_out "dmesg: pvhv loaded with $EXPECT_VENDOR and $EXPECT_NPT" \
 	"pvhv: loaded: $EXPECT_VENDOR with $EXPECT_NPT" dmesg
 udevadm settle -t 10 >/dev/null 2>&1
+# The module's own per-CPU and module-wide objects: the baseline of no domains.
+STATS_IDLE=$(pvhv-test stats)
+check_out "counters right after load: no domains, no guest pages ($STATS_IDLE)" \
+	"^domains=0 guest_pages=0 objects=[0-9]+$" echo "$STATS_IDLE"
 check "/dev/pvhv is a character device" test -c /dev/pvhv
 check_out "/dev/pvhv is mode 0660, group pvhv (udev rule)" "^660 root:pvhv$" \
 	stat -c '%a %U:%G' /dev/pvhv

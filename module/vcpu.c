@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * pvhv vCPUs: each runs in a module-owned kernel thread, so a domain lives
+ * without any userspace process. The thread enters the guest through the
+ * vendor backend until the domain stops being runnable or the thread is
+ * stopped (destroy, module unload).
+ *
+ * Locking: the thread owns the vCPU's registers and vendor state. The only
+ * cross-thread accesses are pvhv_vcpu_kick() (an IPI that forces a guest
+ * exit) and the wait queue; see core.h for the domain lock order.
+ */
+#define pr_fmt(fmt) "pvhv: vcpu: " fmt
+
+#include <linux/kthread.h>
+#include <linux/sched.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
+
+#include "core.h"
+
+struct pvhv_vcpu *pvhv_vcpu_create(struct pvhv_domain *d, u32 id)
+{
+	struct pvhv_vcpu *v;
+	int ret;
+
+	v = kzalloc(sizeof(*v), GFP_KERNEL_ACCOUNT);
+	if (!v)
+		return ERR_PTR(-ENOMEM);
+	v->d = d;
+	v->id = id;
+	v->last_cpu = -1;
+	init_waitqueue_head(&v->wq);
+	ret = pvhv_vendor->vcpu_create(v);
+	if (ret) {
+		kfree(v);
+		return ERR_PTR(ret);
+	}
+	atomic64_inc(&pvhv_counters.objects);
+	return v;
+}
+
+void pvhv_vcpu_free(struct pvhv_vcpu *v)
+{
+	if (v->task)
+		put_task_struct(v->task);
+	pvhv_vendor->vcpu_free(v);
+	kfree(v);
+	atomic64_dec(&pvhv_counters.objects);
+}
+
+static bool pvhv_vcpu_should_run(struct pvhv_vcpu *v)
+{
+	return READ_ONCE(v->d->runnable) && !kthread_should_stop();
+}
+
+static int pvhv_vcpu_thread(void *arg)
+{
+	struct pvhv_vcpu *v = arg;
+	int ret;
+
+	while (!kthread_should_stop()) {
+		if (!pvhv_vcpu_should_run(v)) {
+			/* Shut down or crashed: wait to be stopped. */
+			wait_event_interruptible(v->wq, pvhv_vcpu_should_run(v) ||
+						 kthread_should_stop());
+			continue;
+		}
+		ret = pvhv_vendor->vcpu_run(v);
+		if (ret)
+			pvhv_domain_crash(v->d, "vCPU %u: entry failed (%d)", v->id, ret);
+		cond_resched();
+	}
+	return 0;
+}
+
+int pvhv_vcpu_start(struct pvhv_vcpu *v)
+{
+	struct task_struct *t;
+
+	t = kthread_create(pvhv_vcpu_thread, v, "pvhv-%u.%u", v->d->domid, v->id);
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	get_task_struct(t);
+	v->task = t;
+	wake_up_process(t);
+	return 0;
+}
+
+void pvhv_vcpu_halt(struct pvhv_vcpu *v)
+{
+	/* No event sources exist yet: a halted vCPU sleeps until stopped. */
+	wait_event_interruptible(v->wq, !pvhv_vcpu_should_run(v));
+}
+
+static void pvhv_vcpu_kick_ipi(void *info)
+{
+	/* Nothing to do: the interrupt itself forces the guest to exit. */
+}
+
+void pvhv_vcpu_kick(struct pvhv_vcpu *v)
+{
+	int cpu;
+
+	wake_up_interruptible(&v->wq);
+	cpu = READ_ONCE(v->last_cpu);
+	if (cpu >= 0 && cpu != raw_smp_processor_id() && cpu_online(cpu))
+		smp_call_function_single(cpu, pvhv_vcpu_kick_ipi, NULL, 0);
+}
+
+void pvhv_vcpu_stop(struct pvhv_vcpu *v)
+{
+	if (!v->task)
+		return;
+	pvhv_vcpu_kick(v);
+	kthread_stop(v->task);
+}

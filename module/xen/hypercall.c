@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Xen hypercalls: decoding (64-bit and 32-bit compat register conventions),
+ * dispatch, and the handlers of the first ABI subset: console_io,
+ * xen_version and sched_op(shutdown/yield). Numbers, structs and errno
+ * values follow Xen's public headers (the kernel's include/xen/interface).
+ *
+ * This file knows nothing of SVM or VMX: it sees a vCPU's registers, its
+ * paging mode (via the vendor table) and the copy-from/to-guest helpers.
+ * Every argument is untrusted.
+ *
+ * Locking: runs on the vCPU's own thread; takes only the locks of the
+ * helpers it calls (console, domain state).
+ */
+#define pr_fmt(fmt) "pvhv: xen: " fmt
+
+#include <linux/errno.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <xen/interface/xen.h>
+#include <xen/interface/features.h>
+#include <xen/interface/sched.h>
+#include <xen/interface/version.h>
+
+#include "../core.h"
+
+#define PVHV_XEN_MAJOR		4
+#define PVHV_XEN_MINOR		17
+#define PVHV_XEN_EXTRA		".0-pvhv"
+/* Largest console_io write accepted in one call (Xen has no such limit but
+ * consumes the buffer in preemptible chunks; we bound the work instead). */
+#define PVHV_CONSOLE_IO_MAX	(64 * 1024)
+#define PVHV_CONSOLE_CHUNK	256
+
+struct pvhv_hcall {
+	u64 arg[5];
+	bool compat;		/* 32-bit caller: compat ABI */
+};
+
+static long pvhv_console_io(struct pvhv_vcpu *v, const struct pvhv_hcall *h)
+{
+	u64 cmd = h->arg[0], count = (u32)h->arg[1], ptr = h->arg[2];
+	char buf[PVHV_CONSOLE_CHUNK];
+
+	if ((int)cmd != CONSOLEIO_write)
+		return -ENOSYS;	/* CONSOLEIO_read is for the hardware domain only */
+	if (count > PVHV_CONSOLE_IO_MAX)
+		return -EINVAL;
+	while (count) {
+		size_t n = min_t(size_t, count, sizeof(buf));
+
+		if (pvhv_copy_from_guest(v, buf, ptr, n))
+			return -EFAULT;
+		pvhv_console_write(v->d, buf, n);
+		ptr += n;
+		count -= n;
+	}
+	return 0;
+}
+
+/* Copy a NUL-padded string of a fixed-size Xen type to the guest. */
+static long pvhv_put_string(struct pvhv_vcpu *v, u64 ptr, const char *s, size_t size)
+{
+	char *buf = kzalloc(size, GFP_KERNEL);
+	long ret;
+
+	if (!buf)
+		return -ENOMEM;
+	strscpy(buf, s, size);
+	ret = pvhv_copy_to_guest(v, ptr, buf, size) ? -EFAULT : 0;
+	kfree(buf);
+	return ret;
+}
+
+static long pvhv_xen_version(struct pvhv_vcpu *v, const struct pvhv_hcall *h)
+{
+	u64 ptr = h->arg[1];
+
+	switch ((int)h->arg[0]) {
+	case XENVER_version:
+		return (PVHV_XEN_MAJOR << 16) | PVHV_XEN_MINOR;
+	case XENVER_extraversion:
+		return pvhv_put_string(v, ptr, PVHV_XEN_EXTRA, sizeof(struct xen_extraversion));
+	case XENVER_compile_info: {
+		struct xen_compile_info ci = {};
+
+		strscpy(ci.compiler, "pvhv.ko", sizeof(ci.compiler));
+		strscpy(ci.compile_by, "pvhv", sizeof(ci.compile_by));
+		strscpy(ci.compile_domain, "linux", sizeof(ci.compile_domain));
+		strscpy(ci.compile_date, "pvhv API 1", sizeof(ci.compile_date));
+		return pvhv_copy_to_guest(v, ptr, &ci, sizeof(ci)) ? -EFAULT : 0;
+	}
+	case XENVER_capabilities:
+		return pvhv_put_string(v, ptr, "hvm-3.0-x86_64 hvm-3.0-x86_32 hvm-3.0-x86_32p",
+				       sizeof(struct xen_capabilities_info));
+	case XENVER_changeset:
+		return pvhv_put_string(v, ptr, "pvhv", sizeof(struct xen_changeset_info));
+	case XENVER_platform_parameters: {
+		/* virt_start: no hypervisor hole in a PVH guest's address space. */
+		u64 virt_start = 0;
+
+		return pvhv_copy_to_guest(v, ptr, &virt_start, h->compat ? 4 : 8) ? -EFAULT : 0;
+	}
+	case XENVER_get_features: {
+		struct xen_feature_info fi;
+
+		if (pvhv_copy_from_guest(v, &fi, ptr, sizeof(fi)))
+			return -EFAULT;
+		fi.submap = 0;
+		/* Only what pvhv implements today: a translated (NPT/EPT) guest. */
+		if (fi.submap_idx == 0)
+			fi.submap = BIT(XENFEAT_writable_page_tables) |
+				    BIT(XENFEAT_auto_translated_physmap);
+		return pvhv_copy_to_guest(v, ptr, &fi, sizeof(fi)) ? -EFAULT : 0;
+	}
+	case XENVER_pagesize:
+		return PAGE_SIZE;
+	case XENVER_guest_handle: {
+		u8 handle[16] = {};
+
+		return pvhv_copy_to_guest(v, ptr, handle, sizeof(handle)) ? -EFAULT : 0;
+	}
+	case XENVER_commandline:
+		return -EPERM;	/* the hypervisor's command line: hardware domain only */
+	default:
+		return -ENOSYS;
+	}
+}
+
+static long pvhv_sched_op(struct pvhv_vcpu *v, const struct pvhv_hcall *h)
+{
+	struct sched_shutdown ss;
+
+	switch ((int)h->arg[0]) {
+	case SCHEDOP_yield:
+		cond_resched();
+		return 0;
+	case SCHEDOP_shutdown:
+		if (pvhv_copy_from_guest(v, &ss, h->arg[1], sizeof(ss)))
+			return -EFAULT;
+		if (ss.reason > SHUTDOWN_MAX)
+			return -EINVAL;
+		pvhv_domain_shutdown(v->d, ss.reason == SHUTDOWN_crash ?
+				     PVHV_STATE_CRASHED : PVHV_STATE_SHUTDOWN, ss.reason);
+		return 0;
+	default:
+		return -ENOSYS;
+	}
+}
+
+void pvhv_xen_hypercall(struct pvhv_vcpu *v)
+{
+	static const int args64[5] = { PVHV_RDI, PVHV_RSI, PVHV_RDX, PVHV_R10, PVHV_R8 };
+	static const int args32[5] = { PVHV_RBX, PVHV_RCX, PVHV_RDX, PVHV_RSI, PVHV_RDI };
+	struct pvhv_paging pg;
+	struct pvhv_hcall h;
+	u64 nr;
+	long ret;
+	int i;
+
+	pvhv_vendor->get_paging(v, &pg);
+	h.compat = !pg.mode64;
+	nr = h.compat ? (u32)v->regs[PVHV_RAX] : v->regs[PVHV_RAX];
+	for (i = 0; i < 5; i++)
+		h.arg[i] = h.compat ? (u32)v->regs[args32[i]] : v->regs[args64[i]];
+
+	if (pg.cpl) {
+		ret = -EPERM;	/* as Xen: hypercalls only from guest kernel mode */
+		goto out;
+	}
+	switch (nr) {
+	case __HYPERVISOR_console_io:
+		ret = pvhv_console_io(v, &h);
+		break;
+	case __HYPERVISOR_xen_version:
+		ret = pvhv_xen_version(v, &h);
+		break;
+	case __HYPERVISOR_sched_op:
+		ret = pvhv_sched_op(v, &h);
+		break;
+	default:
+		ret = -ENOSYS;
+	}
+out:
+	v->regs[PVHV_RAX] = h.compat ? (u32)ret : (u64)ret;
+}
