@@ -26,18 +26,18 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes 
 CFLAGS ?= -O2 -g
 USER_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) -Iuapi -Ilib $(CFLAGS)
 
-LIB_SRCS := lib/libpvhv.c
+LIB_SRCS := lib/libpvhv.c lib/loader.c
 LIB_OBJS := $(LIB_SRCS:.c=.o)
 LIB_PIC_OBJS := $(LIB_SRCS:.c=.pic.o)
 VMMCTL_SRCS := $(wildcard vmmctl/*.c)
 VMMCTL_OBJS := $(VMMCTL_SRCS:.c=.o)
 HDRS := uapi/pvhv.h uapi/pvhv_check.h lib/libpvhv.h vmmctl/vmmctl.h
 
-.PHONY: all module lib userspace check check-unit check-vm vm-helpers header-check install clean
+.PHONY: all module lib guests userspace check check-unit check-vm vm-helpers header-check install clean
 
 all: module userspace
 
-userspace: lib vmmctl/vmmctl header-check
+userspace: lib vmmctl/vmmctl header-check guests
 
 module:
 	@test -n "$(KDIR)" || { echo "No kernel build tree: install linux-headers or set KDIR=" >&2; exit 1; }
@@ -82,6 +82,7 @@ tests/.uapi-standalone.stamp: uapi/pvhv.h uapi/pvhv_check.h
 		$(CC) -std=c11 $(WARN) -Iuapi -x c -fsyntax-only -
 	touch $@
 
+include guests/guests.mk
 include tests/unit/unit.mk
 include tests/vm/vm.mk
 
@@ -106,4 +107,4 @@ clean:
 	-$(if $(KDIR),$(MAKE) -C $(KDIR) M=$(CURDIR) clean)
 	rm -f lib/*.o lib/libpvhv.so* lib/libpvhv.a lib/libpvhv.pc vmmctl/*.o vmmctl/vmmctl
 	rm -f tests/.uapi-standalone.stamp
-	rm -rf tests/unit/out tests/vm/out
+	rm -rf tests/unit/out tests/vm/out guests/out

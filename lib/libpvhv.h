@@ -49,6 +49,36 @@ int pvhv_domain_unmap(void *addr, size_t len);
 /* Resolve "7" or "web1" to a domid (-ESRCH: no such domain). */
 int pvhv_domain_find(int fd, const char *id_or_name, uint32_t *domid);
 
+/* PVH boot (lib/loader.c) */
+#define PVHV_SPECIAL_PAGES 8	/* top of guest RAM, reserved in the memory map */
+
+struct pvhv_boot_config {
+	const void *kernel;	/* ELF32 or ELF64 PVH image */
+	size_t kernel_size;
+	const void *ramdisk;	/* optional: module 0 in start_info */
+	size_t ramdisk_size;
+	const char *cmdline;	/* optional */
+};
+
+struct pvhv_pvh_image {
+	uint64_t entry;		/* XEN_ELFNOTE_PHYS32_ENTRY */
+	uint64_t start_info;	/* guest-physical address of struct hvm_start_info */
+	uint64_t image_start, image_end;
+	uint64_t ramdisk_paddr;
+	const char *error;	/* on failure: why, in words (static string) */
+};
+
+/* Lay the image out in guest RAM given as a buffer (no module involved). */
+int pvhv_pvh_load(void *ram, uint64_t ram_bytes, const struct pvhv_boot_config *cfg,
+		  struct pvhv_pvh_image *out);
+/* Read the files, load them into the domain's RAM and start vCPU 0. */
+int pvhv_domain_boot_pvh(int dfd, const char *kernel, const char *ramdisk,
+			 const char *cmdline, struct pvhv_pvh_image *out);
+int pvhv_domain_start_pvh(int dfd, uint64_t entry, uint64_t start_info);
+/* Read the console log from *offset; *got bytes copied, *offset advanced. */
+int pvhv_domain_console_read(int dfd, uint64_t *offset, void *buf, size_t len,
+			     size_t *got, uint64_t *lost);
+
 /* Parsing and names, shared by every tool built on the library. */
 /* "512" (MiB, as xl's memory=), "512M", "2G", "65536K", "1048576B" */
 int pvhv_parse_memory(const char *s, uint64_t *bytes);

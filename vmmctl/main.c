@@ -10,8 +10,12 @@ const char *vmm_device = PVHV_DEVICE_PATH;
 static const struct vmm_cmd vmm_cmds[] = {
 	{ "info", cmd_info, "", "show the hypervisor: vendor, nested paging, API, limits" },
 	{ "list", cmd_list, "[--json]", "list domains" },
-	{ "create", cmd_create, "--name NAME --memory SIZE [--vcpus N]", "create a domain" },
+	{ "create", cmd_create, "CONFIG [-c] [key=value...]",
+	  "create and boot a PVH domain from an xl.cfg file (-c: attach its console)" },
+	{ "create", cmd_create, "--name NAME --memory SIZE [--vcpus N]", "create an empty domain" },
 	{ "destroy", cmd_destroy, "DOMAIN", "destroy a domain (by id or name)" },
+	{ "console", cmd_console, "DOMAIN", "follow a domain's console until it stops" },
+	{ "dmesg", cmd_dmesg, "DOMAIN", "print a domain's console log" },
 };
 
 static void usage(FILE *f)
@@ -22,7 +26,10 @@ static void usage(FILE *f)
 	for (i = 0; i < sizeof(vmm_cmds) / sizeof(vmm_cmds[0]); i++)
 		fprintf(f, "  %-8s %-40s %s\n", vmm_cmds[i].name, vmm_cmds[i].args,
 			vmm_cmds[i].summary);
-	fprintf(f, "\nSIZE takes a unit: 512M, 2G, 65536K (plain numbers are MiB).\n");
+	fprintf(f, "\nSIZE takes a unit: 512M, 2G, 65536K (plain numbers are MiB).\n"
+		   "After a guest stops, 'create -c' and 'console' exit with 0 (poweroff),\n"
+		   "3 (reboot), 4 (suspend), 5 (crash), 6 (watchdog) or 7 (soft_reset);\n"
+		   "1 means vmmctl failed, 2 a usage error.\n");
 }
 
 int main(int argc, char **argv)

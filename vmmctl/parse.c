@@ -27,15 +27,15 @@ int vmm_parse_create(int argc, char **argv, struct vmm_create_opts *o, char *err
 		{ "name", required_argument, NULL, 'n' },
 		{ "memory", required_argument, NULL, 'm' },
 		{ "vcpus", required_argument, NULL, 'v' },
+		{ "console", no_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c;
+	int c, i;
 
 	memset(o, 0, sizeof(*o));
-	o->vcpus = 1;
 	optind = 0;	/* glibc: full reset, so the parser can run more than once */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:n:m:v:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":n:m:v:c", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			if (!optarg[0] || strlen(optarg) >= PVHV_NAME_LEN)
@@ -57,18 +57,41 @@ int vmm_parse_create(int argc, char **argv, struct vmm_create_opts *o, char *err
 			if (pvhv_parse_u32(optarg, 1, VMM_MAX_VCPUS_ARG, &o->vcpus))
 				return fail(err, errlen, "invalid vCPU count '%s' (1..4096)", optarg);
 			break;
+		case 'c':
+			o->console = 1;
+			break;
 		case ':':
 			return fail(err, errlen, "option '%s' needs a value", argv[optind - 1]);
 		default:
 			return fail(err, errlen, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if (optind < argc)
-		return fail(err, errlen, "unexpected argument '%s'", argv[optind]);
+	/* CONFIG, then key=value overrides (xl's "create CONFIG [key=value...]"). */
+	for (i = optind; i < argc; i++) {
+		if (strchr(argv[i], '=')) {
+			if (!o->overrides)
+				o->overrides = argv + i;
+			else if (o->overrides + o->noverrides != argv + i)
+				return fail(err, errlen, "unexpected argument '%s'", argv[i]);
+			o->noverrides++;
+		} else if (!o->config && !o->overrides) {
+			o->config = argv[i];
+		} else {
+			return fail(err, errlen, "unexpected argument '%s'", argv[i]);
+		}
+	}
+	if (o->config)
+		return 0;
+	if (o->overrides)
+		return fail(err, errlen, "key=value overrides need a CONFIG file");
+	if (o->console)
+		return fail(err, errlen, "-c needs a CONFIG file with a kernel");
 	if (!o->name)
-		return fail(err, errlen, "a name is required (--name NAME)");
+		return fail(err, errlen, "a name is required (--name NAME, or a CONFIG file)");
 	if (!o->memory_bytes)
 		return fail(err, errlen, "a memory size is required (--memory SIZE)");
+	if (!o->vcpus)
+		o->vcpus = 1;
 	return 0;
 }
 

@@ -248,7 +248,7 @@ static void svm_hardware_unsetup(void)
 /* --- nested page tables (APM 15.25) ------------------------------------ */
 
 struct svm_domain {
-	struct page *root;		/* PML4 */
+	struct page *root;		/* PML4, or PML5 when the host uses 5-level paging */
 	struct list_head tables;	/* every table page, through page->lru */
 };
 
@@ -306,6 +306,12 @@ static int svm_domain_init(struct pvhv_domain *d)
 		goto err_free;
 	list_add(&sd->root->lru, &sd->tables);
 	l4 = page_address(sd->root);
+	/* APM 15.25.3: nested tables use the host's paging mode, 5-level with LA57. */
+	if (__read_cr4() & X86_CR4_LA57) {
+		l4 = svm_npt_next(sd, l4, 0);
+		if (!l4)
+			goto err_free;
+	}
 	for (gfn = 0; gfn < d->nr_pages; gfn++) {
 		l3 = svm_npt_next(sd, l4, (gfn >> 27) & 511);
 		l2 = l3 ? svm_npt_next(sd, l3, (gfn >> 18) & 511) : NULL;

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * CPU test guest: exceptions reach the guest's own IDT, Xen's CPUID leaves,
+ * MSRs (unknown -> #GP), hypercalls through the page, VMMCALL and VMCALL,
+ * xen_version sub-ops, XSETBV, port 0xE9.
+ */
+#include "rt.h"
+
+#define TRY(insn, ...) ({						\
+	rt_fault.vector = -1;						\
+	asm volatile("1: " insn "\n2:\n" RT_FIXUP("1b", "2b") __VA_ARGS__);	\
+	asm volatile("" ::: "memory");	/* the handler wrote rt_fault */	\
+	rt_fault.vector;						\
+})
+
+static void test_exceptions(void)
+{
+	volatile int zero = 0, x = 1;
+	uint64_t v;
+
+	CHECK(TRY("ud2") == 6, "#UD reaches the guest IDT");
+	CHECK(TRY("int3") == 3, "int3 (#BP) reaches the guest IDT");
+	CHECK(TRY("movq (%0), %%rax", : : "r" (0x8000000000000000ULL) : "rax") == 13,
+	      "non-canonical access: #GP");
+	CHECK(TRY("movq (%0), %%rax", : : "r" (0x100000000ULL + 0x1234) : "rax") == 14 &&
+	      rt_fault.cr2 == 0x100001234ULL && (rt_fault.error & 1) == 0,
+	      "unmapped access: #PF with CR2 %#lx, error %#lx",
+	      (unsigned long)rt_fault.cr2, (unsigned long)rt_fault.error);
+	rt_fault.vector = -1;
+	asm volatile("cltd; 1: idivl %2\n2:\n" RT_FIXUP("1b", "2b")
+		     : "=a" (v) : "a" (x), "r" (zero) : "rdx", "memory");
+	CHECK(rt_fault.vector == 0, "division by zero: #DE");
+}
+
+static void test_cpuid(void)
+{
+	uint32_t r[4];
+	char sig[13];
+
+	rt_cpuid(0x40000000, 0, r);
+	memcpy(sig, &r[1], 4);
+	memcpy(sig + 4, &r[2], 4);
+	memcpy(sig + 8, &r[3], 4);
+	sig[12] = 0;
+	CHECK(!rt_memcmp(sig, "XenVMMXenVMM", 12), "CPUID 0x40000000: signature '%s'", sig);
+	CHECK(r[0] >= 0x40000004, "CPUID 0x40000000: max leaf %#x", r[0]);
+	rt_cpuid(0x40000001, 0, r);
+	CHECK(r[0] == ((4 << 16) | 17), "CPUID 0x40000001: version %u.%u", r[0] >> 16, r[0] & 0xffff);
+	rt_cpuid(0x40000002, 0, r);
+	CHECK(r[0] == 1 && r[1] == 0x40000000, "CPUID 0x40000002: 1 hypercall page, MSR %#x", r[1]);
+	rt_cpuid(0x40000004, 0, r);
+	CHECK((r[0] & (1 << 3)) && (r[0] & (1 << 4)) && r[1] == 0 && r[2] >= 1 && r[2] <= 32751,
+	      "CPUID 0x40000004: vCPU id %u, domid %u", r[1], r[2]);
+	rt_printf("domid: %u\n", r[2]);
+	rt_cpuid(1, 0, r);
+	CHECK((r[2] & (1u << 31)) && !(r[2] & (1u << 5)), "CPUID 1: hypervisor bit, no VMX");
+	rt_cpuid(0x80000001, 0, r);
+	CHECK(!(r[2] & (1u << 2)), "CPUID 0x80000001: no SVM offered to the guest");
+}
+
+static void test_msrs(void)
+{
+	uint32_t lo, hi;
+
+	rt_fault.vector = -1;
+	asm volatile("1: rdmsr\n2:\n" RT_FIXUP("1b", "2b")
+		     : "=a" (lo), "=d" (hi) : "c" (0xc0000080) : "memory");
+	CHECK(rt_fault.vector == -1 && (lo & (1 << 8)) && (lo & (1 << 10)) && !(lo & (1 << 12)),
+	      "EFER reads LME|LMA, without SVME (%#x)", lo);
+	rt_fault.vector = -1;
+	asm volatile("1: rdmsr\n2:\n" RT_FIXUP("1b", "2b")
+		     : "=a" (lo), "=d" (hi) : "c" (0x12345678) : "memory");
+	CHECK(rt_fault.vector == 13, "rdmsr of an unknown MSR: #GP");
+	rt_fault.vector = -1;
+	asm volatile("1: wrmsr\n2:\n" RT_FIXUP("1b", "2b")
+		     : : "c" (0xc0010114), "a" (0), "d" (0) : "memory");	/* VM_CR */
+	CHECK(rt_fault.vector == 13, "wrmsr of VM_CR: #GP");
+	rt_fault.vector = -1;
+	asm volatile("1: wrmsr\n2:\n" RT_FIXUP("1b", "2b")
+		     : : "c" (0xc0000080), "a" (0x501 | (1 << 12)), "d" (0) : "memory");
+	CHECK(rt_fault.vector == 13, "setting EFER.SVME: #GP");
+}
+
+static void test_hypercalls(void)
+{
+	char extra[XEN_EXTRAVERSION_LEN], caps[XEN_CAPABILITIES_INFO_LEN];
+	struct xen_feature_info fi = { .submap_idx = 0 };
+	long v;
+
+	v = xen_version(XENVER_version, 0);
+	CHECK(v == ((4 << 16) | 17), "xen_version(version) via the page: %ld.%ld", v >> 16, v & 0xffff);
+	CHECK(rt_vmmcall(__HYPERVISOR_xen_version, XENVER_version, 0, 0) == v,
+	      "xen_version via VMMCALL");
+	CHECK(rt_vmcall(__HYPERVISOR_xen_version, XENVER_version, 0, 0) == v,
+	      "xen_version via VMCALL (the other vendor's instruction, through #UD)");
+	memset(extra, 'x', sizeof(extra));
+	CHECK(xen_version(XENVER_extraversion, extra) == 0 && extra[sizeof(extra) - 1] == 0,
+	      "xen_version(extraversion) = '%s', NUL-padded", extra);
+	CHECK(xen_version(XENVER_capabilities, caps) == 0 &&
+	      !rt_strncmp(caps, "hvm-3.0-x86_64", 14), "xen_version(capabilities) = '%s'", caps);
+	CHECK(xen_version(XENVER_get_features, &fi) == 0 &&
+	      (fi.submap & (1 << XENFEAT_auto_translated_physmap)),
+	      "xen_version(get_features): auto-translated physmap (%#x)", fi.submap);
+	CHECK(xen_version(XENVER_pagesize, 0) == 4096, "xen_version(pagesize) = 4096");
+	CHECK(xen_version(12345, 0) == -38, "xen_version(unknown) = -ENOSYS");
+	CHECK(rt_hypercall(100, 0, 0, 0) == -38, "unknown hypercall = -ENOSYS");
+	CHECK(sched_op(1234, 0) == -38, "sched_op(unknown) = -ENOSYS");
+	CHECK(rt_hypercall(__HYPERVISOR_console_io, 77, 0, 0) == -38,
+	      "console_io(unknown command) = -ENOSYS");
+	CHECK(sched_op(SCHEDOP_yield, 0) == 0, "sched_op(yield) = 0");
+}
+
+static void test_xsetbv(void)
+{
+	uint32_t lo, hi;
+	uint64_t cr4;
+
+	asm volatile("mov %%cr4, %0" : "=r" (cr4));
+	asm volatile("mov %0, %%cr4" : : "r" (cr4 | (1 << 18) | (1 << 9)));	/* OSXSAVE, OSFXSR */
+	rt_fault.vector = -1;
+	asm volatile("1: xsetbv\n2:\n" RT_FIXUP("1b", "2b") : : "c" (0), "a" (2), "d" (0) : "memory");
+	CHECK(rt_fault.vector == 13, "XSETBV without x87: #GP");
+	rt_fault.vector = -1;
+	asm volatile("1: xsetbv\n2:\n" RT_FIXUP("1b", "2b") : : "c" (0), "a" (3), "d" (0) : "memory");
+	asm volatile("xgetbv" : "=a" (lo), "=d" (hi) : "c" (0));
+	CHECK(rt_fault.vector == -1 && lo == 3, "XSETBV x87|SSE, XGETBV reads %#x", lo);
+}
+
+static void test_port_e9(void)
+{
+	const char *s = "port e9: hello\n";
+	uint8_t in;
+
+	for (; *s; s++)
+		asm volatile("outb %0, $0xe9" : : "a" (*s));
+	asm volatile("inb $0xe9, %0" : "=a" (in));
+	CHECK(in == 0xe9, "inb from port 0xE9 reads 0xE9");
+}
+
+void guest_main(const struct hvm_start_info *si)
+{
+	(void)si;
+	test_exceptions();
+	test_cpuid();
+	test_msrs();
+	test_hypercalls();
+	test_xsetbv();
+	test_port_e9();
+}

@@ -1,0 +1,22 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Freestanding PVH test guests (ELF64, plus an ELF32 copy of hello).
+GUEST_OUT := guests/out
+GUEST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-pic -fno-pie \
+	-fno-stack-protector -fcf-protection=none -mno-red-zone -mgeneral-regs-only \
+	-fno-asynchronous-unwind-tables -Iguests/rt \
+	-D__XEN_INTERFACE_VERSION__=__XEN_LATEST_INTERFACE_VERSION__
+GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,guests/rt/guest.ld -Wl,--build-id=none \
+	-Wl,-z,max-page-size=4096 -Wl,--no-warn-rwx-segments
+GUEST_NAMES := hello cputest hostile triple spin bench
+GUEST_RT := guests/rt/pvh.S guests/rt/rt.c guests/rt/rt.h guests/rt/guest.ld
+GUESTS := $(GUEST_NAMES:%=$(GUEST_OUT)/%.elf) $(GUEST_OUT)/hello32.elf
+
+$(GUEST_OUT)/%.elf: guests/%.c $(GUEST_RT) guests/guests.mk
+	@mkdir -p $(GUEST_OUT)
+	$(CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -o $@ guests/rt/pvh.S guests/rt/rt.c $<
+
+# The same guest as an ELFCLASS32 image (elf32-x86-64), as Xen test kernels are.
+$(GUEST_OUT)/hello32.elf: $(GUEST_OUT)/hello.elf
+	objcopy -O elf32-x86-64 $< $@
+
+guests: $(GUESTS)

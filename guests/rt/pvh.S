@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * PVH entry of the test guests (Xen docs/misc/pvh.pandoc): we arrive in
+ * 32-bit flat protected mode, paging off, EBX = start_info. Say hello
+ * through a 32-bit hypercall (compat ABI: EBX, ECX, EDX), identity-map the
+ * low 4 GiB with 2 MiB pages, enter long mode and call rt_main().
+ */
+#include <xen/elfnote.h>
+
+/* From xen/xen.h, which is C: __HYPERVISOR_console_io, CONSOLEIO_write. */
+#define HYPERVISOR_console_io	18
+#define CONSOLEIO_WRITE		0
+
+	.section .note.Xen, "a", @note
+	.balign 4
+	.long 4, 4, XEN_ELFNOTE_PHYS32_ENTRY
+	.asciz "Xen"
+	.balign 4
+	.long pvh_start32
+	.balign 4
+
+	.section .text.boot, "ax"
+	.code32
+	.globl pvh_start32
+pvh_start32:
+	cli
+	cld
+	mov	%ebx, rt_start_info_pa
+	mov	$boot_stack_top, %esp
+
+	/* console_io(CONSOLEIO_write, len, msg) from 32-bit mode, raw VMMCALL. */
+	mov	$HYPERVISOR_console_io, %eax
+	mov	$CONSOLEIO_WRITE, %ebx
+	mov	$(msg32_end - msg32), %ecx
+	mov	$msg32, %edx
+	vmmcall
+	mov	%eax, rt_hcall32_ret
+
+	/* PML4[0] -> PDPT, PDPT[0..3] -> PD[0..3], 2048 x 2 MiB pages. */
+	mov	$rt_pdpt, %eax
+	or	$3, %eax
+	mov	%eax, rt_pml4
+	mov	$rt_pd, %edi
+	xor	%ecx, %ecx
+1:	mov	%ecx, %eax
+	shl	$21, %eax
+	or	$0x83, %eax		/* P | RW | PS */
+	mov	%eax, (%edi, %ecx, 8)
+	mov	%ecx, %eax
+	shr	$11, %eax		/* bits 32+ of the address */
+	mov	%eax, 4(%edi, %ecx, 8)
+	inc	%ecx
+	cmp	$2048, %ecx
+	jne	1b
+	/* the high dword above holds (i >> 11): i * 2 MiB >> 32 */
+	mov	$rt_pdpt, %edi
+	xor	%ecx, %ecx
+2:	mov	%ecx, %eax
+	shl	$12, %eax
+	add	$rt_pd, %eax
+	or	$3, %eax
+	mov	%eax, (%edi, %ecx, 8)
+	inc	%ecx
+	cmp	$4, %ecx
+	jne	2b
+
+	mov	$rt_pml4, %eax
+	mov	%eax, %cr3
+	mov	%cr4, %eax
+	or	$0x20, %eax		/* PAE */
+	mov	%eax, %cr4
+	mov	$0xc0000080, %ecx	/* EFER */
+	rdmsr
+	or	$0x100, %eax		/* LME */
+	wrmsr
+	mov	%cr0, %eax
+	or	$0x80010000, %eax	/* PG | WP */
+	mov	%eax, %cr0
+	lgdt	gdt_desc
+	ljmp	$0x08, $long_entry
+
+	.code64
+long_entry:
+	mov	$0x10, %ax
+	mov	%ax, %ds
+	mov	%ax, %es
+	mov	%ax, %ss
+	xor	%eax, %eax
+	mov	%ax, %fs
+	mov	%ax, %gs
+	mov	$boot_stack_top, %rsp
+	call	rt_main
+3:	hlt
+	jmp	3b
+
+	.section .rodata
+msg32:	.ascii "pvh32: hello from 32-bit protected mode\n"
+msg32_end:
+	.balign 8
+gdt:	.quad 0
+	.quad 0x00af9a000000ffff	/* 0x08: 64-bit code */
+	.quad 0x00cf92000000ffff	/* 0x10: data */
+gdt_end:
+gdt_desc:
+	.word gdt_end - gdt - 1
+	.long gdt
+
+	.section .bss
+	.balign 4096
+	.globl rt_pml4, rt_pdpt, rt_pd
+rt_pml4:	.skip 4096
+rt_pdpt:	.skip 4096
+rt_pd:		.skip 4 * 4096
+	.globl rt_hypercall_page
+rt_hypercall_page: .skip 4096
+boot_stack:	.skip 32768
+boot_stack_top:
+
+/* Exception stubs: vectors 0..31, with a dummy error code where the CPU
+ * pushes none, then the common path to rt_exception(frame). */
+	.text
+.macro stub vec, err
+	.balign 16
+	.if \err == 0
+	pushq	$0
+	.endif
+	pushq	$\vec
+	jmp	exc_common
+.endm
+	.globl rt_exc_stubs
+	.balign 16
+rt_exc_stubs:
+	stub 0,0; stub 1,0; stub 2,0; stub 3,0; stub 4,0; stub 5,0; stub 6,0; stub 7,0
+	stub 8,1; stub 9,0; stub 10,1; stub 11,1; stub 12,1; stub 13,1; stub 14,1; stub 15,0
+	stub 16,0; stub 17,1; stub 18,0; stub 19,0; stub 20,0; stub 21,1; stub 22,0; stub 23,0
+	stub 24,0; stub 25,0; stub 26,0; stub 27,0; stub 28,0; stub 29,1; stub 30,1; stub 31,0
+exc_common:
+	push	%rax
+	push	%rcx
+	push	%rdx
+	push	%rsi
+	push	%rdi
+	push	%r8
+	push	%r9
+	push	%r10
+	push	%r11
+	mov	%rsp, %rdi
+	call	rt_exception
+	pop	%r11
+	pop	%r10
+	pop	%r9
+	pop	%r8
+	pop	%rdi
+	pop	%rsi
+	pop	%rdx
+	pop	%rcx
+	pop	%rax
+	add	$16, %rsp		/* vector, error code */
+	iretq
+	.section .note.GNU-stack, "", @progbits

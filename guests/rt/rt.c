@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The test guests' runtime: IDT, hypercalls, printf, checks, shutdown. */
+#include "rt.h"
+
+uint32_t rt_start_info_pa;
+uint32_t rt_hcall32_ret = 0xdeadbeef;
+int rt_failures;
+struct rt_fault rt_fault = { .vector = -1 };
+
+struct rt_frame {
+	uint64_t r11, r10, r9, r8, rdi, rsi, rdx, rcx, rax;
+	uint64_t vector, error, rip, cs, rflags, rsp, ss;
+};
+
+struct idt_entry {
+	uint16_t off0, sel;
+	uint8_t ist, type;
+	uint16_t off1;
+	uint32_t off2, rsvd;
+} __attribute__((packed));
+
+static struct idt_entry rt_idt[32] __attribute__((aligned(16)));
+extern char rt_exc_stubs[];
+extern const uint64_t __rt_fixup_start[], __rt_fixup_end[];
+
+void *memset(void *d, int c, size_t n)
+{
+	uint8_t *p = d;
+
+	while (n--)
+		*p++ = (uint8_t)c;
+	return d;
+}
+
+void *memcpy(void *d, const void *s, size_t n)
+{
+	uint8_t *p = d;
+	const uint8_t *q = s;
+
+	while (n--)
+		*p++ = *q++;
+	return d;
+}
+
+size_t rt_strlen(const char *s)
+{
+	size_t n = 0;
+
+	while (s[n])
+		n++;
+	return n;
+}
+
+int rt_memcmp(const void *a, const void *b, size_t n)
+{
+	const uint8_t *x = a, *y = b;
+
+	for (; n; n--, x++, y++)
+		if (*x != *y)
+			return *x - *y;
+	return 0;
+}
+
+int rt_strncmp(const char *a, const char *b, size_t n)
+{
+	for (; n; n--, a++, b++) {
+		if (*a != *b)
+			return (uint8_t)*a - (uint8_t)*b;
+		if (!*a)
+			return 0;
+	}
+	return 0;
+}
+
+long rt_hypercall(unsigned int nr, unsigned long a1, unsigned long a2, unsigned long a3)
+{
+	register unsigned long rdx asm("rdx") = a3;
+	long ret;
+
+	asm volatile("call *%[stub]"
+		     : "=a" (ret), "+D" (a1), "+S" (a2), "+r" (rdx)
+		     : [stub] "r" (rt_hypercall_page + nr * 32)
+		     : "memory", "rcx", "r8", "r9", "r10", "r11");
+	return ret;
+}
+
+long rt_vmcall(unsigned int nr, unsigned long a1, unsigned long a2, unsigned long a3)
+{
+	long ret;
+
+	asm volatile("vmcall" : "=a" (ret), "+D" (a1), "+S" (a2), "+d" (a3)
+		     : "a" ((unsigned long)nr) : "memory");
+	return ret;
+}
+
+long rt_vmmcall(unsigned int nr, unsigned long a1, unsigned long a2, unsigned long a3)
+{
+	long ret;
+
+	asm volatile("vmmcall" : "=a" (ret), "+D" (a1), "+S" (a2), "+d" (a3)
+		     : "a" ((unsigned long)nr) : "memory");
+	return ret;
+}
+
+/* --- printf ------------------------------------------------------------ */
+
+struct out {
+	char *buf;
+	size_t len, pos;
+};
+
+static void put(struct out *o, char c)
+{
+	if (o->pos + 1 < o->len)
+		o->buf[o->pos] = c;
+	o->pos++;
+}
+
+static void put_num(struct out *o, uint64_t v, unsigned int base, int neg, int width, char pad)
+{
+	char tmp[24];
+	int n = 0;
+
+	do {
+		tmp[n++] = "0123456789abcdef"[v % base];
+		v /= base;
+	} while (v);
+	if (neg)
+		tmp[n++] = '-';
+	while (width-- > n)
+		put(o, pad);
+	while (n)
+		put(o, tmp[--n]);
+}
+
+static void rt_vformat(struct out *o, const char *fmt, va_list ap)
+{
+	for (; *fmt; fmt++) {
+		int lng = 0, width = 0, alt = 0;
+		char pad = ' ';
+
+		if (*fmt != '%') {
+			put(o, *fmt);
+			continue;
+		}
+		fmt++;
+		if (*fmt == '#')
+			alt = 1, fmt++;
+		if (*fmt == '0')
+			pad = '0', fmt++;
+		while (*fmt >= '0' && *fmt <= '9')
+			width = width * 10 + (*fmt++ - '0');
+		while (*fmt == 'l')
+			lng++, fmt++;
+		switch (*fmt) {
+		case 'd': {
+			long v = lng ? va_arg(ap, long) : va_arg(ap, int);
+
+			put_num(o, v < 0 ? -(uint64_t)v : (uint64_t)v, 10, v < 0, width, pad);
+			break;
+		}
+		case 'u':
+			put_num(o, lng ? va_arg(ap, unsigned long) : va_arg(ap, unsigned int),
+				10, 0, width, pad);
+			break;
+		case 'x':
+			if (alt) {
+				put(o, '0');
+				put(o, 'x');
+			}
+			put_num(o, lng ? va_arg(ap, unsigned long) : va_arg(ap, unsigned int),
+				16, 0, width, pad);
+			break;
+		case 'p':
+			put(o, '0');
+			put(o, 'x');
+			put_num(o, (uintptr_t)va_arg(ap, void *), 16, 0, 0, ' ');
+			break;
+		case 's': {
+			const char *s = va_arg(ap, const char *);
+
+			for (s = s ? s : "(null)"; *s; s++)
+				put(o, *s);
+			break;
+		}
+		case 'c':
+			put(o, (char)va_arg(ap, int));
+			break;
+		default:
+			put(o, '%');
+			put(o, *fmt);
+		}
+	}
+	if (o->len)
+		o->buf[o->pos < o->len ? o->pos : o->len - 1] = '\0';
+}
+
+int rt_snprintf(char *buf, size_t len, const char *fmt, ...)
+{
+	struct out o = { buf, len, 0 };
+	va_list ap;
+
+	va_start(ap, fmt);
+	rt_vformat(&o, fmt, ap);
+	va_end(ap);
+	return (int)o.pos;
+}
+
+void rt_vprintf(const char *fmt, va_list ap)
+{
+	char buf[512];
+	struct out o = { buf, sizeof(buf), 0 };
+
+	rt_vformat(&o, fmt, ap);
+	console_write(buf, rt_strlen(buf));
+}
+
+void rt_printf(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	rt_vprintf(fmt, ap);
+	va_end(ap);
+}
+
+void rt_check(int cond, const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	rt_printf(cond ? "ok - " : "not ok - ");
+	va_start(ap, fmt);
+	rt_vprintf(fmt, ap);
+	va_end(ap);
+	if (!cond) {
+		rt_failures++;
+		rt_printf(" (%s:%d)", file, line);
+	}
+	rt_printf("\n");
+}
+
+void rt_shutdown(unsigned int reason)
+{
+	struct sched_shutdown ss = { .reason = reason };
+
+	for (;;)
+		sched_op(SCHEDOP_shutdown, &ss);
+}
+
+/* --- exceptions --------------------------------------------------------- */
+
+void rt_exception(struct rt_frame *f);
+void rt_exception(struct rt_frame *f)
+{
+	const uint64_t *e;
+	uint64_t cr2;
+
+	asm volatile("mov %%cr2, %0" : "=r" (cr2));
+	for (e = __rt_fixup_start; e < __rt_fixup_end; e += 2) {
+		/* Faults report the instruction, traps (int3) the one after. */
+		if (f->rip == e[0] || f->rip == e[1]) {
+			rt_fault.vector = (int)f->vector;
+			rt_fault.error = f->error;
+			rt_fault.cr2 = cr2;
+			f->rip = e[1];
+			return;
+		}
+	}
+	rt_printf("not ok - unexpected exception %lu (error %#lx) at rip %p, cr2 %p\n",
+		  f->vector, f->error, (void *)f->rip, (void *)cr2);
+	rt_shutdown(SHUTDOWN_crash);
+}
+
+static void rt_setup_idt(void)
+{
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) desc = { sizeof(rt_idt) - 1, (uintptr_t)rt_idt };
+	int i;
+
+	for (i = 0; i < 32; i++) {
+		uint64_t a = (uintptr_t)rt_exc_stubs + 16 * i;
+
+		rt_idt[i] = (struct idt_entry){
+			.off0 = (uint16_t)a, .sel = 0x08, .type = 0x8e,	/* interrupt gate */
+			.off1 = (uint16_t)(a >> 16), .off2 = (uint32_t)(a >> 32),
+		};
+	}
+	asm volatile("lidt %0" : : "m" (desc));
+}
+
+void rt_main(void);
+void rt_main(void)
+{
+	const struct hvm_start_info *si = (const void *)(uintptr_t)rt_start_info_pa;
+	uint64_t page = (uintptr_t)rt_hypercall_page;
+
+	rt_setup_idt();
+	/* Hypercall page: Xen's CPUID leaf 2 names the MSR. */
+	asm volatile("wrmsr" : : "c" (0x40000000), "a" ((uint32_t)page),
+		     "d" ((uint32_t)(page >> 32)));
+	guest_main(si);
+	rt_printf("guest done: %d failure(s)\n", rt_failures);
+	rt_shutdown(rt_failures ? SHUTDOWN_crash : SHUTDOWN_poweroff);
+}

@@ -1,0 +1,109 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Guests under SVM: PVH boot, hypercalls, exceptions, hostile input, crashes,
+# destroy of a spinning guest, several guests at once.
+
+# mkcfg NAME KERNEL [MEMORY_MIB] [CMDLINE]
+mkcfg() {
+	cat >"/tmp/$1.cfg" <<EOC
+# test guest $1
+name = "$1"
+memory = ${3:-32}
+vcpus = 1
+kernel = "$2"
+type = "pvh"
+cmdline = "${4:-}"
+on_poweroff = "preserve"
+on_crash = "preserve"
+EOC
+}
+uptime_cs() { awk '{ split($1, a, "."); print a[1] * 100 + a[2] }' /proc/uptime; }
+G=/pvhv/guests
+
+# hello: the first guest instruction under pvhv.
+mkcfg hello $G/hello.elf 32 "console=hvc0 pvhv-test"
+timeout 60 vmmctl create /tmp/hello.cfg -c >/tmp/hello.out 2>/tmp/hello.err
+rc=$?
+diag "$(cat /tmp/hello.out /tmp/hello.err)"
+check "hello prints 'Hello world' through console_io" grep -qx 'Hello world' /tmp/hello.out
+check_out "hello: 'create -c' exits 0 (poweroff)" "^0$" echo "$rc"
+check_helper "hello" cat /tmp/hello.out
+check "hello: the 32-bit stage printed through the compat ABI" \
+	grep -q 'pvh32: hello from 32-bit protected mode' /tmp/hello.out
+check "hello: the command line arrived through start_info" \
+	grep -qx 'cmdline: console=hvc0 pvhv-test' /tmp/hello.out
+check_out "list: hello is shut down with reason poweroff" '^hello .*shutdown\(poweroff\)$' vmmctl list
+check_out "vmmctl dmesg hello shows the log" "^Hello world$" vmmctl dmesg hello
+check_out "vmmctl console hello (stopped) exits 0 after printing the log" "^Hello world$" \
+	vmmctl console hello
+check "destroy hello" vmmctl destroy hello
+
+mkcfg hello32 $G/hello32.elf 32
+check_out "an ELFCLASS32 image boots too" "^Hello world$" vmmctl create /tmp/hello32.cfg -c
+vmmctl destroy hello32 >/dev/null 2>&1
+
+# CPU test guest and hostile guest: their own checks become TAP lines here.
+mkcfg cputest $G/cputest.elf
+check_helper "cputest" vmmctl create /tmp/cputest.cfg -c
+check "cputest: port 0xE9 reaches the console log" grep -q '^port e9: hello$' /tmp/helper.out
+domid=$(sed -n 's/^domid: //p' /tmp/helper.out)
+check_out "cputest: CPUID 0x40000004 gave the real domid ($domid)" "^cputest +$domid " vmmctl list
+vmmctl destroy cputest >/dev/null 2>&1
+
+mkcfg hostile $G/hostile.elf
+check_helper "hostile" vmmctl create /tmp/hostile.cfg -c
+check "hostile: the domain kept running to the end" grep -q '^hostile: still running$' /tmp/helper.out
+check_out "hostile: and powered off" '^hostile .*shutdown\(poweroff\)$' vmmctl list
+vmmctl destroy hostile >/dev/null 2>&1
+
+# A triple fault crashes the domain, not the host.
+mkcfg triple $G/triple.elf
+timeout 60 vmmctl create /tmp/triple.cfg -c >/tmp/triple.out 2>&1
+rc=$?
+check_out "triple fault: 'create -c' exits 5 (crash)" "^5$" echo "$rc"
+check_out "triple fault: the domain is crashed" '^triple .*crashed$' vmmctl list
+check_out "triple fault: one log line" "domain [0-9]+ \(triple\) crashed: triple fault" dmesg
+vmmctl destroy triple >/dev/null 2>&1
+
+# A guest spinning with interrupts off is destroyed within a second.
+mkcfg spin $G/spin.elf
+check "start a spinning guest" vmmctl create /tmp/spin.cfg
+n=0
+while ! vmmctl dmesg spin 2>/dev/null | grep -q spinning && [ $n -lt 100 ]; do
+	sleep 0.1; n=$((n + 1))
+done
+sleep 1
+check_out "the spinning guest is running" '^spin .*running$' vmmctl list
+t0=$(uptime_cs)
+vmmctl destroy spin >/dev/null 2>&1
+t1=$(uptime_cs)
+check_out "destroy of the spinning guest took $(( (t1 - t0) * 10 )) ms (< 1000)" "^ok$" \
+	sh -c "[ $((t1 - t0)) -lt 100 ] && echo ok"
+check_out "  ... and it is gone" "^0$" sh -c "vmmctl list | grep -c '^spin ' || true"
+
+# Eight guests at once.
+for i in 1 2 3 4 5 6 7 8; do
+	mkcfg h$i $G/hello.elf 16
+	vmmctl create /tmp/h$i.cfg >/dev/null 2>&1
+done
+n=0
+while [ "$(vmmctl list | grep -c 'shutdown(poweroff)')" -lt 8 ] && [ $n -lt 600 ]; do
+	sleep 0.1; n=$((n + 1))
+done
+check_out "8 guests at once: all 8 shut down with poweroff" "^8$" \
+	sh -c "vmmctl list | grep -E '^h[1-8] ' | grep -c 'shutdown(poweroff)'"
+check_out "8 guests at once: each printed Hello world" "^8$" \
+	sh -c "for i in 1 2 3 4 5 6 7 8; do vmmctl dmesg h\$i | grep -x 'Hello world'; done | wc -l"
+for i in 1 2 3 4 5 6 7 8; do vmmctl destroy h$i >/dev/null 2>&1; done
+
+# The loader refuses what it cannot boot, with a reason.
+mkcfg notelf /etc/passwd
+check_fail "loader: not an ELF file" "not an ELF image" vmmctl create /tmp/notelf.cfg
+mkcfg nonote /pvhv/bin/kvm-hold
+check_fail "loader: an ELF without the PVH note" "no XEN_ELFNOTE_PHYS32_ENTRY note" \
+	vmmctl create /tmp/nonote.cfg
+mkcfg tiny $G/hello.elf 1
+check_fail "loader: an image beyond guest RAM" "outside guest RAM" vmmctl create /tmp/tiny.cfg
+check_fail "loader: a missing kernel file" "cannot read the kernel" \
+	vmmctl create /tmp/hello.cfg kernel=/nonexistent name=nokernel
+check_out "failed boots leave no domain behind" "^0$" sh -c "vmmctl list | tail -n +2 | wc -l"
+check_out "counters back to the idle baseline" "^$STATS_IDLE$" pvhv-test stats
