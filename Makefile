@@ -33,7 +33,7 @@ VMMCTL_SRCS := $(wildcard vmmctl/*.c)
 VMMCTL_OBJS := $(VMMCTL_SRCS:.c=.o)
 HDRS := uapi/pvhv.h uapi/pvhv_check.h lib/libpvhv.h vmmctl/vmmctl.h
 
-.PHONY: all module lib guests userspace check check-unit check-vm vm-helpers header-check install clean
+.PHONY: bench all module lib guests userspace check check-unit check-vm vm-helpers header-check install clean
 
 all: module userspace
 
@@ -91,6 +91,10 @@ check: userspace vm-helpers
 
 check-vm: userspace vm-helpers
 	tests/vm/run
+
+# Benchmarks print figures beside a peer measured in the same VM boot.
+bench: userspace vm-helpers
+	PVHV_VM_SUITE=bench tests/vm/run $(BENCH_KERNEL)
 
 install: userspace
 	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/pvhv $(DESTDIR)$(BINDIR) \
