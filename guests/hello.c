@@ -11,6 +11,10 @@ void guest_main(const struct hvm_start_info *si)
 	rt_printf("Hello world\n");
 	CHECK(rt_hcall32_ret == 0, "console_io from 32-bit protected mode returned 0 (%d)",
 	      (int)rt_hcall32_ret);
+	CHECK(rt_hcall_pse_ret == 0, "console_io under 32-bit PSE paging, through an alias, returned 0 (%d)",
+	      (int)rt_hcall_pse_ret);
+	CHECK(rt_hcall_pae_ret == 0, "console_io under PAE paging, through an alias, returned 0 (%d)",
+	      (int)rt_hcall_pae_ret);
 	CHECK(si->magic == XEN_HVM_START_MAGIC_VALUE, "start_info magic %#x", si->magic);
 	CHECK(si->version == 1, "start_info version 1");
 	CHECK(rt_start_info_pa >= 4096, "start_info outside page 0 (%#x)", rt_start_info_pa);

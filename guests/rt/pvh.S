@@ -36,6 +36,41 @@ pvh_start32:
 	vmmcall
 	mov	%eax, rt_hcall32_ret
 
+	/*
+	 * The same hypercall under 32-bit paging with 4 MiB pages (CR4.PSE),
+	 * through an alias: PDE 1023 maps virtual 0xffc00000 to physical 0, so
+	 * the hypervisor must walk our tables to find the message.
+	 */
+	mov	$rt_pd32, %edi
+	xor	%ecx, %ecx
+3:	mov	%ecx, %eax
+	shl	$22, %eax
+	or	$0x83, %eax		/* P | RW | PS */
+	mov	%eax, (%edi, %ecx, 4)
+	inc	%ecx
+	cmp	$256, %ecx		/* identity: the low 1 GiB */
+	jne	3b
+	movl	$0x83, 1023*4(%edi)	/* alias: 0xffc00000 -> 0 */
+	mov	%edi, %cr3
+	mov	%cr4, %eax
+	or	$0x10, %eax		/* PSE */
+	mov	%eax, %cr4
+	mov	%cr0, %eax
+	or	$0x80000000, %eax	/* PG */
+	mov	%eax, %cr0
+	mov	$HYPERVISOR_console_io, %eax
+	mov	$CONSOLEIO_WRITE, %ebx
+	mov	$(msgpse_end - msgpse), %ecx
+	mov	$(msgpse + 0xffc00000), %edx
+	vmmcall
+	mov	%eax, rt_hcall_pse_ret
+	mov	%cr0, %eax
+	and	$0x7fffffff, %eax
+	mov	%eax, %cr0
+	mov	%cr4, %eax
+	and	$~0x10, %eax
+	mov	%eax, %cr4
+
 	/* PML4[0] -> PDPT, PDPT[0..3] -> PD[0..3], 2048 x 2 MiB pages. */
 	mov	$rt_pdpt, %eax
 	or	$3, %eax
@@ -64,11 +99,43 @@ pvh_start32:
 	cmp	$4, %ecx
 	jne	2b
 
-	mov	$rt_pml4, %eax
-	mov	%eax, %cr3
+	/*
+	 * 32-bit PAE paging (no LME yet) on the same PDs, through a legacy
+	 * PDPT (present bits only) and an alias: 0xc0000000 -> physical 0.
+	 */
+	mov	$rt_pdpt32, %edi
+	xor	%ecx, %ecx
+4:	mov	%ecx, %eax
+	shl	$12, %eax
+	add	$rt_pd, %eax
+	or	$1, %eax
+	mov	%eax, (%edi, %ecx, 8)
+	inc	%ecx
+	cmp	$4, %ecx
+	jne	4b
+	mov	rt_pd + 3*4096, %esi	/* save PD3[0] (3 GiB identity) */
+	movl	$0x83, rt_pd + 3*4096
+	movl	$0, rt_pd + 3*4096 + 4
+	mov	%edi, %cr3
 	mov	%cr4, %eax
 	or	$0x20, %eax		/* PAE */
 	mov	%eax, %cr4
+	mov	%cr0, %eax
+	or	$0x80000000, %eax	/* PG */
+	mov	%eax, %cr0
+	mov	$HYPERVISOR_console_io, %eax
+	mov	$CONSOLEIO_WRITE, %ebx
+	mov	$(msgpae_end - msgpae), %ecx
+	mov	$(msgpae + 0xc0000000), %edx
+	vmmcall
+	mov	%eax, rt_hcall_pae_ret
+	mov	%cr0, %eax
+	and	$0x7fffffff, %eax
+	mov	%eax, %cr0
+	mov	%esi, rt_pd + 3*4096	/* PD3[0] back to identity */
+
+	mov	$rt_pml4, %eax
+	mov	%eax, %cr3
 	mov	$0xc0000080, %ecx	/* EFER */
 	rdmsr
 	or	$0x100, %eax		/* LME */
@@ -96,6 +163,10 @@ long_entry:
 	.section .rodata
 msg32:	.ascii "pvh32: hello from 32-bit protected mode\n"
 msg32_end:
+msgpse:	.ascii "pvh32: hello through 32-bit paging with 4 MiB pages\n"
+msgpse_end:
+msgpae:	.ascii "pvh32: hello through PAE paging\n"
+msgpae_end:
 	.balign 8
 gdt:	.quad 0
 	.quad 0x00af9a000000ffff	/* 0x08: 64-bit code */
@@ -111,6 +182,8 @@ gdt_desc:
 rt_pml4:	.skip 4096
 rt_pdpt:	.skip 4096
 rt_pd:		.skip 4 * 4096
+rt_pd32:	.skip 4096
+rt_pdpt32:	.skip 4096
 	.globl rt_hypercall_page
 rt_hypercall_page: .skip 4096
 boot_stack:	.skip 32768

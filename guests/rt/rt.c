@@ -4,6 +4,8 @@
 
 uint32_t rt_start_info_pa;
 uint32_t rt_hcall32_ret = 0xdeadbeef;
+uint32_t rt_hcall_pse_ret = 0xdeadbeef;
+uint32_t rt_hcall_pae_ret = 0xdeadbeef;
 int rt_failures;
 struct rt_fault rt_fault = { .vector = -1 };
 

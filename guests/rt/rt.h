@@ -19,7 +19,9 @@
 
 /* Set by pvh.S before rt_main(). */
 extern uint32_t rt_start_info_pa;
-extern uint32_t rt_hcall32_ret;	/* console_io result of the 32-bit stage */
+extern uint32_t rt_hcall32_ret;	/* console_io result of the 32-bit stage: no paging */
+extern uint32_t rt_hcall_pse_ret;	/* ... under 32-bit paging with PSE */
+extern uint32_t rt_hcall_pae_ret;	/* ... under PAE paging */
 extern uint8_t rt_hypercall_page[4096];
 
 /* Each guest provides this. */

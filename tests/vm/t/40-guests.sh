@@ -13,6 +13,7 @@ kernel = "$2"
 type = "pvh"
 cmdline = "${4:-}"
 on_poweroff = "preserve"
+on_reboot = "preserve"
 on_crash = "preserve"
 EOC
 }
@@ -29,6 +30,9 @@ check_out "hello: 'create -c' exits 0 (poweroff)" "^0$" echo "$rc"
 check_helper "hello" cat /tmp/hello.out
 check "hello: the 32-bit stage printed through the compat ABI" \
 	grep -q 'pvh32: hello from 32-bit protected mode' /tmp/hello.out
+check "hello: guest-linear pointers are walked under 32-bit PSE paging" \
+	grep -q 'pvh32: hello through 32-bit paging with 4 MiB pages' /tmp/hello.out
+check "hello: ... and under PAE paging" grep -q 'pvh32: hello through PAE paging' /tmp/hello.out
 check "hello: the command line arrived through start_info" \
 	grep -qx 'cmdline: console=hvc0 pvhv-test' /tmp/hello.out
 check_out "list: hello is shut down with reason poweroff" '^hello .*shutdown\(poweroff\)$' vmmctl list
@@ -55,6 +59,21 @@ check "hostile: the domain kept running to the end" grep -q '^hostile: still run
 check_out "hostile: and powered off" '^hostile .*shutdown\(poweroff\)$' vmmctl list
 vmmctl destroy hostile >/dev/null 2>&1
 
+# Every shutdown reason reaches the domain state and vmmctl's exit code.
+for r in "0 poweroff 0" "1 reboot 3" "2 suspend 4" "3 crash 5" "4 watchdog 6"; do
+	set -- $r
+	mkcfg sd$1 $G/shutdown.elf 16 "reason=$1"
+	timeout 60 vmmctl create /tmp/sd$1.cfg -c >/tmp/sd.out 2>&1
+	rc=$?
+	check_out "SCHEDOP_shutdown($2): 'create -c' exits $3" "^$3$" echo "$rc"
+	if [ "$1" = 3 ]; then
+		check_out "  ... and the domain is crashed" "^sd$1 .*crashed$" vmmctl list
+	else
+		check_out "  ... and the domain is shutdown($2)" "^sd$1 .*shutdown\($2\)$" vmmctl list
+	fi
+	vmmctl destroy sd$1 >/dev/null 2>&1
+done
+
 # A triple fault crashes the domain, not the host.
 mkcfg triple $G/triple.elf
 timeout 60 vmmctl create /tmp/triple.cfg -c >/tmp/triple.out 2>&1
@@ -73,6 +92,7 @@ while ! vmmctl dmesg spin 2>/dev/null | grep -q spinning && [ $n -lt 100 ]; do
 done
 sleep 1
 check_out "the spinning guest is running" '^spin .*running$' vmmctl list
+check "  ... its vCPU is a kernel thread (pvhv-<domid>.0)" sh -c 'ps -o comm | grep -q "^pvhv-[0-9]*\.0$"'
 t0=$(uptime_cs)
 vmmctl destroy spin >/dev/null 2>&1
 t1=$(uptime_cs)

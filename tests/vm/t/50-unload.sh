@@ -3,11 +3,23 @@
 
 vmmctl create --name live1 --memory 16M >/dev/null 2>&1
 vmmctl create --name live2 --memory 16M >/dev/null 2>&1
-check_out "two live domains before rmmod" "^2$" sh -c "vmmctl list | tail -n +2 | wc -l"
-check "rmmod pvhv with live domains" /sbin/rmmod pvhv
+cat >/tmp/live3.cfg <<EOC
+name = "live3"
+memory = 16
+kernel = "/pvhv/guests/spin.elf"
+type = "pvh"
+EOC
+vmmctl create /tmp/live3.cfg >/dev/null 2>&1
+sleep 1
+check_out "three live domains before rmmod, one of them spinning" "^live3 .*running$" vmmctl list
+t0=$(awk '{ split($1, a, "."); print a[1] * 100 + a[2] }' /proc/uptime)
+check "rmmod pvhv with live domains (and a spinning vCPU)" /sbin/rmmod pvhv
+t1=$(awk '{ split($1, a, "."); print a[1] * 100 + a[2] }' /proc/uptime)
+check_out "  ... took $(( (t1 - t0) * 10 )) ms (< 2000)" "^ok$" sh -c "[ $((t1 - t0)) -lt 200 ] && echo ok"
 check_out "dmesg: unloaded with 0 domains, 0 guest pages, 0 objects" \
 	"pvhv: unloaded: 0 domains, 0 guest pages, 0 objects outstanding" dmesg
 check "/dev/pvhv is gone" sh -c '! test -e /dev/pvhv'
+check "no pvhv vCPU thread is left" sh -c '! ps -o comm | grep -q "^pvhv-"'
 MEM_AFTER_KB=$(mem_available_kb)
 check_out "MemAvailable (+ per-CPU free lists) back within 1% of before insmod ($MEM_BEFORE_KB -> $MEM_AFTER_KB kB)" "^ok$" \
 	sh -c "d=\$(( $MEM_BEFORE_KB - $MEM_AFTER_KB )); [ \${d#-} -le $((MEM_BEFORE_KB / 100)) ] && echo ok"
