@@ -11,18 +11,11 @@
 int cmd_console(int argc, char **argv)
 {
 	uint32_t domid, state, reason;
-	int fd, dfd, ret;
+	int dfd, ret;
 
-	if (argc != 2)
-		return vmm_usage("console", "%s", argc < 2 ? "which domain? (id or name)" :
-						     "only one domain at a time");
-	fd = vmm_open_dev();
-	if (fd < 0)
-		return VMM_EXIT_FAIL;
-	dfd = vmm_open_domain(fd, argv[1], &domid);
-	pvhv_close(fd);
+	dfd = vmm_domain_arg("console", argc, argv, &domid);
 	if (dfd < 0)
-		return VMM_EXIT_FAIL;
+		return -dfd;
 	ret = vmm_follow_console(dfd, 1, &state, &reason);
 	pvhv_close(dfd);
 	return ret ? VMM_EXIT_FAIL : vmm_shutdown_exit_code(state, reason);

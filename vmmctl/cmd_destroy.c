@@ -9,18 +9,11 @@
 int cmd_destroy(int argc, char **argv)
 {
 	uint32_t domid;
-	int fd, dfd, ret;
+	int dfd, ret;
 
-	if (argc != 2)
-		return vmm_usage("destroy", "%s", argc < 2 ? "which domain? (id or name)" :
-						     "only one domain at a time");
-	fd = vmm_open_dev();
-	if (fd < 0)
-		return VMM_EXIT_FAIL;
-	dfd = vmm_open_domain(fd, argv[1], &domid);
-	pvhv_close(fd);
+	dfd = vmm_domain_arg("destroy", argc, argv, &domid);
 	if (dfd < 0)
-		return VMM_EXIT_FAIL;
+		return -dfd;
 	ret = pvhv_domain_destroy(dfd);
 	pvhv_close(dfd);
 	if (ret == -ESRCH) {

@@ -79,3 +79,18 @@ int vmm_open_domain(int fd, const char *spec, uint32_t *domid)
 		vmm_err("cannot open domain '%s': %s", spec, strerror(-ret));
 	return -1;
 }
+
+int vmm_domain_arg(const char *cmd, int argc, char **argv, uint32_t *domid)
+{
+	int fd, dfd;
+
+	if (argc != 2)
+		return -vmm_usage(cmd, "%s", argc < 2 ? "which domain? (id or name)" :
+							"only one domain at a time");
+	fd = vmm_open_dev();
+	if (fd < 0)
+		return -VMM_EXIT_FAIL;
+	dfd = vmm_open_domain(fd, argv[1], domid);
+	pvhv_close(fd);
+	return dfd < 0 ? -VMM_EXIT_FAIL : dfd;
+}

@@ -28,6 +28,8 @@ int vmm_usage(const char *cmd, const char *fmt, ...) __attribute__((format(print
 int vmm_open_dev(void);	/* fd, or -1 after printing why */
 int vmm_open_domain(int fd, const char *spec, uint32_t *domid);	/* domain fd or -1 */
 int vmm_wants_help(int argc, char **argv);
+/* "CMD DOMAIN": the domain fd, or -(exit code) after printing why. */
+int vmm_domain_arg(const char *cmd, int argc, char **argv, uint32_t *domid);
 
 /* config.c: xl.cfg files. */
 enum { VMM_ACTION_DESTROY, VMM_ACTION_RESTART, VMM_ACTION_PRESERVE };

@@ -19,6 +19,29 @@
 	.long pvh_start32
 	.balign 4
 
+/* console_io(CONSOLEIO_write) of msg..msg_end at address msg + alias; EAX to result. */
+.macro hcall_write msg, msg_end, alias, result
+	mov	$HYPERVISOR_console_io, %eax
+	mov	$CONSOLEIO_WRITE, %ebx
+	mov	$(\msg_end - \msg), %ecx
+	mov	$(\msg + \alias), %edx
+	vmmcall
+	mov	%eax, \result
+.endm
+
+/* Turn paging on (CR3 = table) or off. */
+.macro paging_on table
+	mov	\table, %cr3
+	mov	%cr0, %eax
+	or	$0x80000000, %eax
+	mov	%eax, %cr0
+.endm
+.macro paging_off
+	mov	%cr0, %eax
+	and	$0x7fffffff, %eax
+	mov	%eax, %cr0
+.endm
+
 	.section .text.boot, "ax"
 	.code32
 	.globl pvh_start32
@@ -29,12 +52,7 @@ pvh_start32:
 	mov	$boot_stack_top, %esp
 
 	/* console_io(CONSOLEIO_write, len, msg) from 32-bit mode, raw VMMCALL. */
-	mov	$HYPERVISOR_console_io, %eax
-	mov	$CONSOLEIO_WRITE, %ebx
-	mov	$(msg32_end - msg32), %ecx
-	mov	$msg32, %edx
-	vmmcall
-	mov	%eax, rt_hcall32_ret
+	hcall_write msg32, msg32_end, 0, rt_hcall32_ret
 
 	/*
 	 * The same hypercall under 32-bit paging with 4 MiB pages (CR4.PSE),
@@ -51,22 +69,12 @@ pvh_start32:
 	cmp	$256, %ecx		/* identity: the low 1 GiB */
 	jne	3b
 	movl	$0x83, 1023*4(%edi)	/* alias: 0xffc00000 -> 0 */
-	mov	%edi, %cr3
 	mov	%cr4, %eax
 	or	$0x10, %eax		/* PSE */
 	mov	%eax, %cr4
-	mov	%cr0, %eax
-	or	$0x80000000, %eax	/* PG */
-	mov	%eax, %cr0
-	mov	$HYPERVISOR_console_io, %eax
-	mov	$CONSOLEIO_WRITE, %ebx
-	mov	$(msgpse_end - msgpse), %ecx
-	mov	$(msgpse + 0xffc00000), %edx
-	vmmcall
-	mov	%eax, rt_hcall_pse_ret
-	mov	%cr0, %eax
-	and	$0x7fffffff, %eax
-	mov	%eax, %cr0
+	paging_on %edi
+	hcall_write msgpse, msgpse_end, 0xffc00000, rt_hcall_pse_ret
+	paging_off
 	mov	%cr4, %eax
 	and	$~0x10, %eax
 	mov	%eax, %cr4
@@ -116,22 +124,12 @@ pvh_start32:
 	mov	rt_pd + 3*4096, %esi	/* save PD3[0] (3 GiB identity) */
 	movl	$0x83, rt_pd + 3*4096
 	movl	$0, rt_pd + 3*4096 + 4
-	mov	%edi, %cr3
 	mov	%cr4, %eax
 	or	$0x20, %eax		/* PAE */
 	mov	%eax, %cr4
-	mov	%cr0, %eax
-	or	$0x80000000, %eax	/* PG */
-	mov	%eax, %cr0
-	mov	$HYPERVISOR_console_io, %eax
-	mov	$CONSOLEIO_WRITE, %ebx
-	mov	$(msgpae_end - msgpae), %ecx
-	mov	$(msgpae + 0xc0000000), %edx
-	vmmcall
-	mov	%eax, rt_hcall_pae_ret
-	mov	%cr0, %eax
-	and	$0x7fffffff, %eax
-	mov	%eax, %cr0
+	paging_on %edi
+	hcall_write msgpae, msgpae_end, 0xc0000000, rt_hcall_pae_ret
+	paging_off
 	mov	%esi, rt_pd + 3*4096	/* PD3[0] back to identity */
 
 	mov	$rt_pml4, %eax
