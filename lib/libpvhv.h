@@ -50,7 +50,6 @@ int pvhv_domain_unmap(void *addr, size_t len);
 int pvhv_domain_find(int fd, const char *id_or_name, uint32_t *domid);
 
 /* PVH boot (lib/loader.c) */
-#define PVHV_SPECIAL_PAGES 8	/* top of guest RAM, reserved in the memory map */
 
 struct pvhv_boot_config {
 	const void *kernel;	/* ELF32 or ELF64 PVH image */

@@ -67,10 +67,16 @@ struct pvhv_vcpu {
 	u64 regs[PVHV_NR_REGS];
 	void *arch;
 	int last_cpu;			/* host CPU of the last entry; vCPU thread only */
+	/* pvclock (xen/time.c); vCPU thread only. */
+	int time_cpu;
+	u64 time_updated;
+	u32 time_mul;
+	s8 time_shift;
 	wait_queue_head_t wq;		/* a halted vCPU sleeps here */
 };
 
 #define PVHV_CONSOLE_LOG_SIZE	(64 * 1024)	/* power of two */
+#define PVHV_GFN_NONE		(~0ULL)
 
 struct pvhv_domain {
 	struct kref ref;		/* one for the domain table, one per fd/mapping */
@@ -82,6 +88,8 @@ struct pvhv_domain {
 
 	struct pvhv_vcpu **vcpus;	/* [max_vcpus]; entries set under lock, freed on release */
 	void *arch;			/* vendor state (nested page tables); set under lock */
+	struct page *shinfo;		/* the shared_info page; immutable */
+	u64 shinfo_gfn;			/* where the guest put it, or PVHV_GFN_NONE; changed under lock */
 
 	struct mutex lock;		/* protects the fields below */
 	u32 state;			/* PVHV_STATE_*; protected by lock */
@@ -100,6 +108,9 @@ void pvhv_domains_exit(void);	/* destroys every domain still in the table */
 void pvhv_domain_shutdown(struct pvhv_domain *d, u32 state, u32 reason);
 void pvhv_domain_crash(struct pvhv_domain *d, const char *fmt, ...) __printf(2, 3);
 
+bool pvhv_domid_exists(u32 domid);
+void pvhv_domain_kick_all(struct pvhv_domain *d);	/* force every vCPU out of the guest */
+
 /* vcpu.c */
 struct pvhv_vcpu *pvhv_vcpu_create(struct pvhv_domain *d, u32 id);
 void pvhv_vcpu_free(struct pvhv_vcpu *v);
@@ -109,7 +120,8 @@ void pvhv_vcpu_kick(struct pvhv_vcpu *v);
 void pvhv_vcpu_halt(struct pvhv_vcpu *v);	/* HLT: sleep until woken */
 
 /* guest.c: the one audited path to guest memory. */
-struct page *pvhv_gfn_to_page(struct pvhv_domain *d, u64 gfn);
+struct page *pvhv_gfn_to_page(struct pvhv_domain *d, u64 gfn);	/* what the guest sees */
+struct page *pvhv_gfn_to_ram(struct pvhv_domain *d, u64 gfn);	/* its RAM page, or NULL */
 int pvhv_read_gpa(struct pvhv_domain *d, u64 gpa, void *buf, size_t len);
 int pvhv_write_gpa(struct pvhv_domain *d, u64 gpa, const void *buf, size_t len);
 int pvhv_gva_to_gpa(struct pvhv_vcpu *v, const struct pvhv_paging *pg, u64 gva,
@@ -127,6 +139,10 @@ void pvhv_xen_cpuid(struct pvhv_vcpu *v, u32 leaf, u32 subleaf, u32 out[4]);
 int pvhv_xen_wrmsr(struct pvhv_vcpu *v, u32 msr, u64 val);	/* -ENOENT: not a Xen MSR */
 int pvhv_xen_rdmsr(struct pvhv_vcpu *v, u32 msr, u64 *val);
 void pvhv_xen_io(struct pvhv_vcpu *v, u16 port, u8 size, bool in, u32 *val);
+long pvhv_xen_memory_op(struct pvhv_vcpu *v, u64 cmd, u64 arg, bool compat);
+void pvhv_xen_update_wallclock(struct pvhv_domain *d);
+/* Refresh the vCPU's pvclock if it moved or aged; before each guest entry. */
+void pvhv_xen_update_time(struct pvhv_vcpu *v, int cpu);
 long pvhv_ioctl_create_domain(void __user *arg);
 long pvhv_ioctl_open_domain(void __user *arg);
 long pvhv_ioctl_list_domains(void __user *arg);

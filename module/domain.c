@@ -66,7 +66,8 @@ static void pvhv_domain_release(struct kref *ref)
 	kfree(d->vcpus);
 	pvhv_vendor->domain_free(d);
 	kvfree(d->con_buf);
-	atomic64_sub(2, &pvhv_counters.objects);
+	__free_page(d->shinfo);
+	atomic64_sub(3, &pvhv_counters.objects);
 	pvhv_domain_free_ram(d, d->nr_pages);
 	kvfree(d->pages);
 	atomic64_dec(&pvhv_counters.objects);
@@ -161,6 +162,16 @@ static bool pvhv_name_taken(const char *name)
 	return false;
 }
 
+bool pvhv_domid_exists(u32 domid)
+{
+	bool found;
+
+	mutex_lock(&pvhv_domains_lock);
+	found = domid <= PVHV_DOMID_MAX && idr_find(&pvhv_domain_idr, domid);
+	mutex_unlock(&pvhv_domains_lock);
+	return found;
+}
+
 static void pvhv_domain_fill_info(struct pvhv_domain *d, struct pvhv_domain_info *info)
 {
 	memset(info, 0, sizeof(*info));
@@ -210,7 +221,7 @@ static void pvhv_domain_put_unlisted(struct pvhv_domain *d)
 	pvhv_domain_put(d);
 }
 
-static void pvhv_domain_kick_all(struct pvhv_domain *d)
+void pvhv_domain_kick_all(struct pvhv_domain *d)
 {
 	u32 i;
 
@@ -448,11 +459,13 @@ long pvhv_ioctl_create_domain(void __user *arg)
 	spin_lock_init(&d->con_lock);
 	d->vcpus = kcalloc(d->max_vcpus, sizeof(*d->vcpus), GFP_KERNEL_ACCOUNT);
 	d->con_buf = kvmalloc(PVHV_CONSOLE_LOG_SIZE, GFP_KERNEL_ACCOUNT);
-	if (!d->vcpus || !d->con_buf) {
+	d->shinfo = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	d->shinfo_gfn = PVHV_GFN_NONE;
+	if (!d->vcpus || !d->con_buf || !d->shinfo) {
 		ret = -ENOMEM;
 		goto err_free_domain;
 	}
-	atomic64_add(2, &pvhv_counters.objects);
+	atomic64_add(3, &pvhv_counters.objects);
 
 	ret = pvhv_domain_alloc_ram(d);
 	if (ret)
@@ -511,8 +524,10 @@ err_put_domain:
 	return ret;
 
 err_free_bufs:
-	atomic64_sub(2, &pvhv_counters.objects);
+	atomic64_sub(3, &pvhv_counters.objects);
 err_free_domain:
+	if (d->shinfo)
+		__free_page(d->shinfo);
 	kvfree(d->con_buf);
 	kfree(d->vcpus);
 	mutex_destroy(&d->lock);

@@ -27,11 +27,16 @@
 #define PTE_PS		BIT_ULL(7)
 #define PTE_ADDR_MASK	0x000ffffffffff000ULL	/* bits 51:12 */
 
+struct page *pvhv_gfn_to_ram(struct pvhv_domain *d, u64 gfn)
+{
+	return gfn < d->nr_pages ? d->pages[gfn] : NULL;
+}
+
 struct page *pvhv_gfn_to_page(struct pvhv_domain *d, u64 gfn)
 {
-	if (gfn >= d->nr_pages)
-		return NULL;
-	return d->pages[gfn];
+	if (gfn == READ_ONCE(d->shinfo_gfn))
+		return d->shinfo;
+	return pvhv_gfn_to_ram(d, gfn);
 }
 
 static int pvhv_access_gpa(struct pvhv_domain *d, u64 gpa, void *buf, size_t len, bool write)

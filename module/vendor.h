@@ -51,6 +51,11 @@ struct pvhv_vendor_ops {
 	/* Nested page tables over the domain's RAM. May sleep. */
 	int (*domain_init)(struct pvhv_domain *d);
 	void (*domain_free)(struct pvhv_domain *d);
+	/*
+	 * Point guest frame @gfn at @page (NULL: nothing there) and make every
+	 * vCPU drop stale translations before it next runs. Domain lock held.
+	 */
+	int (*npt_set)(struct pvhv_domain *d, u64 gfn, struct page *page);
 
 	int (*vcpu_create)(struct pvhv_vcpu *v);
 	void (*vcpu_free)(struct pvhv_vcpu *v);

@@ -34,6 +34,12 @@
 
 #define PVHV_NAME_LEN		64	/* including the terminating NUL */
 
+/*
+ * The last PVHV_SPECIAL_PAGES pages of guest RAM are reserved in the guest's
+ * memory map (start_info and XENMEM_memory_map) for special pages.
+ */
+#define PVHV_SPECIAL_PAGES	8
+
 /* Values of PVHV_CAP_VENDOR. */
 #define PVHV_VENDOR_NONE	0
 #define PVHV_VENDOR_SVM		1	/* AMD-V */

@@ -249,7 +249,9 @@ static void svm_hardware_unsetup(void)
 
 struct svm_domain {
 	struct page *root;		/* PML4, or PML5 when the host uses 5-level paging */
-	struct list_head tables;	/* every table page, through page->lru */
+	u64 *l4;			/* the PML4 (below the PML5 if there is one) */
+	struct list_head tables;	/* every table page, through page->lru; domain lock */
+	atomic_t gen;			/* bumped when a mapping goes away or changes */
 };
 
 #define NPT_P		BIT_ULL(0)
@@ -312,6 +314,7 @@ static int svm_domain_init(struct pvhv_domain *d)
 		if (!l4)
 			goto err_free;
 	}
+	sd->l4 = l4;
 	for (gfn = 0; gfn < d->nr_pages; gfn++) {
 		l3 = svm_npt_next(sd, l4, (gfn >> 27) & 511);
 		l2 = l3 ? svm_npt_next(sd, l3, (gfn >> 18) & 511) : NULL;
@@ -329,6 +332,26 @@ err_free:
 	return -ENOMEM;
 }
 
+/* Domain lock held: one 4 KiB mapping changes, every vCPU flushes its ASID. */
+static int svm_npt_set(struct pvhv_domain *d, u64 gfn, struct page *page)
+{
+	struct svm_domain *sd = d->arch;
+	u64 *l3, *l2, *l1;
+
+	if (!sd)
+		return -EINVAL;
+	l3 = svm_npt_next(sd, sd->l4, (gfn >> 27) & 511);
+	l2 = l3 ? svm_npt_next(sd, l3, (gfn >> 18) & 511) : NULL;
+	l1 = l2 ? svm_npt_next(sd, l2, (gfn >> 9) & 511) : NULL;
+	if (!l1)
+		return -ENOMEM;
+	WRITE_ONCE(l1[gfn & 511], page ? page_to_phys(page) | NPT_P | NPT_RW | NPT_US : 0);
+	atomic_inc(&sd->gen);
+	/* A vCPU in the guest exits on the kick and flushes before it re-enters. */
+	pvhv_domain_kick_all(d);
+	return 0;
+}
+
 /* --- vCPUs ------------------------------------------------------------ */
 
 struct svm_vcpu {
@@ -337,6 +360,7 @@ struct svm_vcpu {
 	u32 asid;
 	u64 xcr0;		/* the guest's XCR0 */
 	void *xsave;		/* the guest's x87/SSE/AVX state (XSAVE format) */
+	int npt_gen;		/* svm_domain.gen when this ASID was last flushed */
 };
 
 asmlinkage void pvhv_svm_vmrun(u64 *regs, u64 vmcb_pa, u64 host_save_pa);
@@ -688,6 +712,7 @@ static void svm_xsave(void *area, u64 mask)
 
 static int svm_vcpu_run(struct pvhv_vcpu *v)
 {
+	struct svm_domain *sd = v->d->arch;
 	struct svm_vcpu *s = v->arch;
 	struct vmcb *vmcb = s->vmcb;
 	int cpu;
@@ -698,10 +723,13 @@ static int svm_vcpu_run(struct pvhv_vcpu *v)
 	kernel_fpu_begin();	/* also disables preemption */
 	local_irq_disable();
 	cpu = smp_processor_id();
-	if (cpu != v->last_cpu) {
-		/* APM 15.16: this ASID may hold stale translations on this CPU. */
+	pvhv_xen_update_time(v, cpu);
+	if (cpu != v->last_cpu || s->npt_gen != atomic_read(&sd->gen)) {
+		/* APM 15.16: this ASID may hold stale translations on this CPU,
+		 * or a nested mapping changed since the last flush. */
 		vmcb->ctrl.tlb_control = svm_flush_by_asid ? SVM_TLB_CONTROL_FLUSH_ASID :
 							     SVM_TLB_CONTROL_FLUSH_ALL;
+		s->npt_gen = atomic_read(&sd->gen);
 		WRITE_ONCE(v->last_cpu, cpu);
 	}
 	vmcb->ctrl.clean = 0;
@@ -742,6 +770,7 @@ const struct pvhv_vendor_ops pvhv_svm_ops = {
 	.hardware_unsetup = svm_hardware_unsetup,
 	.domain_init = svm_domain_init,
 	.domain_free = svm_domain_free,
+	.npt_set = svm_npt_set,
 	.vcpu_create = svm_vcpu_create,
 	.vcpu_free = svm_vcpu_free,
 	.vcpu_reset_pvh = svm_vcpu_reset_pvh,

@@ -179,6 +179,9 @@ void pvhv_xen_hypercall(struct pvhv_vcpu *v)
 	case __HYPERVISOR_sched_op:
 		ret = pvhv_sched_op(v, &h);
 		break;
+	case __HYPERVISOR_memory_op:
+		ret = pvhv_xen_memory_op(v, h.arg[0], h.arg[1], h.compat);
+		break;
 	default:
 		ret = -ENOSYS;
 	}

@@ -74,6 +74,12 @@ for r in "0 poweroff 0" "1 reboot 3" "2 suspend 4" "3 crash 5" "4 watchdog 6"; d
 	vmmctl destroy sd$1 >/dev/null 2>&1
 done
 
+# shared_info, time and memory_op.
+mkcfg shinfo $G/shinfo.elf
+check_helper "shinfo" vmmctl create /tmp/shinfo.cfg -c
+check_out "shinfo: powered off" '^shinfo .*shutdown\(poweroff\)$' vmmctl list
+vmmctl destroy shinfo >/dev/null 2>&1
+
 # A triple fault crashes the domain, not the host.
 mkcfg triple $G/triple.elf
 timeout 60 vmmctl create /tmp/triple.cfg -c >/tmp/triple.out 2>&1
