@@ -5,6 +5,8 @@
  * Lock order (outermost first):
  *   pvhv_domains_lock (mutex, domain.c)  ->  pvhv_domain.lock (mutex)
  *       ->  pvhv_domain.con_lock (spinlock, console.c)
+ *   pvhv_domain.evtchn_lock (spinlock, irqsave; xen/evtchn.c) nests in nothing
+ *   and takes nothing but the vCPU wait queues.
  * A vCPU thread takes pvhv_domain.lock only to change the domain's state;
  * kthread_stop() of vCPU threads is never called with a lock held.
  */
@@ -12,6 +14,8 @@
 #define PVHV_CORE_H
 
 #include <linux/atomic.h>
+#include <linux/hrtimer.h>
+#include <linux/smp.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
@@ -56,6 +60,19 @@ struct pvhv_paging {
 
 struct pvhv_domain;
 
+/* One event channel port (xen/evtchn.c); protected by pvhv_domain.evtchn_lock. */
+struct pvhv_evtchn {
+	u8 state;		/* EVTCHNSTAT_* */
+	u8 pad;
+	u16 remote_domid;	/* unbound: who may bind; interdomain: the peer */
+	u32 remote_port;	/* interdomain */
+	u32 vcpu;		/* the vCPU notified */
+	u32 virq;		/* virq */
+};
+
+#define PVHV_EVTCHN_PORTS	4096	/* 2-level ABI, 64-bit: 64 words of 64 bits */
+#define PVHV_NR_VIRQS		24	/* NR_VIRQS in Xen's public/xen.h */
+
 struct pvhv_vcpu {
 	struct pvhv_domain *d;		/* immutable */
 	u32 id;				/* immutable */
@@ -73,6 +90,9 @@ struct pvhv_vcpu {
 	u32 time_mul;
 	s8 time_shift;
 	wait_queue_head_t wq;		/* a halted vCPU sleeps here */
+	call_single_data_t kick_csd;	/* IPI that forces a guest exit (any context) */
+	struct hrtimer timer;		/* set_timer_op / singleshot: raises VIRQ_TIMER */
+	u32 virq_port[PVHV_NR_VIRQS];	/* protected by pvhv_domain.evtchn_lock */
 };
 
 #define PVHV_CONSOLE_LOG_SIZE	(64 * 1024)	/* power of two */
@@ -96,6 +116,10 @@ struct pvhv_domain {
 	u32 shutdown_reason;		/* protected by lock */
 	u32 online_vcpus;		/* protected by lock */
 	bool runnable;			/* written under lock, read by vCPU threads with READ_ONCE */
+
+	spinlock_t evtchn_lock;		/* protects evtchn[], vcpu virq_port[], callback_irq */
+	struct pvhv_evtchn *evtchn;	/* [PVHV_EVTCHN_PORTS] */
+	u64 callback_irq;		/* HVM_PARAM_CALLBACK_IRQ */
 
 	spinlock_t con_lock;		/* protects con_buf and con_head */
 	char *con_buf;			/* PVHV_CONSOLE_LOG_SIZE bytes */
@@ -140,6 +164,16 @@ int pvhv_xen_wrmsr(struct pvhv_vcpu *v, u32 msr, u64 val);	/* -ENOENT: not a Xen
 int pvhv_xen_rdmsr(struct pvhv_vcpu *v, u32 msr, u64 *val);
 void pvhv_xen_io(struct pvhv_vcpu *v, u16 port, u8 size, bool in, u32 *val);
 long pvhv_xen_memory_op(struct pvhv_vcpu *v, u64 cmd, u64 arg, bool compat);
+long pvhv_xen_evtchn_op(struct pvhv_vcpu *v, u64 cmd, u64 arg);
+long pvhv_xen_hvm_op(struct pvhv_vcpu *v, u64 cmd, u64 arg);
+long pvhv_xen_vcpu_op(struct pvhv_vcpu *v, u64 cmd, u64 vcpuid, u64 arg);
+long pvhv_xen_set_timer(struct pvhv_vcpu *v, u64 deadline);
+void pvhv_xen_timer_init(struct pvhv_vcpu *v);
+void pvhv_xen_timer_stop(struct pvhv_vcpu *v);
+void pvhv_xen_send_virq(struct pvhv_vcpu *v, u32 virq);
+bool pvhv_xen_event_pending(struct pvhv_vcpu *v);
+/* The vector to inject now (HVM_PARAM_CALLBACK_IRQ), or 0. */
+u8 pvhv_xen_upcall_vector(struct pvhv_vcpu *v);
 void pvhv_xen_update_wallclock(struct pvhv_domain *d);
 /* Refresh the vCPU's pvclock if it moved or aged; before each guest entry. */
 void pvhv_xen_update_time(struct pvhv_vcpu *v, int cpu);

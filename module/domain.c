@@ -67,7 +67,8 @@ static void pvhv_domain_release(struct kref *ref)
 	pvhv_vendor->domain_free(d);
 	kvfree(d->con_buf);
 	__free_page(d->shinfo);
-	atomic64_sub(3, &pvhv_counters.objects);
+	kvfree(d->evtchn);
+	atomic64_sub(4, &pvhv_counters.objects);
 	pvhv_domain_free_ram(d, d->nr_pages);
 	kvfree(d->pages);
 	atomic64_dec(&pvhv_counters.objects);
@@ -461,11 +462,13 @@ long pvhv_ioctl_create_domain(void __user *arg)
 	d->con_buf = kvmalloc(PVHV_CONSOLE_LOG_SIZE, GFP_KERNEL_ACCOUNT);
 	d->shinfo = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 	d->shinfo_gfn = PVHV_GFN_NONE;
-	if (!d->vcpus || !d->con_buf || !d->shinfo) {
+	spin_lock_init(&d->evtchn_lock);
+	d->evtchn = kvcalloc(PVHV_EVTCHN_PORTS, sizeof(*d->evtchn), GFP_KERNEL_ACCOUNT);
+	if (!d->vcpus || !d->con_buf || !d->shinfo || !d->evtchn) {
 		ret = -ENOMEM;
 		goto err_free_domain;
 	}
-	atomic64_add(3, &pvhv_counters.objects);
+	atomic64_add(4, &pvhv_counters.objects);
 
 	ret = pvhv_domain_alloc_ram(d);
 	if (ret)
@@ -524,8 +527,9 @@ err_put_domain:
 	return ret;
 
 err_free_bufs:
-	atomic64_sub(3, &pvhv_counters.objects);
+	atomic64_sub(4, &pvhv_counters.objects);
 err_free_domain:
+	kvfree(d->evtchn);
 	if (d->shinfo)
 		__free_page(d->shinfo);
 	kvfree(d->con_buf);

@@ -19,6 +19,11 @@
 
 #include "core.h"
 
+static void pvhv_vcpu_kick_ipi(void *info)
+{
+	/* Nothing to do: the interrupt itself forces the guest to exit. */
+}
+
 struct pvhv_vcpu *pvhv_vcpu_create(struct pvhv_domain *d, u32 id)
 {
 	struct pvhv_vcpu *v;
@@ -31,6 +36,8 @@ struct pvhv_vcpu *pvhv_vcpu_create(struct pvhv_domain *d, u32 id)
 	v->id = id;
 	v->last_cpu = -1;
 	init_waitqueue_head(&v->wq);
+	INIT_CSD(&v->kick_csd, pvhv_vcpu_kick_ipi, v);
+	pvhv_xen_timer_init(v);
 	ret = pvhv_vendor->vcpu_create(v);
 	if (ret) {
 		kfree(v);
@@ -42,6 +49,9 @@ struct pvhv_vcpu *pvhv_vcpu_create(struct pvhv_domain *d, u32 id)
 
 void pvhv_vcpu_free(struct pvhv_vcpu *v)
 {
+	pvhv_xen_timer_stop(v);
+	/* IPIs are handled in order: once this returns, no kick is in flight. */
+	on_each_cpu(pvhv_vcpu_kick_ipi, NULL, 1);
 	if (v->task)
 		put_task_struct(v->task);
 	pvhv_vendor->vcpu_free(v);
@@ -89,15 +99,11 @@ int pvhv_vcpu_start(struct pvhv_vcpu *v)
 
 void pvhv_vcpu_halt(struct pvhv_vcpu *v)
 {
-	/* No event sources exist yet: a halted vCPU sleeps until stopped. */
-	wait_event_interruptible(v->wq, !pvhv_vcpu_should_run(v));
+	/* Until an event is pending for this vCPU, or the domain stops. */
+	wait_event_interruptible(v->wq, !pvhv_vcpu_should_run(v) || pvhv_xen_event_pending(v));
 }
 
-static void pvhv_vcpu_kick_ipi(void *info)
-{
-	/* Nothing to do: the interrupt itself forces the guest to exit. */
-}
-
+/* Any context (the timers call it from hardirq). */
 void pvhv_vcpu_kick(struct pvhv_vcpu *v)
 {
 	int cpu;
@@ -105,7 +111,7 @@ void pvhv_vcpu_kick(struct pvhv_vcpu *v)
 	wake_up_interruptible(&v->wq);
 	cpu = READ_ONCE(v->last_cpu);
 	if (cpu >= 0 && cpu != raw_smp_processor_id() && cpu_online(cpu))
-		smp_call_function_single(cpu, pvhv_vcpu_kick_ipi, NULL, 0);
+		smp_call_function_single_async(cpu, &v->kick_csd);	/* -EBUSY: one is on its way */
 }
 
 void pvhv_vcpu_stop(struct pvhv_vcpu *v)
@@ -114,4 +120,5 @@ void pvhv_vcpu_stop(struct pvhv_vcpu *v)
 		return;
 	pvhv_vcpu_kick(v);
 	kthread_stop(v->task);
+	pvhv_xen_timer_stop(v);
 }

@@ -21,8 +21,9 @@ struct idt_entry {
 	uint32_t off2, rsvd;
 } __attribute__((packed));
 
-static struct idt_entry rt_idt[32] __attribute__((aligned(16)));
-extern char rt_exc_stubs[];
+static struct idt_entry rt_idt[256] __attribute__((aligned(16)));
+extern char rt_exc_stubs[], rt_upcall_entry[];
+static void (*rt_upcall_fn)(void);
 extern const uint64_t __rt_fixup_start[], __rt_fixup_end[];
 
 void *memset(void *d, int c, size_t n)
@@ -273,6 +274,27 @@ void rt_exception(struct rt_frame *f)
 	rt_shutdown(SHUTDOWN_crash);
 }
 
+static void rt_set_gate(int vec, uint64_t a)
+{
+	rt_idt[vec] = (struct idt_entry){
+		.off0 = (uint16_t)a, .sel = 0x08, .type = 0x8e,	/* interrupt gate */
+		.off1 = (uint16_t)(a >> 16), .off2 = (uint32_t)(a >> 32),
+	};
+}
+
+void rt_upcall(void);
+void rt_upcall(void)
+{
+	if (rt_upcall_fn)
+		rt_upcall_fn();
+}
+
+void rt_set_upcall(uint8_t vector, void (*fn)(void))
+{
+	rt_upcall_fn = fn;
+	rt_set_gate(vector, (uintptr_t)rt_upcall_entry);
+}
+
 static void rt_setup_idt(void)
 {
 	struct {
@@ -281,14 +303,8 @@ static void rt_setup_idt(void)
 	} __attribute__((packed)) desc = { sizeof(rt_idt) - 1, (uintptr_t)rt_idt };
 	int i;
 
-	for (i = 0; i < 32; i++) {
-		uint64_t a = (uintptr_t)rt_exc_stubs + 16 * i;
-
-		rt_idt[i] = (struct idt_entry){
-			.off0 = (uint16_t)a, .sel = 0x08, .type = 0x8e,	/* interrupt gate */
-			.off1 = (uint16_t)(a >> 16), .off2 = (uint32_t)(a >> 32),
-		};
-	}
+	for (i = 0; i < 32; i++)
+		rt_set_gate(i, (uintptr_t)rt_exc_stubs + 16 * i);
 	asm volatile("lidt %0" : : "m" (desc));
 }
 

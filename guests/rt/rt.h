@@ -57,6 +57,8 @@ int rt_strncmp(const char *a, const char *b, size_t n);
 void *memset(void *d, int c, size_t n);
 void *memcpy(void *d, const void *s, size_t n);
 void rt_shutdown(unsigned int reason) __attribute__((noreturn));
+/* Route interrupt @vector (the event-channel upcall) to @fn. */
+void rt_set_upcall(uint8_t vector, void (*fn)(void));
 
 extern int rt_failures;
 void rt_check(int cond, const char *file, int line, const char *fmt, ...)

@@ -628,6 +628,25 @@ static void svm_handle_io(struct pvhv_vcpu *v, struct vmcb *vmcb)
 	vmcb->save.rip = vmcb->ctrl.exit_info2;	/* the next RIP, for every IOIO exit */
 }
 
+/*
+ * The event-channel upcall (APM 15.20 event injection, 15.21.4 virtual
+ * interrupts): inject the callback vector if the guest can take an
+ * interrupt now, else ask for an exit (VINTR) as soon as it can.
+ */
+static void svm_deliver_upcall(struct pvhv_vcpu *v, struct vmcb *vmcb)
+{
+	u8 vector = pvhv_xen_upcall_vector(v);
+
+	if (!vector || (vmcb->ctrl.event_inj & SVM_EVTINJ_VALID))
+		return;
+	if ((vmcb->save.rflags & X86_EFLAGS_IF) && !(vmcb->ctrl.int_state & 1)) {
+		vmcb->ctrl.event_inj = vector | SVM_EVTINJ_VALID;	/* type 0: INTR */
+		return;
+	}
+	vmcb->ctrl.int_ctl |= SVM_INT_CTL_V_IRQ | SVM_INT_CTL_V_INTR_PRIO | SVM_INT_CTL_V_IGN_TPR;
+	vmcb->ctrl.intercept_misc1 |= SVM_MISC1_VINTR;
+}
+
 static int svm_handle_exit(struct pvhv_vcpu *v, struct vmcb *vmcb)
 {
 	u64 code = vmcb->ctrl.exit_code;
@@ -643,6 +662,12 @@ static int svm_handle_exit(struct pvhv_vcpu *v, struct vmcb *vmcb)
 	case SVM_EXIT_SMI:
 	case SVM_EXIT_INIT:
 		break;	/* the host took it once GIF was set again */
+	case SVM_EXIT_VINTR:
+		/* The guest can take an interrupt: the upcall goes in on entry. */
+		vmcb->ctrl.int_ctl &= ~(SVM_INT_CTL_V_IRQ | SVM_INT_CTL_V_INTR_PRIO |
+					SVM_INT_CTL_V_IGN_TPR);
+		vmcb->ctrl.intercept_misc1 &= ~SVM_MISC1_VINTR;
+		break;
 	case SVM_EXIT_VMMCALL:
 		svm_hypercall(v, vmcb);
 		break;
@@ -720,6 +745,7 @@ static int svm_vcpu_run(struct pvhv_vcpu *v)
 	vmcb->save.rax = v->regs[PVHV_RAX];
 	vmcb->save.rsp = v->regs[PVHV_RSP];
 
+	svm_deliver_upcall(v, vmcb);
 	kernel_fpu_begin();	/* also disables preemption */
 	local_irq_disable();
 	cpu = smp_processor_id();

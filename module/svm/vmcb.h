@@ -112,6 +112,7 @@ static_assert(sizeof(struct vmcb) == 0x1000);
 #define SVM_MISC1_NMI		BIT(1)
 #define SVM_MISC1_SMI		BIT(2)
 #define SVM_MISC1_INIT		BIT(3)
+#define SVM_MISC1_VINTR		BIT(4)
 #define SVM_MISC1_CPUID		BIT(18)
 #define SVM_MISC1_INVD		BIT(22)
 #define SVM_MISC1_HLT		BIT(24)
@@ -133,6 +134,9 @@ static_assert(sizeof(struct vmcb) == 0x1000);
 #define SVM_MISC2_XSETBV	BIT(13)
 #define SVM_MISC2_RDPRU		BIT(14)
 
+#define SVM_INT_CTL_V_IRQ		BIT(8)
+#define SVM_INT_CTL_V_INTR_PRIO		(0xfU << 16)
+#define SVM_INT_CTL_V_IGN_TPR		BIT(20)
 #define SVM_INT_CTL_V_INTR_MASKING	BIT(24)
 #define SVM_NESTED_CTL_NP_ENABLE	BIT_ULL(0)
 #define SVM_TLB_CONTROL_NONE		0
@@ -150,6 +154,7 @@ static_assert(sizeof(struct vmcb) == 0x1000);
 #define SVM_EXIT_NMI		0x61
 #define SVM_EXIT_SMI		0x62
 #define SVM_EXIT_INIT		0x63
+#define SVM_EXIT_VINTR		0x64
 #define SVM_EXIT_CPUID		0x72
 #define SVM_EXIT_INVD		0x76
 #define SVM_EXIT_HLT		0x78

@@ -136,6 +136,10 @@ static long pvhv_sched_op(struct pvhv_vcpu *v, const struct pvhv_hcall *h)
 	case SCHEDOP_yield:
 		cond_resched();
 		return 0;
+	case SCHEDOP_block:
+		/* Returns at once if an event is pending, else sleeps until one is. */
+		pvhv_vcpu_halt(v);
+		return 0;
 	case SCHEDOP_shutdown:
 		if (pvhv_copy_from_guest(v, &ss, h->arg[1], sizeof(ss)))
 			return -EFAULT;
@@ -181,6 +185,19 @@ void pvhv_xen_hypercall(struct pvhv_vcpu *v)
 		break;
 	case __HYPERVISOR_memory_op:
 		ret = pvhv_xen_memory_op(v, h.arg[0], h.arg[1], h.compat);
+		break;
+	case __HYPERVISOR_event_channel_op:
+		ret = pvhv_xen_evtchn_op(v, (u32)h.arg[0], h.arg[1]);
+		break;
+	case __HYPERVISOR_hvm_op:
+		ret = pvhv_xen_hvm_op(v, (u32)h.arg[0], h.arg[1]);
+		break;
+	case __HYPERVISOR_vcpu_op:
+		ret = pvhv_xen_vcpu_op(v, (u32)h.arg[0], (u32)h.arg[1], h.arg[2]);
+		break;
+	case __HYPERVISOR_set_timer_op:
+		/* 32-bit callers pass the 64-bit deadline in EBX (low), ECX (high). */
+		ret = pvhv_xen_set_timer(v, h.compat ? h.arg[0] | (h.arg[1] << 32) : h.arg[0]);
 		break;
 	default:
 		ret = -ENOSYS;

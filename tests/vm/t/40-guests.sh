@@ -80,6 +80,12 @@ check_helper "shinfo" vmmctl create /tmp/shinfo.cfg -c
 check_out "shinfo: powered off" '^shinfo .*shutdown\(poweroff\)$' vmmctl list
 vmmctl destroy shinfo >/dev/null 2>&1
 
+# Event channels, upcalls and timers on one vCPU.
+mkcfg evtchn $G/evtchn.elf
+check_helper "evtchn" vmmctl create /tmp/evtchn.cfg -c
+check_out "evtchn: powered off" '^evtchn .*shutdown\(poweroff\)$' vmmctl list
+vmmctl destroy evtchn >/dev/null 2>&1
+
 # A triple fault crashes the domain, not the host.
 mkcfg triple $G/triple.elf
 timeout 60 vmmctl create /tmp/triple.cfg -c >/tmp/triple.out 2>&1

@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Event channels on one vCPU: the upcall vector (HVM_PARAM_CALLBACK_IRQ),
+ * loopback interdomain channels, IPIs, masking, VIRQ_TIMER from
+ * set_timer_op and the singleshot timer (never early), SCHEDOP_block, the
+ * status/close rules, port exhaustion and reset, and bad arguments to all.
+ */
+#include "rt.h"
+#include <xen/event_channel.h>
+#include <xen/hvm/hvm_op.h>
+#include <xen/hvm/params.h>
+#include <xen/memory.h>
+#include <xen/vcpu.h>
+
+#define EFAULT 14
+#define EINVAL 22
+#define ESRCH 3
+#define ENOENT 2
+#define EEXIST 17
+#define ENOSPC 28
+#define ENOSYS 38
+#define ETIME 62
+#define VECTOR 0xf3
+#define SHINFO_GFN 0x500
+
+static volatile struct shared_info *sh = (volatile void *)(SHINFO_GFN << 12);
+static volatile unsigned int upcalls, count[4096];
+
+static long evtchn_op(int cmd, void *arg)
+{
+	return rt_hypercall(__HYPERVISOR_event_channel_op, cmd, (unsigned long)arg, 0);
+}
+
+static long hvm_op(int cmd, void *arg)
+{
+	return rt_hypercall(__HYPERVISOR_hvm_op, cmd, (unsigned long)arg, 0);
+}
+
+static long vcpu_op(int cmd, int vcpu, void *arg)
+{
+	return rt_hypercall(__HYPERVISOR_vcpu_op, cmd, vcpu, (unsigned long)arg);
+}
+
+/* The guest's side of the 2-level ABI, as Linux's xen_evtchn_do_upcall. */
+static void upcall(void)
+{
+	volatile struct vcpu_info *vi = &sh->vcpu_info[0];
+
+	upcalls++;
+	while (vi->evtchn_upcall_pending) {
+		unsigned long sel;
+
+		vi->evtchn_upcall_pending = 0;
+		sel = __atomic_exchange_n(&vi->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
+		while (sel) {
+			int w = __builtin_ctzl(sel);
+			unsigned long pend;
+
+			sel &= sel - 1;
+			pend = sh->evtchn_pending[w] & ~sh->evtchn_mask[w];
+			while (pend) {
+				int b = __builtin_ctzl(pend);
+
+				pend &= pend - 1;
+				__atomic_and_fetch(&sh->evtchn_pending[w], ~(1UL << b), __ATOMIC_SEQ_CST);
+				count[w * 64 + b]++;
+			}
+		}
+	}
+}
+
+static uint64_t now_ns(void)
+{
+	volatile struct vcpu_time_info *t = &sh->vcpu_info[0].time;
+	uint64_t delta, ns;
+	uint32_t v;
+
+	do {
+		v = t->version;
+		asm volatile("" ::: "memory");
+		delta = rdtsc() - t->tsc_timestamp;
+		delta = t->tsc_shift < 0 ? delta >> -t->tsc_shift : delta << t->tsc_shift;
+		ns = t->system_time + (uint64_t)(((unsigned __int128)delta * t->tsc_to_system_mul) >> 32);
+		asm volatile("" ::: "memory");
+	} while ((v & 1) || v != t->version);
+	return ns;
+}
+
+static int send(evtchn_port_t p)
+{
+	struct evtchn_send s = { .port = p };
+
+	return (int)evtchn_op(EVTCHNOP_send, &s);
+}
+
+static int do_close(evtchn_port_t p)
+{
+	struct evtchn_close c = { .port = p };
+
+	return (int)evtchn_op(EVTCHNOP_close, &c);
+}
+
+static void test_timers(void)
+{
+	struct evtchn_bind_virq bv = { .virq = VIRQ_TIMER, .vcpu = 0 };
+	struct vcpu_set_singleshot_timer st;
+	uint64_t deadline, t, worst_late = 0;
+	unsigned int c, i, early = 0;
+	long rc;
+
+	rc = evtchn_op(EVTCHNOP_bind_virq, &bv);
+	CHECK(rc == 0 && bv.port, "bind_virq(VIRQ_TIMER) = port %u", bv.port);
+	CHECK(evtchn_op(EVTCHNOP_bind_virq, &bv) == -EEXIST, "bind_virq(VIRQ_TIMER) twice: -EEXIST");
+	for (i = 0; i < 10; i++) {
+		c = count[bv.port];
+		deadline = now_ns() + 2000000 + i * 500000;	/* 2 .. 6.5 ms */
+		rt_hypercall(__HYPERVISOR_set_timer_op, deadline, 0, 0);
+		while (count[bv.port] == c)
+			asm volatile("sti; hlt" ::: "memory");
+		t = now_ns();
+		if (t < deadline)
+			early++;
+		else if (t - deadline > worst_late)
+			worst_late = t - deadline;
+	}
+	CHECK(early == 0, "VIRQ_TIMER from set_timer_op: 10 deadlines, none early (worst late %lu us)",
+	      (unsigned long)(worst_late / 1000));
+	st.timeout_abs_ns = now_ns() - 1000;
+	st.flags = VCPU_SSHOTTMR_future;
+	CHECK(vcpu_op(VCPUOP_set_singleshot_timer, 0, &st) == -ETIME,
+	      "singleshot timer in the past with VCPU_SSHOTTMR_future: -ETIME");
+	c = count[bv.port];
+	st.timeout_abs_ns = now_ns() + 3000000;
+	st.flags = 0;
+	CHECK(vcpu_op(VCPUOP_set_singleshot_timer, 0, &st) == 0, "singleshot timer in 3 ms");
+	/* SCHEDOP_block with interrupts off: returns once the event is pending. */
+	asm volatile("cli");
+	CHECK(sched_op(SCHEDOP_block, 0) == 0 && now_ns() >= st.timeout_abs_ns,
+	      "SCHEDOP_block returns when the timer event is pending, not before");
+	asm volatile("sti; nop" ::: "memory");
+	CHECK(count[bv.port] == c + 1, "  ... and the upcall delivers it once interrupts are on");
+	st.timeout_abs_ns = now_ns() + 1000000000ULL;
+	vcpu_op(VCPUOP_set_singleshot_timer, 0, &st);
+	CHECK(vcpu_op(VCPUOP_stop_singleshot_timer, 0, 0) == 0, "stop_singleshot_timer");
+	CHECK(vcpu_op(VCPUOP_set_singleshot_timer, 1, &st) == -ENOENT,
+	      "singleshot timer for a vCPU that does not exist: -ENOENT");
+	CHECK(vcpu_op(VCPUOP_set_singleshot_timer, 0, (void *)0x100000000ULL) == -EFAULT,
+	      "singleshot timer from an unmapped address: -EFAULT");
+}
+
+void guest_main(const struct hvm_start_info *si)
+{
+	struct xen_add_to_physmap xatp = { .domid = DOMID_SELF, .space = XENMAPSPACE_shared_info,
+					   .idx = 0, .gpfn = SHINFO_GFN };
+	struct xen_hvm_param hp = { .domid = DOMID_SELF, .index = HVM_PARAM_CALLBACK_IRQ };
+	struct evtchn_alloc_unbound au = { .dom = DOMID_SELF, .remote_dom = DOMID_SELF };
+	struct evtchn_bind_interdomain bi;
+	struct evtchn_bind_ipi bip = { .vcpu = 0 };
+	struct evtchn_status st;
+	unsigned int a, b, c, n;
+	uint16_t self;
+	long rc;
+	uint32_t r[4];
+
+	(void)si;
+	rt_cpuid(0x40000004, 0, r);
+	self = (uint16_t)r[2];
+	CHECK(rt_hypercall(__HYPERVISOR_memory_op, XENMEM_add_to_physmap, (unsigned long)&xatp, 0) == 0,
+	      "shared_info mapped");
+	rt_set_upcall(VECTOR, upcall);
+	hp.value = (2ULL << 56) | VECTOR;
+	CHECK(hvm_op(HVMOP_set_param, &hp) == 0, "HVM_PARAM_CALLBACK_IRQ = vector %#x", VECTOR);
+	hp.value = 0;
+	CHECK(hvm_op(HVMOP_get_param, &hp) == 0 && hp.value == ((2ULL << 56) | VECTOR),
+	      "  ... and reads back");
+
+	rc = evtchn_op(EVTCHNOP_alloc_unbound, &au);
+	CHECK(rc == 0 && au.port, "alloc_unbound = port %u", au.port);
+	a = au.port;
+	st = (struct evtchn_status){ .dom = DOMID_SELF, .port = a };
+	rc = evtchn_op(EVTCHNOP_status, &st);
+	CHECK(rc == 0 && st.status == EVTCHNSTAT_unbound && st.u.unbound.dom == self,
+	      "status: unbound, for domain %u", st.u.unbound.dom);
+	bi = (struct evtchn_bind_interdomain){ .remote_dom = DOMID_SELF, .remote_port = a };
+	asm volatile("sti");
+	rc = evtchn_op(EVTCHNOP_bind_interdomain, &bi);
+	CHECK(rc == 0 && bi.local_port, "bind_interdomain (loopback) = port %u", bi.local_port);
+	b = bi.local_port;
+	CHECK(count[b] == 1, "the new port starts pending and the upcall saw it (%u)", count[b]);
+	c = upcalls;
+	CHECK(send(a) == 0 && count[b] == 2, "send(a) raises b at once (%u)", count[b]);
+	CHECK(send(b) == 0 && count[a] == 1, "send(b) raises a");
+	CHECK(upcalls > c, "upcalls arrived through vector %#x (%u)", VECTOR, upcalls);
+	st.port = b;
+	rc = evtchn_op(EVTCHNOP_status, &st);
+	CHECK(rc == 0 && st.status == EVTCHNSTAT_interdomain && st.u.interdomain.port == a,
+	      "status: interdomain, peer port %u", st.u.interdomain.port);
+
+	/* Masking holds an event back; unmask delivers it. */
+	__atomic_or_fetch(&sh->evtchn_mask[b / 64], 1UL << (b % 64), __ATOMIC_SEQ_CST);
+	n = count[b];
+	send(a);
+	CHECK(count[b] == n && (sh->evtchn_pending[b / 64] & (1UL << (b % 64))),
+	      "a masked port stays pending, no upcall");
+	{
+		struct evtchn_unmask um = { .port = b };
+
+		CHECK(evtchn_op(EVTCHNOP_unmask, &um) == 0 && count[b] == n + 1,
+		      "EVTCHNOP_unmask delivers it");
+	}
+
+	rc = evtchn_op(EVTCHNOP_bind_ipi, &bip);
+	CHECK(rc == 0 && bip.port, "bind_ipi = port %u", bip.port);
+	CHECK(send(bip.port) == 0 && count[bip.port] == 1, "send on an IPI port raises it");
+
+	test_timers();
+
+	/* Closing one end unbinds the other. */
+	CHECK(do_close(b) == 0, "close(b)");
+	st.port = a;
+	CHECK(evtchn_op(EVTCHNOP_status, &st) == 0 && st.status == EVTCHNSTAT_unbound,
+	      "  ... a is unbound again");
+	CHECK(do_close(b) == -EINVAL, "close of a closed port: -EINVAL");
+	CHECK(send(b) == -EINVAL, "send on a closed port: -EINVAL");
+	CHECK(send(a) == 0, "send on an unbound port: 0, dropped");
+	CHECK(do_close(0) == -EINVAL && do_close(5000) == -EINVAL && do_close(0xffffffff) == -EINVAL,
+	      "close of port 0, 5000, 2^32-1: -EINVAL");
+
+	/* Bad arguments. */
+	{
+		struct evtchn_bind_virq bv = { .virq = 99 };
+		struct evtchn_alloc_unbound bad = { .dom = 777, .remote_dom = DOMID_SELF };
+		struct evtchn_init_control ic = { .control_gfn = 1ULL << 40 };
+
+		CHECK(evtchn_op(EVTCHNOP_bind_virq, &bv) == -EINVAL, "bind_virq(99): -EINVAL");
+		bv.virq = VIRQ_TIMER;
+		bv.vcpu = 5;
+		CHECK(evtchn_op(EVTCHNOP_bind_virq, &bv) == -ENOENT, "bind_virq on vCPU 5 (none): -ENOENT");
+		bip.vcpu = 9;
+		CHECK(evtchn_op(EVTCHNOP_bind_ipi, &bip) == -ENOENT, "bind_ipi on vCPU 9 (none): -ENOENT");
+		bi.remote_dom = DOMID_SELF;
+		bi.remote_port = 4000;
+		CHECK(evtchn_op(EVTCHNOP_bind_interdomain, &bi) == -EINVAL,
+		      "bind_interdomain to a closed port: -EINVAL");
+		bi.remote_dom = 777;
+		CHECK(evtchn_op(EVTCHNOP_bind_interdomain, &bi) == -ESRCH,
+		      "bind_interdomain to domain 777 (none): -ESRCH");
+		CHECK(evtchn_op(EVTCHNOP_alloc_unbound, &bad) == -ESRCH, "alloc_unbound for domain 777: -ESRCH");
+		CHECK(evtchn_op(99, &bad) == -ENOSYS, "unknown event channel op: -ENOSYS");
+		CHECK(evtchn_op(EVTCHNOP_init_control, &ic) == -EINVAL,
+		      "init_control (FIFO) with a bad control gfn: -EINVAL");
+		ic.control_gfn = 0x600;
+		CHECK(evtchn_op(EVTCHNOP_init_control, &ic) == -ENOSYS,
+		      "init_control (FIFO) otherwise: -ENOSYS, 2-level it is");
+		CHECK(evtchn_op(EVTCHNOP_expand_array, &ic) == -ENOSYS, "expand_array: -ENOSYS");
+		CHECK(evtchn_op(EVTCHNOP_alloc_unbound, (void *)0x100000000ULL) == -EFAULT,
+		      "alloc_unbound from an unmapped address: -EFAULT");
+		hp.index = 99;
+		CHECK(hvm_op(HVMOP_set_param, &hp) == -EINVAL, "set_param(99): -EINVAL");
+		hp.index = HVM_PARAM_CALLBACK_IRQ;
+		hp.value = (2ULL << 56) | 5;
+		CHECK(hvm_op(HVMOP_set_param, &hp) == -EINVAL, "callback vector 5: -EINVAL");
+		hp.domid = 777;
+		CHECK(hvm_op(HVMOP_get_param, &hp) == -ESRCH, "get_param of domain 777: -ESRCH");
+	}
+
+	/* Exhaust the ports, then EVTCHNOP_reset gives them all back. */
+	for (n = 0; n < 5000; n++) {
+		au = (struct evtchn_alloc_unbound){ .dom = DOMID_SELF, .remote_dom = DOMID_SELF };
+		if (evtchn_op(EVTCHNOP_alloc_unbound, &au))
+			break;
+	}
+	CHECK(evtchn_op(EVTCHNOP_alloc_unbound, &au) == -ENOSPC && n > 4000,
+	      "ports run out after %u more: -ENOSPC", n);
+	{
+		struct evtchn_reset rs = { .dom = DOMID_SELF };
+
+		CHECK(evtchn_op(EVTCHNOP_reset, &rs) == 0, "EVTCHNOP_reset");
+	}
+	au = (struct evtchn_alloc_unbound){ .dom = DOMID_SELF, .remote_dom = DOMID_SELF };
+	rc = evtchn_op(EVTCHNOP_alloc_unbound, &au);
+	CHECK(rc == 0 && au.port == 1, "  ... and port 1 is free again (%u)", au.port);
+}

@@ -1,0 +1,445 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Event channels, 2-level ABI (Xen's public/event_channel.h and
+ * common/event_channel.c semantics and errno values): ports, VIRQs, IPIs and
+ * interdomain channels within one domain (loopback); pending/mask bits and
+ * the per-vCPU selector in shared_info; the upcall vector
+ * (HVM_PARAM_CALLBACK_IRQ of type vector); the timers that raise VIRQ_TIMER.
+ *
+ * Not yet: channels between two domains or with the host, FIFO (Linux falls
+ * back to 2-level on -ENOSYS from init_control), compat shared_info.
+ *
+ * Locking: pvhv_domain.evtchn_lock (spinlock, irqsave: timers raise events
+ * from hardirq context) protects the port table, the VIRQ bindings and the
+ * callback parameter; pending/mask/selector bits are atomic bit operations on
+ * the shared_info page, as the guest's are. It nests inside nothing else.
+ */
+#define pr_fmt(fmt) "pvhv: xen: " fmt
+
+#include <linux/bitops.h>
+#include <linux/errno.h>
+#include <linux/hrtimer.h>
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <xen/interface/xen.h>
+#include <xen/interface/event_channel.h>
+#include <xen/interface/hvm/hvm_op.h>
+#include <xen/interface/hvm/params.h>
+#include <xen/interface/vcpu.h>
+
+#include "../core.h"
+
+#define CALLBACK_VIA_TYPE_SHIFT	56
+#define CALLBACK_VIA_VECTOR	2	/* HVMIRQ_callback_vector */
+
+static struct shared_info *shinfo(struct pvhv_domain *d)
+{
+	return page_address(d->shinfo);
+}
+
+static bool port_valid(struct pvhv_domain *d, u32 port)
+{
+	return port && port < PVHV_EVTCHN_PORTS && d->evtchn[port].state != EVTCHNSTAT_closed;
+}
+
+/* Raise @port: pending, then (unless masked) the selector and the upcall. */
+static void pvhv_evtchn_set_pending(struct pvhv_domain *d, u32 port)
+{
+	struct shared_info *s = shinfo(d);
+	struct pvhv_vcpu *v;
+	struct vcpu_info *vi;
+	u32 vcpu = d->evtchn[port].vcpu;
+
+	if (test_and_set_bit(port, (unsigned long *)s->evtchn_pending))
+		return;
+	if (test_bit(port, (unsigned long *)s->evtchn_mask) || vcpu >= MAX_VIRT_CPUS)
+		return;
+	vi = &s->vcpu_info[vcpu];
+	if (!test_and_set_bit(port / BITS_PER_LONG, (unsigned long *)&vi->evtchn_pending_sel))
+		WRITE_ONCE(vi->evtchn_upcall_pending, 1);
+	v = vcpu < d->max_vcpus ? d->vcpus[vcpu] : NULL;
+	if (v)
+		pvhv_vcpu_kick(v);
+}
+
+bool pvhv_xen_event_pending(struct pvhv_vcpu *v)
+{
+	return v->id < MAX_VIRT_CPUS &&
+	       READ_ONCE(shinfo(v->d)->vcpu_info[v->id].evtchn_upcall_pending);
+}
+
+u8 pvhv_xen_upcall_vector(struct pvhv_vcpu *v)
+{
+	u64 cb = READ_ONCE(v->d->callback_irq);
+
+	if ((cb >> CALLBACK_VIA_TYPE_SHIFT) != CALLBACK_VIA_VECTOR || !pvhv_xen_event_pending(v))
+		return 0;
+	return (u8)cb;
+}
+
+void pvhv_xen_send_virq(struct pvhv_vcpu *v, u32 virq)
+{
+	struct pvhv_domain *d = v->d;
+	unsigned long flags;
+	u32 port;
+
+	spin_lock_irqsave(&d->evtchn_lock, flags);
+	port = v->virq_port[virq];
+	if (port)
+		pvhv_evtchn_set_pending(d, port);
+	spin_unlock_irqrestore(&d->evtchn_lock, flags);
+}
+
+/* A free port, or -ENOSPC. evtchn_lock held. */
+static int get_free_port(struct pvhv_domain *d)
+{
+	u32 p;
+
+	for (p = 1; p < PVHV_EVTCHN_PORTS; p++)
+		if (d->evtchn[p].state == EVTCHNSTAT_closed)
+			return p;
+	return -ENOSPC;
+}
+
+static long check_dom(struct pvhv_vcpu *v, domid_t dom)
+{
+	if (dom == DOMID_SELF || dom == v->d->domid)
+		return 0;
+	return pvhv_domid_exists(dom) ? -EPERM : -ESRCH;
+}
+
+/* Close @port, evtchn_lock held; the peer of a loopback goes back to unbound. */
+static long close_port(struct pvhv_domain *d, u32 port)
+{
+	struct pvhv_evtchn *c = &d->evtchn[port];
+	struct pvhv_vcpu *v;
+
+	if (!port_valid(d, port))
+		return -EINVAL;
+	switch (c->state) {
+	case EVTCHNSTAT_virq:
+		v = c->vcpu < d->max_vcpus ? d->vcpus[c->vcpu] : NULL;
+		if (v && v->virq_port[c->virq] == port)
+			v->virq_port[c->virq] = 0;
+		break;
+	case EVTCHNSTAT_interdomain:
+		if (port_valid(d, c->remote_port) &&
+		    d->evtchn[c->remote_port].state == EVTCHNSTAT_interdomain) {
+			d->evtchn[c->remote_port].state = EVTCHNSTAT_unbound;
+			d->evtchn[c->remote_port].remote_domid = d->domid;
+		}
+		break;
+	}
+	memset(c, 0, sizeof(*c));
+	clear_bit(port, (unsigned long *)shinfo(d)->evtchn_pending);
+	return 0;
+}
+
+static long pvhv_evtchn_op_locked(struct pvhv_vcpu *v, int cmd, void *a)
+{
+	struct pvhv_domain *d = v->d;
+	struct pvhv_evtchn *c;
+	long ret;
+	int p;
+
+	switch (cmd) {
+	case EVTCHNOP_alloc_unbound: {
+		struct evtchn_alloc_unbound *u = a;
+
+		ret = check_dom(v, u->dom);
+		if (ret)
+			return ret;
+		p = get_free_port(d);
+		if (p < 0)
+			return p;
+		c = &d->evtchn[p];
+		c->state = EVTCHNSTAT_unbound;
+		c->remote_domid = u->remote_dom == DOMID_SELF ? d->domid : u->remote_dom;
+		u->port = p;
+		return 0;
+	}
+	case EVTCHNOP_bind_interdomain: {
+		struct evtchn_bind_interdomain *b = a;
+		domid_t rdom = b->remote_dom == DOMID_SELF ? d->domid : b->remote_dom;
+
+		if (rdom != d->domid)	/* other domains and the host: not yet */
+			return pvhv_domid_exists(rdom) ? -EPERM : -ESRCH;
+		if (!port_valid(d, b->remote_port))
+			return -EINVAL;
+		c = &d->evtchn[b->remote_port];
+		if (c->state != EVTCHNSTAT_unbound || c->remote_domid != d->domid)
+			return -EINVAL;
+		p = get_free_port(d);
+		if (p < 0)
+			return p;
+		d->evtchn[p].state = EVTCHNSTAT_interdomain;
+		d->evtchn[p].remote_port = b->remote_port;
+		d->evtchn[p].remote_domid = d->domid;
+		c->state = EVTCHNSTAT_interdomain;
+		c->remote_port = p;
+		b->local_port = p;
+		/* As Xen: the new channel starts pending, the binder may have missed an event. */
+		pvhv_evtchn_set_pending(d, p);
+		return 0;
+	}
+	case EVTCHNOP_bind_virq: {
+		struct evtchn_bind_virq *b = a;
+		struct pvhv_vcpu *t;
+
+		if (b->virq >= NR_VIRQS)
+			return -EINVAL;
+		if (b->virq != VIRQ_TIMER && b->virq != VIRQ_DEBUG && b->virq != VIRQ_CONSOLE &&
+		    b->virq != VIRQ_DOM_EXC)
+			return -EINVAL;
+		if (b->virq != VIRQ_TIMER && b->vcpu != 0)
+			return -EINVAL;	/* global VIRQs bind on vCPU 0 */
+		t = b->vcpu < d->max_vcpus ? d->vcpus[b->vcpu] : NULL;
+		if (!t)
+			return -ENOENT;
+		if (t->virq_port[b->virq])
+			return -EEXIST;
+		p = get_free_port(d);
+		if (p < 0)
+			return p;
+		d->evtchn[p].state = EVTCHNSTAT_virq;
+		d->evtchn[p].virq = b->virq;
+		d->evtchn[p].vcpu = b->vcpu;
+		t->virq_port[b->virq] = p;
+		b->port = p;
+		return 0;
+	}
+	case EVTCHNOP_bind_ipi: {
+		struct evtchn_bind_ipi *b = a;
+
+		if (b->vcpu >= d->max_vcpus || !d->vcpus[b->vcpu])
+			return -ENOENT;
+		p = get_free_port(d);
+		if (p < 0)
+			return p;
+		d->evtchn[p].state = EVTCHNSTAT_ipi;
+		d->evtchn[p].vcpu = b->vcpu;
+		b->port = p;
+		return 0;
+	}
+	case EVTCHNOP_close:
+		return close_port(d, ((struct evtchn_close *)a)->port);
+	case EVTCHNOP_send: {
+		u32 port = ((struct evtchn_send *)a)->port;
+
+		if (!port_valid(d, port))
+			return -EINVAL;
+		c = &d->evtchn[port];
+		switch (c->state) {
+		case EVTCHNSTAT_interdomain:
+			pvhv_evtchn_set_pending(d, c->remote_port);
+			return 0;
+		case EVTCHNSTAT_ipi:
+			pvhv_evtchn_set_pending(d, port);
+			return 0;
+		case EVTCHNSTAT_unbound:
+			return 0;	/* silently dropped, as Xen */
+		default:
+			return -EINVAL;
+		}
+	}
+	case EVTCHNOP_status: {
+		struct evtchn_status *st = a;
+
+		ret = check_dom(v, st->dom);
+		if (ret)
+			return ret;
+		if (!st->port || st->port >= PVHV_EVTCHN_PORTS)
+			return -EINVAL;
+		c = &d->evtchn[st->port];
+		memset(&st->u, 0, sizeof(st->u));
+		st->status = c->state;
+		st->vcpu = c->vcpu;
+		if (c->state == EVTCHNSTAT_unbound) {
+			st->u.unbound.dom = c->remote_domid;
+		} else if (c->state == EVTCHNSTAT_interdomain) {
+			st->u.interdomain.dom = c->remote_domid;
+			st->u.interdomain.port = c->remote_port;
+		} else if (c->state == EVTCHNSTAT_virq) {
+			st->u.virq = c->virq;
+		}
+		return 0;
+	}
+	case EVTCHNOP_bind_vcpu: {
+		struct evtchn_bind_vcpu *b = a;
+
+		if (!port_valid(d, b->port))
+			return -EINVAL;
+		if (b->vcpu >= d->max_vcpus || !d->vcpus[b->vcpu])
+			return -ENOENT;
+		c = &d->evtchn[b->port];
+		if (c->state == EVTCHNSTAT_ipi ||
+		    (c->state == EVTCHNSTAT_virq && c->virq == VIRQ_TIMER))
+			return -EINVAL;	/* per-vCPU by nature */
+		c->vcpu = b->vcpu;
+		return 0;
+	}
+	case EVTCHNOP_unmask: {
+		u32 port = ((struct evtchn_unmask *)a)->port;
+		struct shared_info *s = shinfo(d);
+
+		if (!port_valid(d, port))
+			return -EINVAL;
+		if (test_and_clear_bit(port, (unsigned long *)s->evtchn_mask) &&
+		    test_bit(port, (unsigned long *)s->evtchn_pending)) {
+			/* Re-raise through the selector and upcall. */
+			clear_bit(port, (unsigned long *)s->evtchn_pending);
+			pvhv_evtchn_set_pending(d, port);
+		}
+		return 0;
+	}
+	case EVTCHNOP_reset: {
+		struct evtchn_reset *r = a;
+
+		ret = check_dom(v, r->dom);
+		if (ret)
+			return ret;
+		for (p = 1; p < PVHV_EVTCHN_PORTS; p++)
+			if (d->evtchn[p].state != EVTCHNSTAT_closed)
+				close_port(d, p);
+		return 0;
+	}
+	default:
+		return -ENOSYS;
+	}
+}
+
+long pvhv_xen_evtchn_op(struct pvhv_vcpu *v, u64 cmd, u64 arg)
+{
+	static const u8 size[] = {
+		[EVTCHNOP_bind_interdomain] = sizeof(struct evtchn_bind_interdomain),
+		[EVTCHNOP_bind_virq] = sizeof(struct evtchn_bind_virq),
+		[EVTCHNOP_close] = sizeof(struct evtchn_close),
+		[EVTCHNOP_send] = sizeof(struct evtchn_send),
+		[EVTCHNOP_status] = sizeof(struct evtchn_status),
+		[EVTCHNOP_alloc_unbound] = sizeof(struct evtchn_alloc_unbound),
+		[EVTCHNOP_bind_ipi] = sizeof(struct evtchn_bind_ipi),
+		[EVTCHNOP_bind_vcpu] = sizeof(struct evtchn_bind_vcpu),
+		[EVTCHNOP_unmask] = sizeof(struct evtchn_unmask),
+		[EVTCHNOP_reset] = sizeof(struct evtchn_reset),
+	};
+	struct pvhv_domain *d = v->d;
+	unsigned long flags;
+	u8 buf[64];
+	long ret;
+
+	if (cmd == EVTCHNOP_init_control) {
+		struct evtchn_init_control ic;
+
+		/* No FIFO ABI: -EINVAL for a bad control gfn, else -ENOSYS (2-level). */
+		if (pvhv_copy_from_guest(v, &ic, arg, sizeof(ic)))
+			return -EFAULT;
+		return ic.control_gfn >= d->nr_pages ? -EINVAL : -ENOSYS;
+	}
+	if (cmd >= ARRAY_SIZE(size) || !size[cmd])
+		return -ENOSYS;
+	if (pvhv_copy_from_guest(v, buf, arg, size[cmd]))
+		return -EFAULT;
+	spin_lock_irqsave(&d->evtchn_lock, flags);
+	ret = pvhv_evtchn_op_locked(v, (int)cmd, buf);
+	spin_unlock_irqrestore(&d->evtchn_lock, flags);
+	/* Results (ports, status) go back; as Xen, after the operation. */
+	if (!ret && cmd != EVTCHNOP_send && cmd != EVTCHNOP_close && cmd != EVTCHNOP_unmask &&
+	    pvhv_copy_to_guest(v, arg, buf, size[cmd]))
+		return -EFAULT;
+	return ret;
+}
+
+/* --- hvm_op: parameters ------------------------------------------------ */
+
+long pvhv_xen_hvm_op(struct pvhv_vcpu *v, u64 cmd, u64 arg)
+{
+	struct pvhv_domain *d = v->d;
+	struct xen_hvm_param p;
+	unsigned long flags;
+	long ret;
+
+	if (cmd != HVMOP_set_param && cmd != HVMOP_get_param)
+		return -ENOSYS;
+	if (pvhv_copy_from_guest(v, &p, arg, sizeof(p)))
+		return -EFAULT;
+	ret = check_dom(v, p.domid);
+	if (ret)
+		return ret;
+	if (p.index != HVM_PARAM_CALLBACK_IRQ)
+		return -EINVAL;	/* the other parameters arrive with xenstore/console */
+	if (cmd == HVMOP_set_param) {
+		u64 type = p.value >> CALLBACK_VIA_TYPE_SHIFT;
+
+		/* Only the vector form (no emulated interrupt controller yet). */
+		if (p.value && (type != CALLBACK_VIA_VECTOR || (u8)p.value < 0x10))
+			return -EINVAL;
+		spin_lock_irqsave(&d->evtchn_lock, flags);
+		WRITE_ONCE(d->callback_irq, p.value);
+		spin_unlock_irqrestore(&d->evtchn_lock, flags);
+		return 0;
+	}
+	p.value = READ_ONCE(d->callback_irq);
+	return pvhv_copy_to_guest(v, arg, &p, sizeof(p)) ? -EFAULT : 0;
+}
+
+/* --- timers ------------------------------------------------------------ */
+
+static enum hrtimer_restart pvhv_timer_fire(struct hrtimer *t)
+{
+	struct pvhv_vcpu *v = container_of(t, struct pvhv_vcpu, timer);
+
+	pvhv_xen_send_virq(v, VIRQ_TIMER);
+	return HRTIMER_NORESTART;
+}
+
+void pvhv_xen_timer_init(struct pvhv_vcpu *v)
+{
+	hrtimer_init(&v->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
+	v->timer.function = pvhv_timer_fire;
+}
+
+void pvhv_xen_timer_stop(struct pvhv_vcpu *v)
+{
+	hrtimer_cancel(&v->timer);
+}
+
+/* Absolute system time (ns, CLOCK_MONOTONIC); 0 stops the timer. */
+long pvhv_xen_set_timer(struct pvhv_vcpu *v, u64 deadline)
+{
+	if (!deadline) {
+		hrtimer_cancel(&v->timer);
+		return 0;
+	}
+	hrtimer_start(&v->timer, ns_to_ktime(min_t(u64, deadline, KTIME_MAX)), HRTIMER_MODE_ABS);
+	return 0;
+}
+
+long pvhv_xen_vcpu_op(struct pvhv_vcpu *v, u64 cmd, u64 vcpuid, u64 arg)
+{
+	struct vcpu_set_singleshot_timer st;
+
+	if (vcpuid >= v->d->max_vcpus)
+		return -ENOENT;
+	switch (cmd) {
+	case VCPUOP_set_singleshot_timer:
+		if (vcpuid != v->id)
+			return -EINVAL;
+		if (pvhv_copy_from_guest(v, &st, arg, sizeof(st)))
+			return -EFAULT;
+		if ((st.flags & VCPU_SSHOTTMR_future) && st.timeout_abs_ns < ktime_get_ns())
+			return -ETIME;
+		return pvhv_xen_set_timer(v, st.timeout_abs_ns);
+	case VCPUOP_stop_singleshot_timer:
+		if (vcpuid != v->id)
+			return -EINVAL;
+		hrtimer_cancel(&v->timer);
+		return 0;
+	case VCPUOP_stop_periodic_timer:
+		return 0;	/* no periodic timer is ever running */
+	case VCPUOP_is_up:
+		return v->d->vcpus[vcpuid] ? 1 : 0;
+	default:
+		return -ENOSYS;
+	}
+}
