@@ -93,6 +93,7 @@ struct pvhv_vcpu {
 	call_single_data_t kick_csd;	/* IPI that forces a guest exit (any context) */
 	struct hrtimer timer;		/* set_timer_op / singleshot: raises VIRQ_TIMER */
 	u32 virq_port[PVHV_NR_VIRQS];	/* protected by pvhv_domain.evtchn_lock */
+	bool up;			/* VCPUOP_up/down; written under pvhv_domain.lock */
 };
 
 #define PVHV_CONSOLE_LOG_SIZE	(64 * 1024)	/* power of two */
@@ -136,7 +137,13 @@ bool pvhv_domid_exists(u32 domid);
 void pvhv_domain_kick_all(struct pvhv_domain *d);	/* force every vCPU out of the guest */
 
 /* vcpu.c */
+struct vcpu_hvm_context;
 struct pvhv_vcpu *pvhv_vcpu_create(struct pvhv_domain *d, u32 id);
+/* VCPUOP_initialise / up / down / is_up for vCPU @id of @d. */
+long pvhv_vcpu_initialise(struct pvhv_domain *d, u32 id, const struct vcpu_hvm_context *ctx);
+long pvhv_vcpu_up(struct pvhv_domain *d, u32 id);
+long pvhv_vcpu_down(struct pvhv_domain *d, u32 id);
+long pvhv_vcpu_is_up(struct pvhv_domain *d, u32 id);
 void pvhv_vcpu_free(struct pvhv_vcpu *v);
 int pvhv_vcpu_start(struct pvhv_vcpu *v);
 void pvhv_vcpu_stop(struct pvhv_vcpu *v);	/* returns once the thread is gone */

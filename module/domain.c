@@ -291,7 +291,8 @@ static long pvhv_domain_start_pvh(struct pvhv_domain *d, void __user *arg)
 		ret = PTR_ERR(v);
 		goto out_unlock;
 	}
-	d->vcpus[0] = v;
+	v->up = true;
+	smp_store_release(&d->vcpus[0], v);
 	pvhv_vendor->vcpu_reset_pvh(v, req.entry, req.start_info);
 	d->state = PVHV_STATE_RUNNING;
 	d->online_vcpus = 1;

@@ -66,7 +66,7 @@ static bool pvhv_ops_complete(const struct pvhv_vendor_ops *ops)
 	       ops->cpu_enable && ops->cpu_disable &&
 	       ops->hardware_setup && ops->hardware_unsetup &&
 	       ops->domain_init && ops->domain_free && ops->npt_set && ops->vcpu_create &&
-	       ops->vcpu_free && ops->vcpu_reset_pvh && ops->vcpu_run &&
+	       ops->vcpu_free && ops->vcpu_reset_pvh && ops->vcpu_set_context && ops->vcpu_run &&
 	       ops->get_paging && ops->inject_exception && ops->hypercall_insn[0];
 }
 

@@ -61,7 +61,7 @@ void pvhv_vcpu_free(struct pvhv_vcpu *v)
 
 static bool pvhv_vcpu_should_run(struct pvhv_vcpu *v)
 {
-	return READ_ONCE(v->d->runnable) && !kthread_should_stop();
+	return READ_ONCE(v->d->runnable) && READ_ONCE(v->up) && !kthread_should_stop();
 }
 
 static int pvhv_vcpu_thread(void *arg)
@@ -121,4 +121,88 @@ void pvhv_vcpu_stop(struct pvhv_vcpu *v)
 	pvhv_vcpu_kick(v);
 	kthread_stop(v->task);
 	pvhv_xen_timer_stop(v);
+}
+
+/* The vCPU, created (not started) if needed. Domain lock held. */
+static struct pvhv_vcpu *pvhv_vcpu_get_locked(struct pvhv_domain *d, u32 id, bool create)
+{
+	struct pvhv_vcpu *v = d->vcpus[id];
+
+	if (v || !create)
+		return v;
+	v = pvhv_vcpu_create(d, id);
+	if (IS_ERR(v))
+		return v;
+	/* Published for lock-free readers (event channels) once complete. */
+	smp_store_release(&d->vcpus[id], v);
+	return v;
+}
+
+long pvhv_vcpu_initialise(struct pvhv_domain *d, u32 id, const struct vcpu_hvm_context *ctx)
+{
+	struct pvhv_vcpu *v;
+	long ret;
+
+	if (id >= d->max_vcpus)
+		return -ENOENT;
+	mutex_lock(&d->lock);
+	v = pvhv_vcpu_get_locked(d, id, true);
+	if (IS_ERR(v)) {
+		ret = PTR_ERR(v);
+	} else if (v->task) {
+		ret = -EEXIST;	/* as Xen: an initialised vCPU is not re-initialised */
+	} else {
+		ret = pvhv_vendor->vcpu_set_context(v, ctx);
+		if (!ret)
+			ret = pvhv_vcpu_start(v);	/* the thread waits until VCPUOP_up */
+	}
+	mutex_unlock(&d->lock);
+	return ret;
+}
+
+long pvhv_vcpu_up(struct pvhv_domain *d, u32 id)
+{
+	struct pvhv_vcpu *v;
+	long ret = 0;
+
+	if (id >= d->max_vcpus)
+		return -ENOENT;
+	mutex_lock(&d->lock);
+	v = d->vcpus[id];
+	if (!v || !v->task) {
+		ret = -EINVAL;	/* never initialised */
+	} else if (!v->up) {
+		WRITE_ONCE(v->up, true);
+		d->online_vcpus++;
+		wake_up_interruptible(&v->wq);
+	}
+	mutex_unlock(&d->lock);
+	return ret;
+}
+
+long pvhv_vcpu_down(struct pvhv_domain *d, u32 id)
+{
+	struct pvhv_vcpu *v;
+
+	if (id >= d->max_vcpus)
+		return -ENOENT;
+	mutex_lock(&d->lock);
+	v = d->vcpus[id];
+	if (v && v->up) {
+		WRITE_ONCE(v->up, false);
+		d->online_vcpus--;
+		pvhv_vcpu_kick(v);
+	}
+	mutex_unlock(&d->lock);
+	return 0;
+}
+
+long pvhv_vcpu_is_up(struct pvhv_domain *d, u32 id)
+{
+	struct pvhv_vcpu *v;
+
+	if (id >= d->max_vcpus)
+		return -ENOENT;
+	v = smp_load_acquire(&d->vcpus[id]);
+	return v && READ_ONCE(v->up);
 }

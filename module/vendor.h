@@ -15,6 +15,7 @@
 struct pvhv_domain;
 struct pvhv_vcpu;
 struct pvhv_paging;
+struct vcpu_hvm_context;
 
 struct pvhv_vendor_ops {
 	const char *name;		/* "svm" / "vmx" */
@@ -61,6 +62,8 @@ struct pvhv_vendor_ops {
 	void (*vcpu_free)(struct pvhv_vcpu *v);
 	/* Xen's PVH entry state: 32-bit flat protected mode, EBX = start_info. */
 	void (*vcpu_reset_pvh)(struct pvhv_vcpu *v, u32 entry, u32 ebx);
+	/* VCPUOP_initialise: the state in Xen's vcpu_hvm_context; -EINVAL if unusable. */
+	int (*vcpu_set_context)(struct pvhv_vcpu *v, const struct vcpu_hvm_context *ctx);
 	/*
 	 * Enter the guest once and handle the exit, calling the common and Xen
 	 * handlers; called by the vCPU thread, preemptible. 0, or -errno after

@@ -158,7 +158,28 @@ long_entry:
 3:	hlt
 	jmp	3b
 
+/* A secondary vCPU, started by VCPUOP_initialise in 64-bit mode with
+ * RDI = its id and RSP = its stack: load our GDT and segments, then C. */
+	.globl rt_ap_entry
+rt_ap_entry:
+	lgdt	gdt_desc64(%rip)
+	pushq	$0x08
+	leaq	1f(%rip), %rax
+	pushq	%rax
+	lretq
+1:	mov	$0x10, %ax
+	mov	%ax, %ds
+	mov	%ax, %es
+	mov	%ax, %ss
+	call	rt_ap_main
+2:	cli
+	hlt
+	jmp	2b
+
 	.section .rodata
+gdt_desc64:
+	.word gdt_end - gdt - 1
+	.quad gdt
 msg32:	.ascii "pvh32: hello from 32-bit protected mode\n"
 msg32_end:
 msgpse:	.ascii "pvh32: hello through 32-bit paging with 4 MiB pages\n"

@@ -295,17 +295,64 @@ void rt_set_upcall(uint8_t vector, void (*fn)(void))
 	rt_set_gate(vector, (uintptr_t)rt_upcall_entry);
 }
 
-static void rt_setup_idt(void)
+static void rt_load_idt(void)
 {
 	struct {
 		uint16_t limit;
 		uint64_t base;
 	} __attribute__((packed)) desc = { sizeof(rt_idt) - 1, (uintptr_t)rt_idt };
+
+	asm volatile("lidt %0" : : "m" (desc));
+}
+
+static void rt_setup_idt(void)
+{
 	int i;
 
 	for (i = 0; i < 32; i++)
 		rt_set_gate(i, (uintptr_t)rt_exc_stubs + 16 * i);
-	asm volatile("lidt %0" : : "m" (desc));
+	rt_load_idt();
+}
+
+/* --- secondary vCPUs ---------------------------------------------------- */
+
+extern char rt_ap_entry[];
+static void (*rt_ap_fn)(unsigned int id);
+
+void rt_ap_main(unsigned long id);
+void rt_ap_main(unsigned long id)
+{
+	rt_load_idt();
+	if (rt_ap_fn)
+		rt_ap_fn((unsigned int)id);
+}
+
+long rt_vcpu_op(int cmd, unsigned int vcpu, void *arg)
+{
+	return rt_hypercall(__HYPERVISOR_vcpu_op, cmd, vcpu, (unsigned long)arg);
+}
+
+/* VCPUOP_initialise vCPU @id in 64-bit mode on our page tables, running @fn. */
+long rt_init_ap(unsigned int id, void *stack_top, void (*fn)(unsigned int id))
+{
+	struct vcpu_hvm_context ctx;
+	uint64_t cr0, cr3, cr4;
+	uint32_t lo, hi;
+
+	rt_ap_fn = fn;
+	memset(&ctx, 0, sizeof(ctx));
+	asm volatile("mov %%cr0, %0; mov %%cr3, %1; mov %%cr4, %2" : "=r" (cr0), "=r" (cr3), "=r" (cr4));
+	asm volatile("rdmsr" : "=a" (lo), "=d" (hi) : "c" (0xc0000080));
+	ctx.mode = VCPU_HVM_MODE_64B;
+	ctx.cpu_regs.x86_64.rip = (uintptr_t)rt_ap_entry;
+	ctx.cpu_regs.x86_64.rsp = (uintptr_t)stack_top;
+	ctx.cpu_regs.x86_64.rdi = id;
+	ctx.cpu_regs.x86_64.rflags = 2;
+	ctx.cpu_regs.x86_64.cr0 = cr0;
+	ctx.cpu_regs.x86_64.cr3 = cr3;
+	ctx.cpu_regs.x86_64.cr4 = cr4;
+	ctx.cpu_regs.x86_64.efer = ((uint64_t)hi << 32) | lo;
+	return rt_vcpu_op(VCPUOP_initialise, id, &ctx);
 }
 
 void rt_main(void);

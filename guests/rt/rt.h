@@ -16,6 +16,8 @@
 #include <xen/version.h>
 #include <xen/sched.h>
 #include <xen/arch-x86/hvm/start_info.h>
+#include <xen/vcpu.h>
+#include <xen/hvm/hvm_vcpu.h>
 
 /* Set by pvh.S before rt_main(). */
 extern uint32_t rt_start_info_pa;
@@ -57,6 +59,9 @@ int rt_strncmp(const char *a, const char *b, size_t n);
 void *memset(void *d, int c, size_t n);
 void *memcpy(void *d, const void *s, size_t n);
 void rt_shutdown(unsigned int reason) __attribute__((noreturn));
+long rt_vcpu_op(int cmd, unsigned int vcpu, void *arg);
+/* VCPUOP_initialise vCPU @id in 64-bit mode on our page tables, to run @fn. */
+long rt_init_ap(unsigned int id, void *stack_top, void (*fn)(unsigned int id));
 /* Route interrupt @vector (the event-channel upcall) to @fn. */
 void rt_set_upcall(uint8_t vector, void (*fn)(void));
 

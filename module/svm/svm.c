@@ -35,6 +35,8 @@
 #include <asm/msr-index.h>
 #include <asm/processor.h>
 #include <asm/special_insns.h>
+#include <xen/interface/xen.h>
+#include <xen/interface/hvm/hvm_vcpu.h>
 
 #include "../core.h"
 #include "vmcb.h"
@@ -475,6 +477,82 @@ static void svm_vcpu_reset_pvh(struct pvhv_vcpu *v, u32 entry, u32 ebx)
 	memset(s->xsave, 0, SVM_XSAVE_AREA_SIZE);	/* XSTATE_BV 0: init state */
 }
 
+/* CR4 bits a guest may start with: VME..OSXMMEXCPT, FSGSBASE, OSXSAVE, SMEP, SMAP. */
+#define SVM_GUEST_CR4_OK	(0x7ffULL | BIT(16) | BIT(18) | BIT(20) | BIT(21))
+#define SVM_GUEST_EFER_OK	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX)
+
+static void svm_load_seg(struct vmcb_seg *seg, u32 base, u32 limit, u16 ar)
+{
+	seg->selector = 0;
+	seg->base = base;
+	seg->limit = limit;
+	seg->attrib = ar;
+}
+
+/*
+ * VCPUOP_initialise with Xen's vcpu_hvm_context (public/hvm/hvm_vcpu.h):
+ * 32-bit mode takes the segments as given (attributes in the same packed
+ * form as the VMCB's), 64-bit mode starts in long mode with flat segments.
+ * State VMRUN would refuse is refused here with -EINVAL instead.
+ */
+static int svm_vcpu_set_context(struct pvhv_vcpu *v, const struct vcpu_hvm_context *ctx)
+{
+	struct svm_vcpu *s = v->arch;
+	struct vmcb_save *st = &s->vmcb->save;
+	u64 cr0, cr4, efer;
+
+	svm_vcpu_reset_pvh(v, 0, 0);	/* defaults for everything not given */
+	if (ctx->mode == VCPU_HVM_MODE_64B) {
+		const struct vcpu_hvm_x86_64 *r = &ctx->cpu_regs.x86_64;
+
+		cr0 = r->cr0, cr4 = r->cr4, efer = r->efer;
+		if ((cr0 & (X86_CR0_PE | X86_CR0_PG)) != (X86_CR0_PE | X86_CR0_PG) ||
+		    !(cr4 & X86_CR4_PAE) || !(efer & EFER_LME) ||
+		    ((s64)r->rip << 16 >> 16) != (s64)r->rip)
+			return -EINVAL;
+		svm_set_seg(&st->cs, 0x08, 0xa9b, 0xffffffff);	/* 64-bit code: L, not DB */
+		st->cr3 = r->cr3;
+		st->rip = r->rip;
+		st->rflags = r->rflags | X86_EFLAGS_FIXED;
+		efer |= EFER_LMA;
+		v->regs[PVHV_RAX] = r->rax, v->regs[PVHV_RCX] = r->rcx;
+		v->regs[PVHV_RDX] = r->rdx, v->regs[PVHV_RBX] = r->rbx;
+		v->regs[PVHV_RSP] = r->rsp, v->regs[PVHV_RBP] = r->rbp;
+		v->regs[PVHV_RSI] = r->rsi, v->regs[PVHV_RDI] = r->rdi;
+	} else if (ctx->mode == VCPU_HVM_MODE_32B) {
+		const struct vcpu_hvm_x86_32 *r = &ctx->cpu_regs.x86_32;
+
+		cr0 = r->cr0, cr4 = r->cr4, efer = r->efer;
+		/* A present code segment; no long mode from a 32-bit context. */
+		if (!(cr0 & X86_CR0_PE) || (r->cs_ar & 0x98) != 0x98 ||
+		    ((cr0 & X86_CR0_PG) && (efer & EFER_LME)))
+			return -EINVAL;
+		svm_load_seg(&st->cs, r->cs_base, r->cs_limit, r->cs_ar);
+		svm_load_seg(&st->ds, r->ds_base, r->ds_limit, r->ds_ar);
+		svm_load_seg(&st->ss, r->ss_base, r->ss_limit, r->ss_ar);
+		svm_load_seg(&st->es, r->es_base, r->es_limit, r->es_ar);
+		if (r->tr_ar)
+			svm_load_seg(&st->tr, r->tr_base, r->tr_limit, r->tr_ar);
+		st->cr3 = r->cr3;
+		st->rip = r->eip;
+		st->rflags = r->eflags | X86_EFLAGS_FIXED;
+		v->regs[PVHV_RAX] = r->eax, v->regs[PVHV_RCX] = r->ecx;
+		v->regs[PVHV_RDX] = r->edx, v->regs[PVHV_RBX] = r->ebx;
+		v->regs[PVHV_RSP] = r->esp, v->regs[PVHV_RBP] = r->ebp;
+		v->regs[PVHV_RSI] = r->esi, v->regs[PVHV_RDI] = r->edi;
+	} else {
+		return -EINVAL;
+	}
+	if ((cr4 & ~SVM_GUEST_CR4_OK) || (efer & ~SVM_GUEST_EFER_OK) ||
+	    ((cr0 & X86_CR0_NW) && !(cr0 & X86_CR0_CD)) || (cr0 >> 32) ||
+	    ((cr4 & X86_CR4_OSXSAVE) && !(cpuid_ecx(1) & BIT(26))))
+		return -EINVAL;
+	st->cr0 = cr0 | X86_CR0_ET;
+	st->cr4 = cr4;
+	st->efer = efer | EFER_SVME;
+	return 0;
+}
+
 static void svm_get_paging(struct pvhv_vcpu *v, struct pvhv_paging *pg)
 {
 	struct vmcb_save *st = &((struct svm_vcpu *)v->arch)->vmcb->save;
@@ -800,6 +878,7 @@ const struct pvhv_vendor_ops pvhv_svm_ops = {
 	.vcpu_create = svm_vcpu_create,
 	.vcpu_free = svm_vcpu_free,
 	.vcpu_reset_pvh = svm_vcpu_reset_pvh,
+	.vcpu_set_context = svm_vcpu_set_context,
 	.vcpu_run = svm_vcpu_run,
 	.get_paging = svm_get_paging,
 	.inject_exception = svm_inject_exception,

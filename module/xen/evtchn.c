@@ -26,7 +26,6 @@
 #include <xen/interface/event_channel.h>
 #include <xen/interface/hvm/hvm_op.h>
 #include <xen/interface/hvm/params.h>
-#include <xen/interface/vcpu.h>
 
 #include "../core.h"
 
@@ -413,33 +412,4 @@ long pvhv_xen_set_timer(struct pvhv_vcpu *v, u64 deadline)
 	}
 	hrtimer_start(&v->timer, ns_to_ktime(min_t(u64, deadline, KTIME_MAX)), HRTIMER_MODE_ABS);
 	return 0;
-}
-
-long pvhv_xen_vcpu_op(struct pvhv_vcpu *v, u64 cmd, u64 vcpuid, u64 arg)
-{
-	struct vcpu_set_singleshot_timer st;
-
-	if (vcpuid >= v->d->max_vcpus)
-		return -ENOENT;
-	switch (cmd) {
-	case VCPUOP_set_singleshot_timer:
-		if (vcpuid != v->id)
-			return -EINVAL;
-		if (pvhv_copy_from_guest(v, &st, arg, sizeof(st)))
-			return -EFAULT;
-		if ((st.flags & VCPU_SSHOTTMR_future) && st.timeout_abs_ns < ktime_get_ns())
-			return -ETIME;
-		return pvhv_xen_set_timer(v, st.timeout_abs_ns);
-	case VCPUOP_stop_singleshot_timer:
-		if (vcpuid != v->id)
-			return -EINVAL;
-		hrtimer_cancel(&v->timer);
-		return 0;
-	case VCPUOP_stop_periodic_timer:
-		return 0;	/* no periodic timer is ever running */
-	case VCPUOP_is_up:
-		return v->d->vcpus[vcpuid] ? 1 : 0;
-	default:
-		return -ENOSYS;
-	}
 }

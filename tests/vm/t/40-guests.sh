@@ -2,13 +2,13 @@
 # Guests under SVM: PVH boot, hypercalls, exceptions, hostile input, crashes,
 # destroy of a spinning guest, several guests at once.
 
-# mkcfg NAME KERNEL [MEMORY_MIB] [CMDLINE]
+# mkcfg NAME KERNEL [MEMORY_MIB] [CMDLINE] [VCPUS]
 mkcfg() {
 	cat >"/tmp/$1.cfg" <<EOC
 # test guest $1
 name = "$1"
 memory = ${3:-32}
-vcpus = 1
+vcpus = ${5:-1}
 kernel = "$2"
 type = "pvh"
 cmdline = "${4:-}"
@@ -85,6 +85,12 @@ mkcfg evtchn $G/evtchn.elf
 check_helper "evtchn" vmmctl create /tmp/evtchn.cfg -c
 check_out "evtchn: powered off" '^evtchn .*shutdown\(poweroff\)$' vmmctl list
 vmmctl destroy evtchn >/dev/null 2>&1
+
+# SMP: secondary vCPUs, IPIs between them, pvclock across vCPUs.
+mkcfg smp $G/smp.elf 32 "" 5
+check_helper "smp" vmmctl create /tmp/smp.cfg -c
+check_out "smp: powered off" '^smp .*shutdown\(poweroff\)$' vmmctl list
+vmmctl destroy smp >/dev/null 2>&1
 
 # A triple fault crashes the domain, not the host.
 mkcfg triple $G/triple.elf

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vcpu_op: bringing secondary vCPUs up (VCPUOP_initialise with a PVH/HVM
+ * context, up, down, is_up) and the per-vCPU singleshot timer. Semantics and
+ * errno values as Xen's common/domain.c do_vcpu_op.
+ *
+ * Locking: the vCPU lifecycle calls take pvhv_domain.lock (vcpu.c).
+ */
+#define pr_fmt(fmt) "pvhv: xen: " fmt
+
+#include <linux/errno.h>
+#include <linux/hrtimer.h>
+#include <linux/timekeeping.h>
+#include <xen/interface/xen.h>
+#include <xen/interface/vcpu.h>
+#include <xen/interface/hvm/hvm_vcpu.h>
+
+#include "../core.h"
+
+long pvhv_xen_vcpu_op(struct pvhv_vcpu *v, u64 cmd, u64 vcpuid, u64 arg)
+{
+	struct pvhv_domain *d = v->d;
+	struct vcpu_set_singleshot_timer st;
+	struct vcpu_hvm_context ctx;
+
+	if (vcpuid >= d->max_vcpus)
+		return -ENOENT;
+	switch (cmd) {
+	case VCPUOP_initialise:
+		if (pvhv_copy_from_guest(v, &ctx, arg, sizeof(ctx)))
+			return -EFAULT;
+		return pvhv_vcpu_initialise(d, vcpuid, &ctx);
+	case VCPUOP_up:
+		return pvhv_vcpu_up(d, vcpuid);
+	case VCPUOP_down:
+		return pvhv_vcpu_down(d, vcpuid);
+	case VCPUOP_is_up:
+		return pvhv_vcpu_is_up(d, vcpuid);
+	case VCPUOP_set_singleshot_timer:
+		if (vcpuid != v->id)
+			return -EINVAL;
+		if (pvhv_copy_from_guest(v, &st, arg, sizeof(st)))
+			return -EFAULT;
+		if ((st.flags & VCPU_SSHOTTMR_future) && st.timeout_abs_ns < ktime_get_ns())
+			return -ETIME;
+		return pvhv_xen_set_timer(v, st.timeout_abs_ns);
+	case VCPUOP_stop_singleshot_timer:
+		if (vcpuid != v->id)
+			return -EINVAL;
+		return pvhv_xen_set_timer(v, 0);
+	case VCPUOP_stop_periodic_timer:
+		return 0;	/* no periodic timer is ever running */
+	default:
+		return -ENOSYS;
+	}
+}
