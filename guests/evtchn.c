@@ -11,6 +11,7 @@
 #include <xen/hvm/params.h>
 #include <xen/memory.h>
 #include <xen/vcpu.h>
+#include <xen/sched.h>
 
 #define EFAULT 14
 #define EINVAL 22
@@ -24,6 +25,8 @@
 #define SHINFO_GFN 0x500
 
 static volatile struct shared_info *sh = (volatile void *)(SHINFO_GFN << 12);
+/* vCPU 0's vcpu_info: in shared_info, until VCPUOP_register_vcpu_info moves it. */
+static volatile struct vcpu_info *vinfo = (volatile void *)(SHINFO_GFN << 12);
 static volatile unsigned int upcalls, count[4096];
 
 static long evtchn_op(int cmd, void *arg)
@@ -44,7 +47,7 @@ static long vcpu_op(int cmd, int vcpu, void *arg)
 /* The guest's side of the 2-level ABI, as Linux's xen_evtchn_do_upcall. */
 static void upcall(void)
 {
-	volatile struct vcpu_info *vi = &sh->vcpu_info[0];
+	volatile struct vcpu_info *vi = vinfo;
 
 	upcalls++;
 	while (vi->evtchn_upcall_pending) {
@@ -71,7 +74,7 @@ static void upcall(void)
 
 static uint64_t now_ns(void)
 {
-	volatile struct vcpu_time_info *t = &sh->vcpu_info[0].time;
+	volatile struct vcpu_time_info *t = &vinfo->time;
 	uint64_t delta, ns;
 	uint32_t v;
 
@@ -148,6 +151,105 @@ static void test_timers(void)
 	      "singleshot timer from an unmapped address: -EFAULT");
 }
 
+static volatile unsigned int upcalls_f4;
+
+static void upcall_f4(void)
+{
+	upcalls_f4++;
+	upcall();
+}
+
+static long sched_poll(evtchn_port_t *ports, unsigned int n, uint64_t timeout)
+{
+	struct sched_poll p = { .nr_ports = n, .timeout = timeout };
+
+	set_xen_guest_handle(p.ports, ports);
+	return sched_op(SCHEDOP_poll, &p);
+}
+
+static void test_poll_and_placement(void)
+{
+	struct evtchn_bind_virq bv = { .virq = VIRQ_TIMER, .vcpu = 0 };
+	struct evtchn_status st = { .dom = DOMID_SELF };
+	struct vcpu_register_vcpu_info ri;
+	evtchn_port_t ports[130];
+	uint64_t t0, t;
+	unsigned int n, i, tp = 0;
+	uint32_t r[4];
+
+	/* Find the timer port again (bound earlier) through EVTCHNOP_status. */
+	for (i = 1; i < 64 && !tp; i++) {
+		st.port = i;
+		if (evtchn_op(EVTCHNOP_status, &st) == 0 && st.status == EVTCHNSTAT_virq &&
+		    st.u.virq == VIRQ_TIMER)
+			tp = i;
+	}
+	if (!tp && evtchn_op(EVTCHNOP_bind_virq, &bv) == 0)
+		tp = bv.port;
+	CHECK(tp, "the VIRQ_TIMER port (%u)", tp);
+
+	/* SCHEDOP_poll on a masked port: woken by the timer, not by an upcall. */
+	__atomic_or_fetch(&sh->evtchn_mask[tp / 64], 1UL << (tp % 64), __ATOMIC_SEQ_CST);
+	__atomic_and_fetch(&sh->evtchn_pending[tp / 64], ~(1UL << (tp % 64)), __ATOMIC_SEQ_CST);
+	ports[0] = tp;
+	t0 = now_ns();
+	rt_hypercall(__HYPERVISOR_set_timer_op, t0 + 3000000, 0, 0);
+	CHECK(sched_poll(ports, 1, t0 + 2000000000ULL) == 0, "SCHEDOP_poll on the masked timer port");
+	t = now_ns();
+	CHECK((sh->evtchn_pending[tp / 64] & (1UL << (tp % 64))) && t >= t0 + 3000000 &&
+	      t < t0 + 1000000000ULL, "  ... returned when it became pending (after %lu us)",
+	      (unsigned long)((t - t0) / 1000));
+	CHECK(sched_poll(ports, 1, 0) == 0, "SCHEDOP_poll with a port already pending returns at once");
+	__atomic_and_fetch(&sh->evtchn_pending[tp / 64], ~(1UL << (tp % 64)), __ATOMIC_SEQ_CST);
+	t0 = now_ns();
+	CHECK(sched_poll(ports, 1, t0 + 4000000) == 0 && now_ns() >= t0 + 4000000,
+	      "SCHEDOP_poll times out at its absolute deadline, not before");
+	__atomic_and_fetch(&sh->evtchn_mask[tp / 64], ~(1UL << (tp % 64)), __ATOMIC_SEQ_CST);
+	for (n = 0; n < 130; n++)
+		ports[n] = tp;
+	CHECK(sched_poll(ports, 129, 1) == -EINVAL, "SCHEDOP_poll with 129 ports: -EINVAL");
+	ports[0] = 0;
+	CHECK(sched_poll(ports, 1, 1) == -EINVAL, "SCHEDOP_poll on port 0: -EINVAL");
+	CHECK(sched_poll((evtchn_port_t *)0x100000000ULL, 1, 1) == -EFAULT,
+	      "SCHEDOP_poll with an unmapped port list: -EFAULT");
+
+	/* vcpu_info moves to a page of ours; events and pvclock follow it. */
+	ri = (struct vcpu_register_vcpu_info){ .mfn = 0x601, .offset = 64 };
+	CHECK(rt_vcpu_op(VCPUOP_register_vcpu_info, 0, &ri) == 0, "VCPUOP_register_vcpu_info at gfn 0x601+64");
+	vinfo = (volatile void *)((0x601UL << 12) + 64);
+	CHECK(rt_vcpu_op(VCPUOP_register_vcpu_info, 0, &ri) == -EINVAL, "  ... only once: -EINVAL");
+	n = count[tp];
+	rt_hypercall(__HYPERVISOR_set_timer_op, now_ns() + 2000000, 0, 0);
+	while (count[tp] == n)
+		asm volatile("sti; hlt" ::: "memory");
+	CHECK(count[tp] == n + 1 && !(vinfo->time.version & 1) && vinfo->time.tsc_to_system_mul,
+	      "timer event and pvclock arrive at the new place");
+	ri = (struct vcpu_register_vcpu_info){ .mfn = 0x602, .offset = 4090 };
+	CHECK(rt_vcpu_op(VCPUOP_register_vcpu_info, 0, &ri) == -EINVAL ||
+	      rt_vcpu_op(VCPUOP_register_vcpu_info, 0, &ri) == -EINVAL,
+	      "register_vcpu_info across a page end: -EINVAL");
+
+	/* A per-vCPU upcall vector replaces the domain-wide one. */
+	rt_cpuid(0x40000004, 0, r);
+	CHECK(r[0] & (1 << 6), "CPUID 0x40000004: upcall vector supported");
+	{
+		struct xen_hvm_evtchn_upcall_vector uv = { .vcpu = 0, .vector = 0xf4 };
+
+		rt_set_upcall(0xf4, upcall_f4);
+		CHECK(hvm_op(HVMOP_set_evtchn_upcall_vector, &uv) == 0, "HVMOP_set_evtchn_upcall_vector(0xf4)");
+		n = count[tp];
+		rt_hypercall(__HYPERVISOR_set_timer_op, now_ns() + 2000000, 0, 0);
+		while (count[tp] == n)
+			asm volatile("sti; hlt" ::: "memory");
+		CHECK(upcalls_f4 > 0, "  ... upcalls arrive on vector 0xf4 (%u)", upcalls_f4);
+		uv.vector = 5;
+		CHECK(hvm_op(HVMOP_set_evtchn_upcall_vector, &uv) == -EINVAL, "upcall vector 5: -EINVAL");
+		uv.vector = 0xf4;
+		uv.vcpu = 9;
+		CHECK(hvm_op(HVMOP_set_evtchn_upcall_vector, &uv) == -ENOENT, "upcall vector for vCPU 9: -ENOENT");
+	}
+}
+
 void guest_main(const struct hvm_start_info *si)
 {
 	struct xen_add_to_physmap xatp = { .domid = DOMID_SELF, .space = XENMAPSPACE_shared_info,
@@ -214,6 +316,7 @@ void guest_main(const struct hvm_start_info *si)
 	CHECK(send(bip.port) == 0 && count[bip.port] == 1, "send on an IPI port raises it");
 
 	test_timers();
+	test_poll_and_placement();
 
 	/* Closing one end unbinds the other. */
 	CHECK(do_close(b) == 0, "close(b)");

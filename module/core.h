@@ -94,6 +94,13 @@ struct pvhv_vcpu {
 	struct hrtimer timer;		/* set_timer_op / singleshot: raises VIRQ_TIMER */
 	u32 virq_port[PVHV_NR_VIRQS];	/* protected by pvhv_domain.evtchn_lock */
 	bool up;			/* VCPUOP_up/down; written under pvhv_domain.lock */
+	/* VCPUOP_register_vcpu_info: where its vcpu_info lives (NULL: shared_info
+	 * slot). Written under pvhv_domain.evtchn_lock, read with READ_ONCE. */
+	struct vcpu_info *vcpu_info;
+	u8 upcall_vector;		/* HVMOP_set_evtchn_upcall_vector; 0: none */
+	/* SCHEDOP_poll: the ports this vCPU waits on (its own thread only). */
+	u32 poll_ports[128];
+	u32 nr_poll_ports;
 };
 
 #define PVHV_CONSOLE_LOG_SIZE	(64 * 1024)	/* power of two */
@@ -121,6 +128,7 @@ struct pvhv_domain {
 	spinlock_t evtchn_lock;		/* protects evtchn[], vcpu virq_port[], callback_irq */
 	struct pvhv_evtchn *evtchn;	/* [PVHV_EVTCHN_PORTS] */
 	u64 callback_irq;		/* HVM_PARAM_CALLBACK_IRQ */
+	atomic_t pollers;		/* vCPUs in SCHEDOP_poll */
 
 	spinlock_t con_lock;		/* protects con_buf and con_head */
 	char *con_buf;			/* PVHV_CONSOLE_LOG_SIZE bytes */
@@ -139,6 +147,8 @@ void pvhv_domain_kick_all(struct pvhv_domain *d);	/* force every vCPU out of the
 /* vcpu.c */
 struct vcpu_hvm_context;
 struct pvhv_vcpu *pvhv_vcpu_create(struct pvhv_domain *d, u32 id);
+/* vCPU @id of @d, created (not started) if needed; NULL/ERR_PTR on failure. */
+struct pvhv_vcpu *pvhv_vcpu_get(struct pvhv_domain *d, u32 id, bool create);
 /* VCPUOP_initialise / up / down / is_up for vCPU @id of @d. */
 long pvhv_vcpu_initialise(struct pvhv_domain *d, u32 id, const struct vcpu_hvm_context *ctx);
 long pvhv_vcpu_up(struct pvhv_domain *d, u32 id);
@@ -174,6 +184,9 @@ long pvhv_xen_memory_op(struct pvhv_vcpu *v, u64 cmd, u64 arg, bool compat);
 long pvhv_xen_evtchn_op(struct pvhv_vcpu *v, u64 cmd, u64 arg);
 long pvhv_xen_hvm_op(struct pvhv_vcpu *v, u64 cmd, u64 arg);
 long pvhv_xen_vcpu_op(struct pvhv_vcpu *v, u64 cmd, u64 vcpuid, u64 arg);
+struct vcpu_info *pvhv_xen_vcpu_info(struct pvhv_vcpu *v);	/* NULL: none yet */
+long pvhv_xen_register_vcpu_info(struct pvhv_vcpu *v, u64 gfn, u32 offset);
+long pvhv_xen_poll(struct pvhv_vcpu *v, u64 arg, bool compat);
 long pvhv_xen_set_timer(struct pvhv_vcpu *v, u64 deadline);
 void pvhv_xen_timer_init(struct pvhv_vcpu *v);
 void pvhv_xen_timer_stop(struct pvhv_vcpu *v);

@@ -138,6 +138,18 @@ static struct pvhv_vcpu *pvhv_vcpu_get_locked(struct pvhv_domain *d, u32 id, boo
 	return v;
 }
 
+struct pvhv_vcpu *pvhv_vcpu_get(struct pvhv_domain *d, u32 id, bool create)
+{
+	struct pvhv_vcpu *v;
+
+	if (id >= d->max_vcpus)
+		return ERR_PTR(-ENOENT);
+	mutex_lock(&d->lock);
+	v = pvhv_vcpu_get_locked(d, id, create);
+	mutex_unlock(&d->lock);
+	return v ? v : ERR_PTR(-ENOENT);
+}
+
 long pvhv_vcpu_initialise(struct pvhv_domain *d, u32 id, const struct vcpu_hvm_context *ctx)
 {
 	struct pvhv_vcpu *v;

@@ -53,7 +53,8 @@ static void pvhv_xen_leaves(struct pvhv_vcpu *v, u32 leaf, u32 subleaf, u32 out[
 		break;
 	case 4:
 		if (subleaf == 0) {
-			out[0] = XEN_HVM_CPUID_VCPU_ID_PRESENT | XEN_HVM_CPUID_DOMID_PRESENT;
+			out[0] = XEN_HVM_CPUID_VCPU_ID_PRESENT | XEN_HVM_CPUID_DOMID_PRESENT |
+				 XEN_HVM_CPUID_UPCALL_VECTOR;
 			out[1] = v->id;
 			out[2] = v->d->domid;
 		}

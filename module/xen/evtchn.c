@@ -19,6 +19,9 @@
 #include <linux/bitops.h>
 #include <linux/errno.h>
 #include <linux/hrtimer.h>
+#include <linux/kthread.h>
+#include <linux/timekeeping.h>
+#include <linux/wait.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -26,6 +29,7 @@
 #include <xen/interface/event_channel.h>
 #include <xen/interface/hvm/hvm_op.h>
 #include <xen/interface/hvm/params.h>
+#include <xen/interface/sched.h>
 
 #include "../core.h"
 
@@ -42,39 +46,179 @@ static bool port_valid(struct pvhv_domain *d, u32 port)
 	return port && port < PVHV_EVTCHN_PORTS && d->evtchn[port].state != EVTCHNSTAT_closed;
 }
 
+struct vcpu_info *pvhv_xen_vcpu_info(struct pvhv_vcpu *v)
+{
+	struct vcpu_info *vi = READ_ONCE(v->vcpu_info);
+
+	if (vi)
+		return vi;
+	return v->id < MAX_VIRT_CPUS ? &shinfo(v->d)->vcpu_info[v->id] : NULL;
+}
+
+/* Wake every vCPU in SCHEDOP_poll: they recheck their ports. */
+static void pvhv_wake_pollers(struct pvhv_domain *d)
+{
+	u32 i;
+
+	if (!atomic_read(&d->pollers))
+		return;
+	for (i = 0; i < d->max_vcpus; i++) {
+		struct pvhv_vcpu *v = READ_ONCE(d->vcpus[i]);
+
+		if (v && READ_ONCE(v->nr_poll_ports))
+			wake_up_interruptible(&v->wq);
+	}
+}
+
 /* Raise @port: pending, then (unless masked) the selector and the upcall. */
 static void pvhv_evtchn_set_pending(struct pvhv_domain *d, u32 port)
 {
 	struct shared_info *s = shinfo(d);
-	struct pvhv_vcpu *v;
-	struct vcpu_info *vi;
 	u32 vcpu = d->evtchn[port].vcpu;
+	struct pvhv_vcpu *v = vcpu < d->max_vcpus ? READ_ONCE(d->vcpus[vcpu]) : NULL;
+	struct vcpu_info *vi;
 
 	if (test_and_set_bit(port, (unsigned long *)s->evtchn_pending))
 		return;
-	if (test_bit(port, (unsigned long *)s->evtchn_mask) || vcpu >= MAX_VIRT_CPUS)
+	/* A poller waits for its ports, masked or not (Xen's SCHEDOP_poll). */
+	pvhv_wake_pollers(d);
+	if (test_bit(port, (unsigned long *)s->evtchn_mask))
 		return;
-	vi = &s->vcpu_info[vcpu];
+	vi = v ? pvhv_xen_vcpu_info(v) : vcpu < MAX_VIRT_CPUS ? &s->vcpu_info[vcpu] : NULL;
+	if (!vi)
+		return;
 	if (!test_and_set_bit(port / BITS_PER_LONG, (unsigned long *)&vi->evtchn_pending_sel))
 		WRITE_ONCE(vi->evtchn_upcall_pending, 1);
-	v = vcpu < d->max_vcpus ? d->vcpus[vcpu] : NULL;
 	if (v)
 		pvhv_vcpu_kick(v);
 }
 
 bool pvhv_xen_event_pending(struct pvhv_vcpu *v)
 {
-	return v->id < MAX_VIRT_CPUS &&
-	       READ_ONCE(shinfo(v->d)->vcpu_info[v->id].evtchn_upcall_pending);
+	struct vcpu_info *vi = pvhv_xen_vcpu_info(v);
+
+	return vi && READ_ONCE(vi->evtchn_upcall_pending);
 }
 
 u8 pvhv_xen_upcall_vector(struct pvhv_vcpu *v)
 {
 	u64 cb = READ_ONCE(v->d->callback_irq);
+	u8 vector = READ_ONCE(v->upcall_vector);
 
-	if ((cb >> CALLBACK_VIA_TYPE_SHIFT) != CALLBACK_VIA_VECTOR || !pvhv_xen_event_pending(v))
+	if (!pvhv_xen_event_pending(v))
+		return 0;
+	if (vector)	/* per-vCPU vector, preferred to the domain-wide callback */
+		return vector;
+	if ((cb >> CALLBACK_VIA_TYPE_SHIFT) != CALLBACK_VIA_VECTOR)
 		return 0;
 	return (u8)cb;
+}
+
+/*
+ * VCPUOP_register_vcpu_info: the vCPU's vcpu_info moves into a RAM page of
+ * the guest's choosing (once). As Xen, the old contents come along and
+ * everything is marked pending so no event is lost in the move.
+ */
+long pvhv_xen_register_vcpu_info(struct pvhv_vcpu *t, u64 gfn, u32 offset)
+{
+	struct pvhv_domain *d = t->d;
+	struct page *page = pvhv_gfn_to_ram(d, gfn);
+	struct vcpu_info *old, *new;
+	unsigned long flags;
+	long ret = 0;
+
+	if (!page || gfn == READ_ONCE(d->shinfo_gfn) ||
+	    offset > PAGE_SIZE - sizeof(struct vcpu_info))
+		return -EINVAL;
+	new = page_address(page) + offset;
+	spin_lock_irqsave(&d->evtchn_lock, flags);
+	if (t->vcpu_info) {
+		ret = -EINVAL;	/* already placed */
+	} else {
+		old = pvhv_xen_vcpu_info(t);
+		if (old)
+			memcpy(new, old, sizeof(*new));
+		else
+			memset(new, 0, sizeof(*new));
+		new->evtchn_upcall_pending = 1;
+		new->evtchn_pending_sel = ~0UL;
+		WRITE_ONCE(t->vcpu_info, new);
+	}
+	spin_unlock_irqrestore(&d->evtchn_lock, flags);
+	if (!ret) {
+		WRITE_ONCE(t->time_cpu, -1);	/* pvclock rewritten there on next entry */
+		pvhv_vcpu_kick(t);
+	}
+	return ret;
+}
+
+/* Compat (32-bit caller) layout of struct sched_poll. */
+struct compat_sched_poll {
+	u32 ports;
+	u32 nr_ports;
+	u64 timeout;
+};
+
+static bool pvhv_poll_done(struct pvhv_vcpu *v)
+{
+	unsigned long *pending = (unsigned long *)shinfo(v->d)->evtchn_pending;
+	u32 i;
+
+	for (i = 0; i < v->nr_poll_ports; i++)
+		if (test_bit(v->poll_ports[i], pending))
+			return true;
+	return false;
+}
+
+/*
+ * SCHEDOP_poll: sleep until one of the ports is pending (masked or not) or
+ * the absolute system time @timeout (0: none) passes. As Xen: at most 128
+ * ports, each a valid port; returns 0 either way.
+ */
+long pvhv_xen_poll(struct pvhv_vcpu *v, u64 arg, bool compat)
+{
+	u64 ports, timeout, now;
+	u32 nr, i;
+	long ret = 0;
+
+	if (compat) {
+		struct compat_sched_poll p;
+
+		if (pvhv_copy_from_guest(v, &p, arg, sizeof(p)))
+			return -EFAULT;
+		ports = p.ports, nr = p.nr_ports, timeout = p.timeout;
+	} else {
+		struct sched_poll p;
+
+		if (pvhv_copy_from_guest(v, &p, arg, sizeof(p)))
+			return -EFAULT;
+		ports = (u64)(unsigned long)p.ports, nr = p.nr_ports, timeout = p.timeout;
+	}
+	if (nr > ARRAY_SIZE(v->poll_ports))
+		return -EINVAL;
+	if (pvhv_copy_from_guest(v, v->poll_ports, ports, nr * sizeof(u32)))
+		return -EFAULT;
+	for (i = 0; i < nr; i++)
+		if (!v->poll_ports[i] || v->poll_ports[i] >= PVHV_EVTCHN_PORTS)
+			return -EINVAL;
+
+	atomic_inc(&v->d->pollers);
+	WRITE_ONCE(v->nr_poll_ports, nr);
+	now = ktime_get_ns();
+	if (!pvhv_poll_done(v) && (!timeout || timeout > now)) {
+		if (timeout)
+			wait_event_interruptible_hrtimeout(v->wq, pvhv_poll_done(v) ||
+							   !READ_ONCE(v->d->runnable) ||
+							   kthread_should_stop(),
+							   ns_to_ktime(timeout - now));
+		else
+			wait_event_interruptible(v->wq, pvhv_poll_done(v) ||
+						 !READ_ONCE(v->d->runnable) ||
+						 kthread_should_stop());
+	}
+	WRITE_ONCE(v->nr_poll_ports, 0);
+	atomic_dec(&v->d->pollers);
+	return ret;
 }
 
 void pvhv_xen_send_virq(struct pvhv_vcpu *v, u32 virq)
@@ -358,6 +502,21 @@ long pvhv_xen_hvm_op(struct pvhv_vcpu *v, u64 cmd, u64 arg)
 	unsigned long flags;
 	long ret;
 
+	if (cmd == HVMOP_set_evtchn_upcall_vector) {
+		struct xen_hvm_evtchn_upcall_vector uv;
+		struct pvhv_vcpu *t;
+
+		if (pvhv_copy_from_guest(v, &uv, arg, sizeof(uv)))
+			return -EFAULT;
+		if (uv.vector < 0x10)
+			return -EINVAL;
+		t = pvhv_vcpu_get(d, uv.vcpu, true);
+		if (IS_ERR(t))
+			return PTR_ERR(t);
+		WRITE_ONCE(t->upcall_vector, uv.vector);
+		pvhv_vcpu_kick(t);
+		return 0;
+	}
 	if (cmd != HVMOP_set_param && cmd != HVMOP_get_param)
 		return -ENOSYS;
 	if (pvhv_copy_from_guest(v, &p, arg, sizeof(p)))

@@ -140,6 +140,8 @@ static long pvhv_sched_op(struct pvhv_vcpu *v, const struct pvhv_hcall *h)
 		/* Returns at once if an event is pending, else sleeps until one is. */
 		pvhv_vcpu_halt(v);
 		return 0;
+	case SCHEDOP_poll:
+		return pvhv_xen_poll(v, h->arg[1], h->compat);
 	case SCHEDOP_shutdown:
 		if (pvhv_copy_from_guest(v, &ss, h->arg[1], sizeof(ss)))
 			return -EFAULT;

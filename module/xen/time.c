@@ -73,12 +73,14 @@ void pvhv_xen_update_time(struct pvhv_vcpu *v, int cpu)
 	unsigned long flags;
 	u64 now;
 
-	if (v->id >= MAX_VIRT_CPUS || READ_ONCE(d->shinfo_gfn) == PVHV_GFN_NONE)
+	struct vcpu_info *vi = pvhv_xen_vcpu_info(v);
+
+	if (!vi || (!READ_ONCE(v->vcpu_info) && READ_ONCE(d->shinfo_gfn) == PVHV_GFN_NONE))
 		return;
 	now = ktime_get_ns();
 	if (cpu == v->time_cpu && now - v->time_updated < PVHV_TIME_REFRESH_NS)
 		return;
-	t = &((struct shared_info *)page_address(d->shinfo))->vcpu_info[v->id].time;
+	t = &vi->time;
 	if (!v->time_mul)
 		pvhv_time_scale((u64)tsc_khz * 1000, NSEC_PER_SEC, &v->time_shift, &v->time_mul);
 

@@ -21,7 +21,9 @@ long pvhv_xen_vcpu_op(struct pvhv_vcpu *v, u64 cmd, u64 vcpuid, u64 arg)
 {
 	struct pvhv_domain *d = v->d;
 	struct vcpu_set_singleshot_timer st;
+	struct vcpu_register_vcpu_info ri;
 	struct vcpu_hvm_context ctx;
+	struct pvhv_vcpu *t;
 
 	if (vcpuid >= d->max_vcpus)
 		return -ENOENT;
@@ -50,6 +52,13 @@ long pvhv_xen_vcpu_op(struct pvhv_vcpu *v, u64 cmd, u64 vcpuid, u64 arg)
 		return pvhv_xen_set_timer(v, 0);
 	case VCPUOP_stop_periodic_timer:
 		return 0;	/* no periodic timer is ever running */
+	case VCPUOP_register_vcpu_info:
+		if (pvhv_copy_from_guest(v, &ri, arg, sizeof(ri)))
+			return -EFAULT;
+		t = pvhv_vcpu_get(d, vcpuid, true);
+		if (IS_ERR(t))
+			return PTR_ERR(t);
+		return pvhv_xen_register_vcpu_info(t, ri.mfn, ri.offset);
 	default:
 		return -ENOSYS;
 	}
