@@ -6,7 +6,8 @@
  *   pvhv_domains_lock (mutex, domain.c)  ->  pvhv_domain.lock (mutex)
  *       ->  pvhv_domain.con_lock (spinlock, console.c)
  *   pvhv_domain.evtchn_lock (spinlock, irqsave; xen/evtchn.c) nests in nothing
- *   and takes nothing but the vCPU wait queues.
+ *   and takes nothing but the vCPU wait queues; two of them (an interdomain
+ *   channel) are taken lower domid first.
  * A vCPU thread takes pvhv_domain.lock only to change the domain's state;
  * kthread_stop() of vCPU threads is never called with a lock held.
  */
@@ -68,6 +69,8 @@ struct pvhv_evtchn {
 	u32 remote_port;	/* interdomain */
 	u32 vcpu;		/* the vCPU notified */
 	u32 virq;		/* virq */
+	/* interdomain with another domain: the peer, on which we hold a reference */
+	struct pvhv_domain *rd;
 };
 
 #define PVHV_EVTCHN_PORTS	4096	/* 2-level ABI, 64-bit: 64 words of 64 bits */
@@ -142,6 +145,11 @@ void pvhv_domain_shutdown(struct pvhv_domain *d, u32 state, u32 reason);
 void pvhv_domain_crash(struct pvhv_domain *d, const char *fmt, ...) __printf(2, 3);
 
 bool pvhv_domid_exists(u32 domid);
+/* A reference to a live domain by id, or NULL; drop with pvhv_domain_unref()
+ * in process context, never under a spinlock. */
+struct pvhv_domain *pvhv_domain_get_by_id(u32 domid);
+void pvhv_domain_ref(struct pvhv_domain *d);
+void pvhv_domain_unref(struct pvhv_domain *d);
 void pvhv_domain_kick_all(struct pvhv_domain *d);	/* force every vCPU out of the guest */
 
 /* vcpu.c */
@@ -187,6 +195,8 @@ long pvhv_xen_vcpu_op(struct pvhv_vcpu *v, u64 cmd, u64 vcpuid, u64 arg);
 struct vcpu_info *pvhv_xen_vcpu_info(struct pvhv_vcpu *v);	/* NULL: none yet */
 long pvhv_xen_register_vcpu_info(struct pvhv_vcpu *v, u64 gfn, u32 offset);
 long pvhv_xen_poll(struct pvhv_vcpu *v, u64 arg, bool compat);
+/* Domain destruction: close every port (peers see their ends unbound). */
+void pvhv_xen_evtchn_destroy(struct pvhv_domain *d);
 long pvhv_xen_set_timer(struct pvhv_vcpu *v, u64 deadline);
 void pvhv_xen_timer_init(struct pvhv_vcpu *v);
 void pvhv_xen_timer_stop(struct pvhv_vcpu *v);

@@ -163,6 +163,29 @@ static bool pvhv_name_taken(const char *name)
 	return false;
 }
 
+void pvhv_domain_ref(struct pvhv_domain *d)
+{
+	pvhv_domain_get(d);
+}
+
+void pvhv_domain_unref(struct pvhv_domain *d)
+{
+	pvhv_domain_put(d);
+}
+
+struct pvhv_domain *pvhv_domain_get_by_id(u32 domid)
+{
+	struct pvhv_domain *d = NULL;
+
+	mutex_lock(&pvhv_domains_lock);
+	if (domid && domid <= PVHV_DOMID_MAX)
+		d = idr_find(&pvhv_domain_idr, domid);
+	if (d)
+		pvhv_domain_get(d);
+	mutex_unlock(&pvhv_domains_lock);
+	return d;
+}
+
 bool pvhv_domid_exists(u32 domid)
 {
 	bool found;
@@ -218,6 +241,7 @@ static void pvhv_domain_stop_vcpus(struct pvhv_domain *d)
 static void pvhv_domain_put_unlisted(struct pvhv_domain *d)
 {
 	pvhv_domain_stop_vcpus(d);
+	pvhv_xen_evtchn_destroy(d);
 	pr_info("domain %u (%s) destroyed\n", d->domid, d->name);
 	pvhv_domain_put(d);
 }

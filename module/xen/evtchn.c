@@ -2,12 +2,13 @@
 /*
  * Event channels, 2-level ABI (Xen's public/event_channel.h and
  * common/event_channel.c semantics and errno values): ports, VIRQs, IPIs and
- * interdomain channels within one domain (loopback); pending/mask bits and
+ * interdomain channels (within a domain, and between domains: each end holds
+ * a reference on the other domain until closed); pending/mask bits and
  * the per-vCPU selector in shared_info; the upcall vector
  * (HVM_PARAM_CALLBACK_IRQ of type vector); the timers that raise VIRQ_TIMER.
  *
- * Not yet: channels between two domains or with the host, FIFO (Linux falls
- * back to 2-level on -ENOSYS from init_control), compat shared_info.
+ * Not yet: channels with the host (domid 0), FIFO (Linux falls back to
+ * 2-level on -ENOSYS from init_control), compat shared_info.
  *
  * Locking: pvhv_domain.evtchn_lock (spinlock, irqsave: timers raise events
  * from hardirq context) protects the port table, the VIRQ bindings and the
@@ -252,6 +253,31 @@ static long check_dom(struct pvhv_vcpu *v, domid_t dom)
 	return pvhv_domid_exists(dom) ? -EPERM : -ESRCH;
 }
 
+/* Both domains' locks, lower domid first (core.h); the same domain once. */
+static void lock_pair(struct pvhv_domain *a, struct pvhv_domain *b, unsigned long *flags)
+{
+	if (a == b) {
+		spin_lock_irqsave(&a->evtchn_lock, *flags);
+		return;
+	}
+	if (a->domid > b->domid)
+		swap(a, b);
+	spin_lock_irqsave(&a->evtchn_lock, *flags);
+	spin_lock_nested(&b->evtchn_lock, SINGLE_DEPTH_NESTING);
+}
+
+static void unlock_pair(struct pvhv_domain *a, struct pvhv_domain *b, unsigned long flags)
+{
+	if (a == b) {
+		spin_unlock_irqrestore(&a->evtchn_lock, flags);
+		return;
+	}
+	if (a->domid > b->domid)
+		swap(a, b);
+	spin_unlock(&b->evtchn_lock);
+	spin_unlock_irqrestore(&a->evtchn_lock, flags);
+}
+
 /* Close @port, evtchn_lock held; the peer of a loopback goes back to unbound. */
 static long close_port(struct pvhv_domain *d, u32 port)
 {
@@ -306,8 +332,8 @@ static long pvhv_evtchn_op_locked(struct pvhv_vcpu *v, int cmd, void *a)
 		struct evtchn_bind_interdomain *b = a;
 		domid_t rdom = b->remote_dom == DOMID_SELF ? d->domid : b->remote_dom;
 
-		if (rdom != d->domid)	/* other domains and the host: not yet */
-			return pvhv_domid_exists(rdom) ? -EPERM : -ESRCH;
+		if (rdom != d->domid)
+			return -EXDEV;	/* handled by bind_interdomain_foreign() */
 		if (!port_valid(d, b->remote_port))
 			return -EINVAL;
 		c = &d->evtchn[b->remote_port];
@@ -365,27 +391,6 @@ static long pvhv_evtchn_op_locked(struct pvhv_vcpu *v, int cmd, void *a)
 		b->port = p;
 		return 0;
 	}
-	case EVTCHNOP_close:
-		return close_port(d, ((struct evtchn_close *)a)->port);
-	case EVTCHNOP_send: {
-		u32 port = ((struct evtchn_send *)a)->port;
-
-		if (!port_valid(d, port))
-			return -EINVAL;
-		c = &d->evtchn[port];
-		switch (c->state) {
-		case EVTCHNSTAT_interdomain:
-			pvhv_evtchn_set_pending(d, c->remote_port);
-			return 0;
-		case EVTCHNSTAT_ipi:
-			pvhv_evtchn_set_pending(d, port);
-			return 0;
-		case EVTCHNSTAT_unbound:
-			return 0;	/* silently dropped, as Xen */
-		default:
-			return -EINVAL;
-		}
-	}
 	case EVTCHNOP_status: {
 		struct evtchn_status *st = a;
 
@@ -436,20 +441,149 @@ static long pvhv_evtchn_op_locked(struct pvhv_vcpu *v, int cmd, void *a)
 		}
 		return 0;
 	}
-	case EVTCHNOP_reset: {
-		struct evtchn_reset *r = a;
-
-		ret = check_dom(v, r->dom);
-		if (ret)
-			return ret;
-		for (p = 1; p < PVHV_EVTCHN_PORTS; p++)
-			if (d->evtchn[p].state != EVTCHNSTAT_closed)
-				close_port(d, p);
-		return 0;
-	}
 	default:
 		return -ENOSYS;
 	}
+}
+
+static long bind_interdomain_foreign(struct pvhv_domain *d, struct evtchn_bind_interdomain *b)
+{
+	struct pvhv_domain *rd = pvhv_domain_get_by_id(b->remote_dom);
+	struct pvhv_evtchn *rc, *lc;
+	unsigned long flags;
+	long ret = -EINVAL;
+	int p;
+
+	if (!rd)
+		return -ESRCH;	/* the host (0) and unknown domains */
+	if (rd == d) {		/* our own id, not DOMID_SELF: a loopback */
+		pvhv_domain_unref(rd);
+		return -EXDEV;
+	}
+	lock_pair(d, rd, &flags);
+	if (!port_valid(rd, b->remote_port))
+		goto out_unlock;
+	rc = &rd->evtchn[b->remote_port];
+	if (rc->state != EVTCHNSTAT_unbound || rc->remote_domid != d->domid)
+		goto out_unlock;
+	p = get_free_port(d);
+	if (p < 0) {
+		ret = p;
+		goto out_unlock;
+	}
+	lc = &d->evtchn[p];
+	lc->state = EVTCHNSTAT_interdomain;
+	lc->remote_domid = rd->domid;
+	lc->remote_port = b->remote_port;
+	lc->rd = rd;			/* keeps the lookup's reference */
+	rc->state = EVTCHNSTAT_interdomain;
+	rc->remote_domid = d->domid;
+	rc->remote_port = p;
+	rc->rd = d;
+	pvhv_domain_ref(d);		/* the peer's end holds one on us */
+	b->local_port = p;
+	pvhv_evtchn_set_pending(d, p);
+	ret = 0;
+out_unlock:
+	unlock_pair(d, rd, flags);
+	if (ret)
+		pvhv_domain_unref(rd);	/* on success the channel keeps it */
+	return ret;
+}
+
+/* Send: the peer of a channel to another domain is raised under its own lock. */
+static long pvhv_evtchn_send(struct pvhv_domain *d, u32 port)
+{
+	struct pvhv_domain *rd = NULL;
+	unsigned long flags;
+	u32 rport = 0;
+	long ret = 0;
+
+	spin_lock_irqsave(&d->evtchn_lock, flags);
+	if (!port_valid(d, port)) {
+		ret = -EINVAL;
+	} else {
+		struct pvhv_evtchn *c = &d->evtchn[port];
+
+		switch (c->state) {
+		case EVTCHNSTAT_interdomain:
+			if (c->rd) {
+				rd = c->rd;
+				rport = c->remote_port;
+				pvhv_domain_ref(rd);
+			} else {
+				pvhv_evtchn_set_pending(d, c->remote_port);
+			}
+			break;
+		case EVTCHNSTAT_ipi:
+			pvhv_evtchn_set_pending(d, port);
+			break;
+		case EVTCHNSTAT_unbound:
+			break;	/* silently dropped, as Xen */
+		default:
+			ret = -EINVAL;
+		}
+	}
+	spin_unlock_irqrestore(&d->evtchn_lock, flags);
+	if (!rd)
+		return ret;
+	spin_lock_irqsave(&rd->evtchn_lock, flags);
+	if (rd->evtchn[rport].state == EVTCHNSTAT_interdomain && rd->evtchn[rport].rd == d &&
+	    rd->evtchn[rport].remote_port == port)
+		pvhv_evtchn_set_pending(rd, rport);
+	spin_unlock_irqrestore(&rd->evtchn_lock, flags);
+	pvhv_domain_unref(rd);
+	return 0;
+}
+
+/* Close: a channel to another domain leaves the peer's end unbound. */
+static long pvhv_evtchn_close(struct pvhv_domain *d, u32 port)
+{
+	struct pvhv_domain *rd = NULL, *drop[2] = { NULL, NULL };
+	unsigned long flags;
+	long ret;
+
+	spin_lock_irqsave(&d->evtchn_lock, flags);
+	if (port_valid(d, port) && d->evtchn[port].state == EVTCHNSTAT_interdomain &&
+	    d->evtchn[port].rd) {
+		rd = d->evtchn[port].rd;
+		pvhv_domain_ref(rd);
+	}
+	spin_unlock_irqrestore(&d->evtchn_lock, flags);
+
+	lock_pair(d, rd ? rd : d, &flags);
+	if (rd && d->evtchn[port].state == EVTCHNSTAT_interdomain && d->evtchn[port].rd == rd) {
+		struct pvhv_evtchn *rc = &rd->evtchn[d->evtchn[port].remote_port];
+
+		if (rc->state == EVTCHNSTAT_interdomain && rc->rd == d && rc->remote_port == port) {
+			rc->state = EVTCHNSTAT_unbound;
+			rc->remote_domid = d->domid;
+			rc->remote_port = 0;
+			rc->rd = NULL;
+			drop[0] = d;	/* the peer's reference on us */
+		}
+		drop[1] = rd;		/* ours on the peer */
+		d->evtchn[port].rd = NULL;
+		d->evtchn[port].state = EVTCHNSTAT_unbound;	/* close_port() clears it */
+	}
+	ret = close_port(d, port);
+	unlock_pair(d, rd ? rd : d, flags);
+	if (drop[0])
+		pvhv_domain_unref(drop[0]);
+	if (drop[1])
+		pvhv_domain_unref(drop[1]);
+	if (rd)
+		pvhv_domain_unref(rd);
+	return ret;
+}
+
+void pvhv_xen_evtchn_destroy(struct pvhv_domain *d)
+{
+	u32 p;
+
+	for (p = 1; p < PVHV_EVTCHN_PORTS; p++)
+		if (READ_ONCE(d->evtchn[p].state) != EVTCHNSTAT_closed)
+			pvhv_evtchn_close(d, p);
 }
 
 long pvhv_xen_evtchn_op(struct pvhv_vcpu *v, u64 cmd, u64 arg)
@@ -483,9 +617,28 @@ long pvhv_xen_evtchn_op(struct pvhv_vcpu *v, u64 cmd, u64 arg)
 		return -ENOSYS;
 	if (pvhv_copy_from_guest(v, buf, arg, size[cmd]))
 		return -EFAULT;
+	switch (cmd) {
+	case EVTCHNOP_send:
+		return pvhv_evtchn_send(d, ((struct evtchn_send *)buf)->port);
+	case EVTCHNOP_close:
+		return pvhv_evtchn_close(d, ((struct evtchn_close *)buf)->port);
+	case EVTCHNOP_reset: {
+		u32 p;
+
+		ret = check_dom(v, ((struct evtchn_reset *)buf)->dom);
+		if (ret)
+			return ret;
+		for (p = 1; p < PVHV_EVTCHN_PORTS; p++)
+			if (READ_ONCE(d->evtchn[p].state) != EVTCHNSTAT_closed)
+				pvhv_evtchn_close(d, p);
+		return 0;
+	}
+	}
 	spin_lock_irqsave(&d->evtchn_lock, flags);
 	ret = pvhv_evtchn_op_locked(v, (int)cmd, buf);
 	spin_unlock_irqrestore(&d->evtchn_lock, flags);
+	if (ret == -EXDEV)
+		ret = bind_interdomain_foreign(d, (struct evtchn_bind_interdomain *)buf);
 	/* Results (ports, status) go back; as Xen, after the operation. */
 	if (!ret && cmd != EVTCHNOP_send && cmd != EVTCHNOP_close && cmd != EVTCHNOP_unmask &&
 	    pvhv_copy_to_guest(v, arg, buf, size[cmd]))

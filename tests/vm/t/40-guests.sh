@@ -92,6 +92,24 @@ check_helper "smp" vmmctl create /tmp/smp.cfg -c
 check_out "smp: powered off" '^smp .*shutdown\(poweroff\)$' vmmctl list
 vmmctl destroy smp >/dev/null 2>&1
 
+# Two domains ping-pong over an interdomain channel, started together.
+mkcfg client $G/peer.elf 16 "role=client rounds=500"
+vmmctl create /tmp/client.cfg >/dev/null 2>&1
+cdom=$(vmmctl list | awk '$1 == "client" {print $2}')
+mkcfg server $G/peer.elf 16 "role=server peer=$cdom rounds=500"
+vmmctl create /tmp/server.cfg >/dev/null 2>&1
+n=0
+while [ "$(vmmctl list | grep -cE '^(client|server) .*shutdown')" -lt 2 ] && [ $n -lt 600 ]; do
+	sleep 0.1; n=$((n + 1))
+done
+vmmctl dmesg client >/tmp/peers.out 2>&1
+vmmctl dmesg server >>/tmp/peers.out 2>&1
+check_helper "interdomain" cat /tmp/peers.out
+check_out "interdomain: both domains powered off" "^2$" \
+	sh -c "vmmctl list | grep -E '^(client|server) ' | grep -c 'shutdown(poweroff)'"
+check "destroy the server, then the client" sh -c "vmmctl destroy server && vmmctl destroy client"
+check_out "  ... nothing left behind (counters at the idle baseline)" "^$STATS_IDLE$" pvhv-test stats
+
 # A triple fault crashes the domain, not the host.
 mkcfg triple $G/triple.elf
 timeout 60 vmmctl create /tmp/triple.cfg -c >/tmp/triple.out 2>&1

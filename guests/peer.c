@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Two domains ping-pong over an interdomain event channel.
+ *   cmdline "role=server peer=C rounds=N": offers port 1 to domain C, then
+ *     answers N events.
+ *   cmdline "role=client rounds=N": finds the server (the next few domids)
+ *     by binding to its port 1, sends N events, times the round trips.
+ */
+#include "rt.h"
+#include <xen/event_channel.h>
+#include <xen/hvm/hvm_op.h>
+#include <xen/hvm/params.h>
+#include <xen/memory.h>
+
+#define VECTOR 0xf3
+#define SHINFO_GFN 0x500
+
+static volatile struct shared_info *sh = (volatile void *)(SHINFO_GFN << 12);
+static volatile unsigned int count[4096];
+
+static long evtchn_op(int cmd, void *arg)
+{
+	return rt_hypercall(__HYPERVISOR_event_channel_op, cmd, (unsigned long)arg, 0);
+}
+
+static void upcall(void)
+{
+	volatile struct vcpu_info *vi = &sh->vcpu_info[0];
+
+	while (vi->evtchn_upcall_pending) {
+		unsigned long sel;
+
+		vi->evtchn_upcall_pending = 0;
+		sel = __atomic_exchange_n(&vi->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
+		while (sel) {
+			int w = __builtin_ctzl(sel);
+			unsigned long pend;
+
+			sel &= sel - 1;
+			pend = sh->evtchn_pending[w] & ~sh->evtchn_mask[w];
+			while (pend) {
+				int b = __builtin_ctzl(pend);
+
+				pend &= pend - 1;
+				__atomic_and_fetch(&sh->evtchn_pending[w], ~(1UL << b), __ATOMIC_SEQ_CST);
+				count[w * 64 + b]++;
+			}
+		}
+	}
+}
+
+static unsigned long arg(const char *cmdline, const char *key)
+{
+	size_t n = rt_strlen(key);
+	unsigned long v = 0;
+	const char *p;
+
+	for (p = cmdline; *p; p++) {
+		if ((p == cmdline || p[-1] == ' ') && !rt_strncmp(p, key, n) && p[n] == '=') {
+			for (p += n + 1; *p >= '0' && *p <= '9'; p++)
+				v = v * 10 + (unsigned long)(*p - '0');
+			return v;
+		}
+	}
+	return 0;
+}
+
+static void wait_for(unsigned int port, unsigned int n)
+{
+	while (count[port] < n)
+		asm volatile("sti; hlt" ::: "memory");
+}
+
+void guest_main(const struct hvm_start_info *si)
+{
+	const char *c = si->cmdline_paddr ? (const char *)(uintptr_t)si->cmdline_paddr : "";
+	struct xen_add_to_physmap xatp = { .domid = DOMID_SELF, .space = XENMAPSPACE_shared_info,
+					   .gpfn = SHINFO_GFN };
+	struct xen_hvm_param hp = { .domid = DOMID_SELF, .index = HVM_PARAM_CALLBACK_IRQ,
+				    .value = (2ULL << 56) | VECTOR };
+	unsigned long rounds = arg(c, "rounds"), i;
+	struct evtchn_send snd;
+	uint32_t r[4];
+
+	rt_cpuid(0x40000004, 0, r);
+	ASSERT(rt_hypercall(__HYPERVISOR_memory_op, XENMEM_add_to_physmap, (unsigned long)&xatp, 0) == 0);
+	ASSERT(rt_hypercall(__HYPERVISOR_hvm_op, HVMOP_set_param, (unsigned long)&hp, 0) == 0);
+	rt_set_upcall(VECTOR, upcall);
+	asm volatile("sti");
+
+	if (!rt_strncmp(c, "role=server", 11)) {
+		struct evtchn_alloc_unbound au = { .dom = DOMID_SELF, .remote_dom = (domid_t)arg(c, "peer") };
+		struct evtchn_status st = { .dom = DOMID_SELF, .port = 1 };
+		long rc = evtchn_op(EVTCHNOP_alloc_unbound, &au);
+
+		CHECK(rc == 0 && au.port == 1, "server (domain %u): port %u offered to domain %u",
+		      r[2], au.port, au.remote_dom);
+		rt_printf("server: ready\n");
+		snd.port = au.port;
+		for (i = 1; i <= rounds; i++) {
+			wait_for(au.port, i);
+			evtchn_op(EVTCHNOP_send, &snd);
+		}
+		rc = evtchn_op(EVTCHNOP_status, &st);
+		CHECK(rc == 0 && st.status == EVTCHNSTAT_interdomain,
+		      "server: answered %lu events; the port is bound to domain %u port %u",
+		      rounds, st.u.interdomain.dom, st.u.interdomain.port);
+		/* Wait until the client closes its end: ours becomes unbound. */
+		for (i = 0; i < 5000; i++) {
+			evtchn_op(EVTCHNOP_status, &st);
+			if (st.status == EVTCHNSTAT_unbound)
+				break;
+			sched_op(SCHEDOP_yield, 0);
+		}
+		CHECK(st.status == EVTCHNSTAT_unbound, "server: the client's close left our end unbound");
+		return;
+	}
+
+	{
+		struct evtchn_bind_interdomain bi = { .remote_port = 1 };
+		struct evtchn_close cl;
+		uint64_t t0, best = ~0ULL, total = 0, t;
+		unsigned int tries, dom;
+		long rc = -1;
+
+		/* The server is one of the next domids; retry until it has offered port 1. */
+		for (tries = 0; rc && tries < 200000; tries++) {
+			for (dom = r[2] + 1; rc && dom < r[2] + 4; dom++) {
+				bi.remote_dom = (domid_t)dom;
+				rc = evtchn_op(EVTCHNOP_bind_interdomain, &bi);
+			}
+			if (rc)
+				sched_op(SCHEDOP_yield, 0);
+		}
+		CHECK(rc == 0, "client (domain %u): bound to domain %u port 1 as port %u",
+		      r[2], bi.remote_dom, bi.local_port);
+		snd.port = bi.local_port;
+		count[snd.port] = 0;	/* the new port starts pending: not an answer */
+		for (i = 1; i <= rounds; i++) {
+			t0 = rdtsc();
+			evtchn_op(EVTCHNOP_send, &snd);
+			wait_for(snd.port, i);
+			t = rdtsc() - t0;
+			total += t;
+			if (t < best)
+				best = t;
+		}
+		CHECK(count[snd.port] == rounds, "client: %lu round trips, every answer arrived", rounds);
+		rt_printf("bench: interdomain event round trip: %lu cycles average, %lu best (%lu rounds)\n",
+			  (unsigned long)(total / (rounds ? rounds : 1)), (unsigned long)best, rounds);
+		cl.port = snd.port;
+		CHECK(evtchn_op(EVTCHNOP_close, &cl) == 0, "client: closed its end");
+	}
+}
