@@ -15,6 +15,30 @@ vmmctl create /tmp/bench.cfg -c >/tmp/bench.out 2>&1
 pvhv=$(sed -n 's/^bench: pvhv null hypercall: \([0-9]*\) cycles.*/\1/p' /tmp/bench.out)
 check_out "pvhv: null hypercall measured (${pvhv:-?} cycles/call)" "^[0-9]+$" echo "$pvhv"
 diag "$(cat /tmp/bench.out)"
+
+# Interdomain event ping-pong between two 1-vCPU domains, same boot.
+for role in client server; do
+	cat >/tmp/$role.cfg <<EOC
+name = "$role"
+memory = 16
+kernel = "/pvhv/guests/peer.elf"
+type = "pvh"
+cmdline = "role=$role rounds=2000 peer=PEER"
+EOC
+done
+vmmctl create /tmp/client.cfg >/dev/null 2>&1
+sed -i "s/PEER/$(vmmctl list | awk '$1 == "client" {print $2}')/" /tmp/server.cfg
+vmmctl create /tmp/server.cfg >/dev/null 2>&1
+n=0
+while [ "$(vmmctl list | grep -c shutdown)" -lt 2 ] && [ $n -lt 1200 ]; do sleep 0.1; n=$((n + 1)); done
+rt=$(vmmctl dmesg client | sed -n 's/^bench: interdomain event round trip: \([0-9]*\) cycles average.*/\1/p')
+diag "$(vmmctl dmesg client | grep bench:)"
+check_out "interdomain event round trip measured (${rt:-?} cycles)" "^[0-9]+$" echo "$rt"
+if [ -n "$rt" ] && [ -n "$pvhv" ]; then
+	echo "# BENCH interdomain event round trip: $rt cycles; two null hypercalls: $((2 * pvhv)) cycles; ratio = $(awk -v a="$rt" -v b="$pvhv" 'BEGIN { printf "%.2f", a / (2 * b) }') (goal <= 1.50)"
+fi
+vmmctl destroy client >/dev/null 2>&1
+vmmctl destroy server >/dev/null 2>&1
 /sbin/rmmod pvhv
 
 kvm=
