@@ -5,6 +5,8 @@
  *     answers N events.
  *   cmdline "role=client rounds=N": finds the server (the next few domids)
  *     by binding to its port 1, sends N events, times the round trips.
+ *   cmdline "role=host rounds=N": offers a port to the host (domid 0), waits
+ *     for the host to bind it, then the same as a client.
  */
 #include "rt.h"
 #include <xen/event_channel.h>
@@ -113,6 +115,39 @@ void guest_main(const struct hvm_start_info *si)
 			sched_op(SCHEDOP_yield, 0);
 		}
 		CHECK(st.status == EVTCHNSTAT_unbound, "server: the client's close left our end unbound");
+		return;
+	}
+
+	if (!rt_strncmp(c, "role=host", 9)) {
+		struct evtchn_alloc_unbound au = { .dom = DOMID_SELF, .remote_dom = 0 };
+		struct evtchn_status st = { .dom = DOMID_SELF };
+		struct evtchn_close cl;
+		uint64_t t0, total = 0;
+		long rc = evtchn_op(EVTCHNOP_alloc_unbound, &au);
+
+		CHECK(rc == 0, "guest: port %u offered to the host", au.port);
+		rt_printf("host-port: %u\n", au.port);
+		st.port = au.port;
+		for (i = 0; i < 2000000; i++) {
+			if (evtchn_op(EVTCHNOP_status, &st) == 0 && st.status == EVTCHNSTAT_interdomain)
+				break;
+			sched_op(SCHEDOP_yield, 0);
+		}
+		CHECK(st.status == EVTCHNSTAT_interdomain && st.u.interdomain.dom == 0,
+		      "guest: the host bound it (host port %u)", st.u.interdomain.port);
+		snd.port = au.port;
+		wait_for(snd.port, 1);	/* the host's "go" */
+		for (i = 1; i <= rounds; i++) {
+			t0 = rdtsc();
+			evtchn_op(EVTCHNOP_send, &snd);
+			wait_for(snd.port, i + 1);
+			total += rdtsc() - t0;
+		}
+		CHECK(count[snd.port] == rounds + 1, "guest: %lu round trips with the host", rounds);
+		rt_printf("bench: guest-host event round trip: %lu cycles average (%lu rounds)\n",
+			  (unsigned long)(total / (rounds ? rounds : 1)), rounds);
+		cl.port = snd.port;
+		CHECK(evtchn_op(EVTCHNOP_close, &cl) == 0, "guest: closed its end");
 		return;
 	}
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -344,4 +345,68 @@ PVHV_API const char *pvhv_shutdown_reason_name(uint32_t reason)
 	};
 
 	return reason < sizeof(names) / sizeof(names[0]) ? names[reason] : "unknown";
+}
+
+/* --- the host's end of event channels ---------------------------------- */
+
+PVHV_API int pvhv_evtchn_open(int dfd)
+{
+	return xioctl(dfd, PVHV_DOMAIN_EVTCHN_OPEN, NULL);
+}
+
+PVHV_API int pvhv_evtchn_bind(int efd, uint32_t remote_port, uint32_t *port)
+{
+	struct pvhv_evtchn_bind req;
+	int ret;
+
+	if (!port)
+		return -EINVAL;
+	memset(&req, 0, sizeof(req));
+	req.remote_port = remote_port;
+	ret = xioctl(efd, PVHV_EVTCHN_BIND, &req);
+	if (!ret)
+		*port = req.port;
+	return ret;
+}
+
+static int evtchn_port_op(int efd, unsigned long req, uint32_t port)
+{
+	struct pvhv_evtchn_port p;
+
+	memset(&p, 0, sizeof(p));
+	p.port = port;
+	return xioctl(efd, req, &p);
+}
+
+PVHV_API int pvhv_evtchn_notify(int efd, uint32_t port)
+{
+	return evtchn_port_op(efd, PVHV_EVTCHN_NOTIFY, port);
+}
+
+PVHV_API int pvhv_evtchn_unbind(int efd, uint32_t port)
+{
+	return evtchn_port_op(efd, PVHV_EVTCHN_UNBIND, port);
+}
+
+PVHV_API int pvhv_evtchn_wait(int efd, uint32_t *ports, size_t max, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = efd, .events = POLLIN };
+	ssize_t n;
+	int r;
+
+	if (!ports || !max)
+		return -EINVAL;
+	if (efd < 0)
+		return -EBADF;
+	do {
+		r = poll(&pfd, 1, timeout_ms);
+	} while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return neg_errno();
+	if (r == 0)
+		return -ETIMEDOUT;
+	n = read(efd, ports, max * sizeof(*ports));
+	if (n < 0)
+		return errno == EAGAIN ? -ETIMEDOUT : neg_errno();
+	return (int)(n / (ssize_t)sizeof(*ports));
 }

@@ -78,6 +78,17 @@ int pvhv_domain_start_pvh(int dfd, uint64_t entry, uint64_t start_info);
 int pvhv_domain_console_read(int dfd, uint64_t *offset, void *buf, size_t len,
 			     size_t *got, uint64_t *lost);
 
+/*
+ * The host's (domid 0) end of event channels with a domain: an evtchn fd
+ * from a domain fd; bind to a port the guest offered to domain 0, notify it,
+ * wait for ports that fired (returns how many were stored, -ETIMEDOUT).
+ */
+int pvhv_evtchn_open(int dfd);
+int pvhv_evtchn_bind(int efd, uint32_t remote_port, uint32_t *port);
+int pvhv_evtchn_notify(int efd, uint32_t port);
+int pvhv_evtchn_unbind(int efd, uint32_t port);
+int pvhv_evtchn_wait(int efd, uint32_t *ports, size_t max, int timeout_ms);
+
 /* Parsing and names, shared by every tool built on the library. */
 /* "512" (MiB, as xl's memory=), "512M", "2G", "65536K", "1048576B" */
 int pvhv_parse_memory(const char *s, uint64_t *bytes);

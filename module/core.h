@@ -6,8 +6,9 @@
  *   pvhv_domains_lock (mutex, domain.c)  ->  pvhv_domain.lock (mutex)
  *       ->  pvhv_domain.con_lock (spinlock, console.c)
  *   pvhv_domain.evtchn_lock (spinlock, irqsave; xen/evtchn.c) nests in nothing
- *   and takes nothing but the vCPU wait queues; two of them (an interdomain
- *   channel) are taken lower domid first.
+ *   and takes nothing but the vCPU wait queues and pvhv_host_evtchn.lock
+ *   (host_evtchn.c); two of them (an interdomain channel) are taken lower
+ *   domid first.
  * A vCPU thread takes pvhv_domain.lock only to change the domain's state;
  * kthread_stop() of vCPU threads is never called with a lock held.
  */
@@ -71,7 +72,11 @@ struct pvhv_evtchn {
 	u32 virq;		/* virq */
 	/* interdomain with another domain: the peer, on which we hold a reference */
 	struct pvhv_domain *rd;
+	/* interdomain with the host: its evtchn fd (remote_port is the host port) */
+	struct pvhv_host_evtchn *host;
 };
+
+#define PVHV_HOST_PORTS		1024	/* host ports per evtchn fd */
 
 #define PVHV_EVTCHN_PORTS	4096	/* 2-level ABI, 64-bit: 64 words of 64 bits */
 #define PVHV_NR_VIRQS		24	/* NR_VIRQS in Xen's public/xen.h */
@@ -195,6 +200,15 @@ long pvhv_xen_vcpu_op(struct pvhv_vcpu *v, u64 cmd, u64 vcpuid, u64 arg);
 struct vcpu_info *pvhv_xen_vcpu_info(struct pvhv_vcpu *v);	/* NULL: none yet */
 long pvhv_xen_register_vcpu_info(struct pvhv_vcpu *v, u64 gfn, u32 offset);
 long pvhv_xen_poll(struct pvhv_vcpu *v, u64 arg, bool compat);
+/* Raise guest port @port of @d (evtchn_lock held). */
+void pvhv_evtchn_raise(struct pvhv_domain *d, u32 port);
+
+/* host_evtchn.c: the host's end of event channels. */
+struct pvhv_host_evtchn;
+long pvhv_host_evtchn_open(struct pvhv_domain *d);
+void pvhv_host_evtchn_fire(struct pvhv_host_evtchn *he, u32 port);
+void pvhv_host_evtchn_detach(struct pvhv_host_evtchn *he, u32 port);
+
 /* Domain destruction: close every port (peers see their ends unbound). */
 void pvhv_xen_evtchn_destroy(struct pvhv_domain *d);
 long pvhv_xen_set_timer(struct pvhv_vcpu *v, u64 deadline);

@@ -403,6 +403,8 @@ static long pvhv_domain_ioctl(struct file *file, unsigned int cmd, unsigned long
 		return pvhv_domain_start_pvh(d, uarg);
 	case PVHV_DOMAIN_CONSOLE_READ:
 		return pvhv_console_read_ioctl(d, uarg);
+	case PVHV_DOMAIN_EVTCHN_OPEN:
+		return arg ? -EINVAL : pvhv_host_evtchn_open(d);
 	default:
 		return -ENOTTY;
 	}

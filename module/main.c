@@ -164,6 +164,8 @@ static long pvhv_check_extension(unsigned long cap)
 		return 1;
 	case PVHV_CAP_CONSOLE_LOG:
 		return PVHV_CONSOLE_LOG_SIZE;
+	case PVHV_CAP_HOST_EVTCHN:
+		return PVHV_HOST_PORTS;
 	default:
 		return 0;
 	}

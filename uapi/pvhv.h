@@ -59,6 +59,7 @@
 #define PVHV_CAP_DOMAIN_MMAP	8	/* guest RAM can be mmap()ed on a domain fd */
 #define PVHV_CAP_START_PVH	9	/* PVHV_DOMAIN_START_PVH runs guests */
 #define PVHV_CAP_CONSOLE_LOG	10	/* PVHV_DOMAIN_CONSOLE_READ; value: log size */
+#define PVHV_CAP_HOST_EVTCHN	11	/* PVHV_DOMAIN_EVTCHN_OPEN; value: ports per fd */
 
 /* Domain states (pvhv_domain_info.state). */
 #define PVHV_STATE_CREATED	0	/* built, vCPUs not started */
@@ -145,6 +146,27 @@ struct pvhv_console_read {
 	__u64 reserved[2];	/* must be 0 */
 };
 
+/*
+ * The host's (domid 0) end of event channels with one domain, on an "evtchn
+ * fd" from PVHV_DOMAIN_EVTCHN_OPEN (Linux's /dev/xen/evtchn is the model):
+ * bind to a port the guest offered to domain 0 (EVTCHNOP_alloc_unbound with
+ * remote_dom 0), notify it, and read() the host ports that fired as __u32
+ * values (a port is reported once until read; poll() says when to read).
+ */
+struct pvhv_evtchn_bind {
+	__u32 flags;		/* must be 0 */
+	__u32 remote_port;	/* in: the guest's unbound port */
+	__u32 port;		/* out: the host port (1 .. PVHV_CAP_HOST_EVTCHN - 1) */
+	__u32 pad;		/* must be 0 */
+	__u64 reserved[2];	/* must be 0 */
+};
+
+struct pvhv_evtchn_port {
+	__u32 flags;		/* must be 0 */
+	__u32 port;		/* a host port of this fd */
+	__u64 reserved[2];	/* must be 0 */
+};
+
 /* ioctls on /dev/pvhv */
 #define PVHV_GET_API_VERSION	_IO(PVHV_IO_MAGIC, 0x00)
 #define PVHV_CHECK_EXTENSION	_IO(PVHV_IO_MAGIC, 0x01)	/* arg: PVHV_CAP_* */
@@ -161,5 +183,11 @@ struct pvhv_console_read {
 #define PVHV_DOMAIN_DESTROY	_IO(PVHV_IO_MAGIC, 0x41)
 #define PVHV_DOMAIN_START_PVH	_IOW(PVHV_IO_MAGIC, 0x42, struct pvhv_start_pvh)
 #define PVHV_DOMAIN_CONSOLE_READ _IOWR(PVHV_IO_MAGIC, 0x43, struct pvhv_console_read)
+#define PVHV_DOMAIN_EVTCHN_OPEN	_IO(PVHV_IO_MAGIC, 0x44)	/* returns an evtchn fd */
+
+/* ioctls on an evtchn fd */
+#define PVHV_EVTCHN_BIND	_IOWR(PVHV_IO_MAGIC, 0x80, struct pvhv_evtchn_bind)
+#define PVHV_EVTCHN_NOTIFY	_IOW(PVHV_IO_MAGIC, 0x81, struct pvhv_evtchn_port)
+#define PVHV_EVTCHN_UNBIND	_IOW(PVHV_IO_MAGIC, 0x82, struct pvhv_evtchn_port)
 
 #endif /* _UAPI_PVHV_H */

@@ -30,5 +30,7 @@ PVHV_CHECK_SIZE(pvhv_stats, 64);
 PVHV_CHECK_SIZE(pvhv_start_pvh, 56);
 PVHV_CHECK_SIZE(pvhv_console_read, 56);
 PVHV_CHECK_OFF(pvhv_console_read, lost, 32);
+PVHV_CHECK_SIZE(pvhv_evtchn_bind, 32);
+PVHV_CHECK_SIZE(pvhv_evtchn_port, 24);
 
 #endif /* _PVHV_CHECK_H */

@@ -7,8 +7,9 @@
  * the per-vCPU selector in shared_info; the upcall vector
  * (HVM_PARAM_CALLBACK_IRQ of type vector); the timers that raise VIRQ_TIMER.
  *
- * Not yet: channels with the host (domid 0), FIFO (Linux falls back to
- * 2-level on -ENOSYS from init_control), compat shared_info.
+ * Channels with the host (domid 0) end in an evtchn fd (../host_evtchn.c).
+ * Not yet: FIFO (Linux falls back to 2-level on -ENOSYS from init_control),
+ * compat shared_info.
  *
  * Locking: pvhv_domain.evtchn_lock (spinlock, irqsave: timers raise events
  * from hardirq context) protects the port table, the VIRQ bindings and the
@@ -92,6 +93,11 @@ static void pvhv_evtchn_set_pending(struct pvhv_domain *d, u32 port)
 		WRITE_ONCE(vi->evtchn_upcall_pending, 1);
 	if (v)
 		pvhv_vcpu_kick(v);
+}
+
+void pvhv_evtchn_raise(struct pvhv_domain *d, u32 port)
+{
+	pvhv_evtchn_set_pending(d, port);
 }
 
 bool pvhv_xen_event_pending(struct pvhv_vcpu *v)
@@ -293,8 +299,10 @@ static long close_port(struct pvhv_domain *d, u32 port)
 			v->virq_port[c->virq] = 0;
 		break;
 	case EVTCHNSTAT_interdomain:
-		if (port_valid(d, c->remote_port) &&
-		    d->evtchn[c->remote_port].state == EVTCHNSTAT_interdomain) {
+		if (c->host) {
+			pvhv_host_evtchn_detach(c->host, c->remote_port);
+		} else if (!c->rd && port_valid(d, c->remote_port) &&
+			   d->evtchn[c->remote_port].state == EVTCHNSTAT_interdomain) {
 			d->evtchn[c->remote_port].state = EVTCHNSTAT_unbound;
 			d->evtchn[c->remote_port].remote_domid = d->domid;
 		}
@@ -507,7 +515,9 @@ static long pvhv_evtchn_send(struct pvhv_domain *d, u32 port)
 
 		switch (c->state) {
 		case EVTCHNSTAT_interdomain:
-			if (c->rd) {
+			if (c->host) {
+				pvhv_host_evtchn_fire(c->host, c->remote_port);
+			} else if (c->rd) {
 				rd = c->rd;
 				rport = c->remote_port;
 				pvhv_domain_ref(rd);

@@ -7,6 +7,7 @@
  *   pvhv-test badinput            hostile/invalid ioctl arguments
  *   pvhv-test mmap DOMID          guest RAM through two mappings
  *   pvhv-test lifetime            domain lifetime vs fds, mappings, destroy
+ *   pvhv-test evtchn-host DOMID PORT ROUNDS   the host end of a guest's channel
  *   pvhv-test stats               prints the module's leak counters
  *   pvhv-test run-as UID GID[,GID...] CMD [ARGS]   exec CMD with those ids
  */
@@ -311,6 +312,57 @@ static int cmd_lifetime(void)
 	return failures ? 1 : 0;
 }
 
+/* The host's end of a guest's channel: bind, then answer ROUNDS events. */
+static int cmd_evtchn_host(uint32_t domid, uint32_t gport, unsigned int rounds)
+{
+	struct pvhv_evtchn_bind b;
+	int fd = open_dev(), dfd, efd, n;
+	uint32_t port, got[8], again;
+	unsigned int i, answered = 0;
+	long r;
+
+	dfd = pvhv_domain_open(fd, domid);
+	CHECK(dfd >= 0, "host: open domain %u", domid);
+	efd = pvhv_evtchn_open(dfd);
+	CHECK(efd >= 0, "host: evtchn fd (%d)", efd);
+	if (dfd < 0 || efd < 0)
+		return 1;
+	CHECK(pvhv_evtchn_bind(efd, 0, &port) == -EINVAL, "host: bind to port 0: EINVAL");
+	CHECK(pvhv_evtchn_bind(efd, 5000, &port) == -EINVAL, "host: bind to port 5000: EINVAL");
+	CHECK(pvhv_evtchn_notify(efd, 7) == -EINVAL, "host: notify an unbound host port: EINVAL");
+	memset(&b, 0, sizeof(b));
+	b.remote_port = gport;
+	b.reserved[1] = 1;
+	CHECK(raw_ioctl(efd, PVHV_EVTCHN_BIND, &b) == -EINVAL, "host: bind with reserved != 0: EINVAL");
+	CHECK(raw_ioctl(efd, _IO(PVHV_IO_MAGIC, 0x9f), NULL) == -ENOTTY, "host: unknown ioctl: ENOTTY");
+	r = pvhv_evtchn_bind(efd, gport, &port);
+	CHECK(r == 0 && port >= 1, "host: bound to guest port %u as host port %u", gport, port);
+	if (r)
+		return 1;
+	CHECK(pvhv_evtchn_bind(efd, gport, &again) == -EINVAL, "host: binding it twice: EINVAL");
+	/* The new binding starts pending, as Xen's bind_interdomain. */
+	n = pvhv_evtchn_wait(efd, got, 8, 5000);
+	CHECK(n == 1 && got[0] == port, "host: the new port starts pending (%d)", n);
+	/* "Go": the guest starts sending once it has this first event. */
+	CHECK(pvhv_evtchn_notify(efd, port) == 0, "host: notify the guest");
+	for (i = 0; i < rounds; i++) {
+		n = pvhv_evtchn_wait(efd, got, 8, 5000);
+		if (n != 1 || got[0] != port)
+			break;
+		if (pvhv_evtchn_notify(efd, port))
+			break;
+		answered++;
+	}
+	CHECK(answered == rounds, "host: answered %u of %u guest events", answered, rounds);
+	n = pvhv_evtchn_wait(efd, got, 8, 5000);	/* the guest closes its end */
+	CHECK(pvhv_evtchn_notify(efd, port) == -EINVAL,
+	      "host: after the guest closed its end, notify: EINVAL");
+	close(efd);
+	close(dfd);
+	close(fd);
+	return failures ? 1 : 0;
+}
+
 static int cmd_stats(void)
 {
 	struct pvhv_stats st;
@@ -360,6 +412,10 @@ int main(int argc, char **argv)
 		return cmd_mmap((uint32_t)strtoul(argv[2], NULL, 10));
 	if (argc >= 2 && !strcmp(argv[1], "lifetime"))
 		return cmd_lifetime();
+	if (argc >= 5 && !strcmp(argv[1], "evtchn-host"))
+		return cmd_evtchn_host((uint32_t)strtoul(argv[2], NULL, 10),
+				       (uint32_t)strtoul(argv[3], NULL, 10),
+				       (unsigned int)strtoul(argv[4], NULL, 10));
 	if (argc >= 2 && !strcmp(argv[1], "stats"))
 		return cmd_stats();
 	if (argc >= 2 && !strcmp(argv[1], "run-as"))

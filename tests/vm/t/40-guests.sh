@@ -110,6 +110,23 @@ check_out "interdomain: both domains powered off" "^2$" \
 check "destroy the server, then the client" sh -c "vmmctl destroy server && vmmctl destroy client"
 check_out "  ... nothing left behind (counters at the idle baseline)" "^$STATS_IDLE$" pvhv-test stats
 
+# Guest <-> host (domid 0) through an evtchn fd.
+mkcfg hostpeer $G/peer.elf 16 "role=host rounds=300"
+vmmctl create /tmp/hostpeer.cfg >/dev/null 2>&1
+n=0
+while ! vmmctl dmesg hostpeer 2>/dev/null | grep -q '^host-port:' && [ $n -lt 100 ]; do
+	sleep 0.1; n=$((n + 1))
+done
+hdom=$(vmmctl list | awk '$1 == "hostpeer" {print $2}')
+hport=$(vmmctl dmesg hostpeer | sed -n 's/^host-port: //p')
+check_helper "guest-host" pvhv-test evtchn-host "$hdom" "$hport" 300
+n=0
+while ! vmmctl list | grep -qE '^hostpeer .*shutdown' && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+vmmctl dmesg hostpeer >/tmp/peers.out 2>&1
+check_helper "guest-host" cat /tmp/peers.out
+check_out "guest-host: powered off" '^hostpeer .*shutdown\(poweroff\)$' vmmctl list
+vmmctl destroy hostpeer >/dev/null 2>&1
+
 # A triple fault crashes the domain, not the host.
 mkcfg triple $G/triple.elf
 timeout 60 vmmctl create /tmp/triple.cfg -c >/tmp/triple.out 2>&1
