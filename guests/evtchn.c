@@ -47,46 +47,13 @@ static long vcpu_op(int cmd, int vcpu, void *arg)
 /* The guest's side of the 2-level ABI, as Linux's xen_evtchn_do_upcall. */
 static void upcall(void)
 {
-	volatile struct vcpu_info *vi = vinfo;
-
 	upcalls++;
-	while (vi->evtchn_upcall_pending) {
-		unsigned long sel;
-
-		vi->evtchn_upcall_pending = 0;
-		sel = __atomic_exchange_n(&vi->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
-		while (sel) {
-			int w = __builtin_ctzl(sel);
-			unsigned long pend;
-
-			sel &= sel - 1;
-			pend = sh->evtchn_pending[w] & ~sh->evtchn_mask[w];
-			while (pend) {
-				int b = __builtin_ctzl(pend);
-
-				pend &= pend - 1;
-				__atomic_and_fetch(&sh->evtchn_pending[w], ~(1UL << b), __ATOMIC_SEQ_CST);
-				count[w * 64 + b]++;
-			}
-		}
-	}
+	rt_evtchn_scan(sh, vinfo, count);
 }
 
 static uint64_t now_ns(void)
 {
-	volatile struct vcpu_time_info *t = &vinfo->time;
-	uint64_t delta, ns;
-	uint32_t v;
-
-	do {
-		v = t->version;
-		asm volatile("" ::: "memory");
-		delta = rdtsc() - t->tsc_timestamp;
-		delta = t->tsc_shift < 0 ? delta >> -t->tsc_shift : delta << t->tsc_shift;
-		ns = t->system_time + (uint64_t)(((unsigned __int128)delta * t->tsc_to_system_mul) >> 32);
-		asm volatile("" ::: "memory");
-	} while ((v & 1) || v != t->version);
-	return ns;
+	return rt_pvclock_ns(&vinfo->time, NULL);
 }
 
 static int send(evtchn_port_t p)
@@ -118,8 +85,7 @@ static void test_timers(void)
 		c = count[bv.port];
 		deadline = now_ns() + 2000000 + i * 500000;	/* 2 .. 6.5 ms */
 		rt_hypercall(__HYPERVISOR_set_timer_op, deadline, 0, 0);
-		while (count[bv.port] == c)
-			asm volatile("sti; hlt" ::: "memory");
+		RT_WAIT_UNTIL(!(count[bv.port] == c));
 		t = now_ns();
 		if (t < deadline)
 			early++;
@@ -220,8 +186,7 @@ static void test_poll_and_placement(void)
 	CHECK(rt_vcpu_op(VCPUOP_register_vcpu_info, 0, &ri) == -EINVAL, "  ... only once: -EINVAL");
 	n = count[tp];
 	rt_hypercall(__HYPERVISOR_set_timer_op, now_ns() + 2000000, 0, 0);
-	while (count[tp] == n)
-		asm volatile("sti; hlt" ::: "memory");
+	RT_WAIT_UNTIL(!(count[tp] == n));
 	CHECK(count[tp] == n + 1 && !(vinfo->time.version & 1) && vinfo->time.tsc_to_system_mul,
 	      "timer event and pvclock arrive at the new place");
 	ri = (struct vcpu_register_vcpu_info){ .mfn = 0x602, .offset = 4090 };
@@ -239,8 +204,7 @@ static void test_poll_and_placement(void)
 		CHECK(hvm_op(HVMOP_set_evtchn_upcall_vector, &uv) == 0, "HVMOP_set_evtchn_upcall_vector(0xf4)");
 		n = count[tp];
 		rt_hypercall(__HYPERVISOR_set_timer_op, now_ns() + 2000000, 0, 0);
-		while (count[tp] == n)
-			asm volatile("sti; hlt" ::: "memory");
+		RT_WAIT_UNTIL(!(count[tp] == n));
 		CHECK(upcalls_f4 > 0, "  ... upcalls arrive on vector 0xf4 (%u)", upcalls_f4);
 		uv.vector = 5;
 		CHECK(hvm_op(HVMOP_set_evtchn_upcall_vector, &uv) == -EINVAL, "upcall vector 5: -EINVAL");

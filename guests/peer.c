@@ -27,28 +27,7 @@ static long evtchn_op(int cmd, void *arg)
 
 static void upcall(void)
 {
-	volatile struct vcpu_info *vi = &sh->vcpu_info[0];
-
-	while (vi->evtchn_upcall_pending) {
-		unsigned long sel;
-
-		vi->evtchn_upcall_pending = 0;
-		sel = __atomic_exchange_n(&vi->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
-		while (sel) {
-			int w = __builtin_ctzl(sel);
-			unsigned long pend;
-
-			sel &= sel - 1;
-			pend = sh->evtchn_pending[w] & ~sh->evtchn_mask[w];
-			while (pend) {
-				int b = __builtin_ctzl(pend);
-
-				pend &= pend - 1;
-				__atomic_and_fetch(&sh->evtchn_pending[w], ~(1UL << b), __ATOMIC_SEQ_CST);
-				count[w * 64 + b]++;
-			}
-		}
-	}
+	rt_evtchn_scan(sh, &sh->vcpu_info[0], count);
 }
 
 static unsigned long arg(const char *cmdline, const char *key)
@@ -69,8 +48,7 @@ static unsigned long arg(const char *cmdline, const char *key)
 
 static void wait_for(unsigned int port, unsigned int n)
 {
-	while (count[port] < n)
-		asm volatile("sti; hlt" ::: "memory");
+	RT_WAIT_UNTIL(!(count[port] < n));
 }
 
 void guest_main(const struct hvm_start_info *si)

@@ -41,23 +41,7 @@ static long unmap_gfn(uint64_t gfn)
 /* System time from a vcpu_time_info, with the version protocol. */
 static uint64_t pvclock_ns(volatile struct vcpu_time_info *t, uint32_t *versions_odd)
 {
-	uint32_t v;
-	uint64_t ns, delta;
-
-	do {
-		v = t->version;
-		if (v & 1)
-			(*versions_odd)++;
-		asm volatile("" ::: "memory");
-		delta = rdtsc() - t->tsc_timestamp;
-		if (t->tsc_shift < 0)
-			delta >>= -t->tsc_shift;
-		else
-			delta <<= t->tsc_shift;
-		ns = t->system_time + (uint64_t)(((unsigned __int128)delta * t->tsc_to_system_mul) >> 32);
-		asm volatile("" ::: "memory");
-	} while ((v & 1) || v != t->version);
-	return ns;
+	return rt_pvclock_ns(t, versions_odd);
 }
 
 void guest_main(const struct hvm_start_info *si)

@@ -44,45 +44,12 @@ static uint32_t my_id(void)
 
 static uint64_t now_ns(uint32_t id)
 {
-	volatile struct vcpu_time_info *t = &sh->vcpu_info[id].time;
-	uint64_t delta, ns;
-	uint32_t v;
-
-	do {
-		v = t->version;
-		asm volatile("" ::: "memory");
-		delta = rdtsc() - t->tsc_timestamp;
-		delta = t->tsc_shift < 0 ? delta >> -t->tsc_shift : delta << t->tsc_shift;
-		ns = t->system_time + (uint64_t)(((unsigned __int128)delta * t->tsc_to_system_mul) >> 32);
-		asm volatile("" ::: "memory");
-	} while ((v & 1) || v != t->version);
-	return ns;
+	return rt_pvclock_ns(&sh->vcpu_info[id].time, NULL);
 }
 
 static void upcall(void)
 {
-	volatile struct vcpu_info *vi = &sh->vcpu_info[my_id()];
-
-	while (vi->evtchn_upcall_pending) {
-		unsigned long sel;
-
-		vi->evtchn_upcall_pending = 0;
-		sel = __atomic_exchange_n(&vi->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
-		while (sel) {
-			int w = __builtin_ctzl(sel);
-			unsigned long pend;
-
-			sel &= sel - 1;
-			pend = sh->evtchn_pending[w] & ~sh->evtchn_mask[w];
-			while (pend) {
-				int b = __builtin_ctzl(pend);
-
-				pend &= pend - 1;
-				__atomic_and_fetch(&sh->evtchn_pending[w], ~(1UL << b), __ATOMIC_SEQ_CST);
-				__atomic_add_fetch(&count[w * 64 + b], 1, __ATOMIC_SEQ_CST);
-			}
-		}
-	}
+	rt_evtchn_scan(sh, &sh->vcpu_info[my_id()], count);
 }
 
 static int send(unsigned int p)
@@ -100,8 +67,7 @@ static void ap_main(unsigned int id)
 	seen_id[id] = my_id();
 	alive[id] = 1;
 	for (;;) {
-		while (count[to_ap[id]] == handled)
-			asm volatile("sti; hlt" ::: "memory");
+		RT_WAIT_UNTIL(!(count[to_ap[id]] == handled));
 		handled++;
 		got_at[id] = now_ns(id);
 		if (got_at[id] < sent_at[id])
@@ -162,8 +128,7 @@ void guest_main(const struct hvm_start_info *si)
 			sent_at[id] = now_ns(0);
 			send(to_ap[id]);
 			t0 = now_ns(0);
-			while (count[to_bsp[id]] == before && now_ns(0) - t0 < 2000000000ULL)
-				asm volatile("sti; hlt" ::: "memory");
+			RT_WAIT_UNTIL(!(count[to_bsp[id]] == before && now_ns(0) - t0 < 2000000000ULL));
 		}
 	}
 	for (ok = 0, id = 1; id <= NAP; id++)

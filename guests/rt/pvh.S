@@ -208,6 +208,30 @@ rt_hypercall_page: .skip 4096
 boot_stack:	.skip 32768
 boot_stack_top:
 
+/* The caller-saved registers, in the order struct rt_frame lists them. */
+.macro save_scratch
+	push	%rax
+	push	%rcx
+	push	%rdx
+	push	%rsi
+	push	%rdi
+	push	%r8
+	push	%r9
+	push	%r10
+	push	%r11
+.endm
+.macro restore_scratch
+	pop	%r11
+	pop	%r10
+	pop	%r9
+	pop	%r8
+	pop	%rdi
+	pop	%rsi
+	pop	%rdx
+	pop	%rcx
+	pop	%rax
+.endm
+
 /* Exception stubs: vectors 0..31, with a dummy error code where the CPU
  * pushes none, then the common path to rt_exception(frame). */
 	.text
@@ -229,48 +253,16 @@ rt_exc_stubs:
 /* The event-channel upcall vector: rt_upcall() with the caller-saved registers kept. */
 	.globl rt_upcall_entry
 rt_upcall_entry:
-	push	%rax
-	push	%rcx
-	push	%rdx
-	push	%rsi
-	push	%rdi
-	push	%r8
-	push	%r9
-	push	%r10
-	push	%r11
+	save_scratch
 	call	rt_upcall
-	pop	%r11
-	pop	%r10
-	pop	%r9
-	pop	%r8
-	pop	%rdi
-	pop	%rsi
-	pop	%rdx
-	pop	%rcx
-	pop	%rax
+	restore_scratch
 	iretq
 
 exc_common:
-	push	%rax
-	push	%rcx
-	push	%rdx
-	push	%rsi
-	push	%rdi
-	push	%r8
-	push	%r9
-	push	%r10
-	push	%r11
+	save_scratch
 	mov	%rsp, %rdi
 	call	rt_exception
-	pop	%r11
-	pop	%r10
-	pop	%r9
-	pop	%r8
-	pop	%rdi
-	pop	%rsi
-	pop	%rdx
-	pop	%rcx
-	pop	%rax
+	restore_scratch
 	add	$16, %rsp		/* vector, error code */
 	iretq
 	.section .note.GNU-stack, "", @progbits

@@ -369,3 +369,48 @@ void rt_main(void)
 	rt_printf("guest done: %d failure(s)\n", rt_failures);
 	rt_shutdown(rt_failures ? SHUTDOWN_crash : SHUTDOWN_poweroff);
 }
+
+/* --- Xen helpers shared by the guests ---------------------------------- */
+
+uint64_t rt_pvclock_ns(volatile struct vcpu_time_info *t, uint32_t *odd)
+{
+	uint64_t delta, ns;
+	uint32_t v;
+
+	do {
+		v = t->version;
+		if ((v & 1) && odd)
+			(*odd)++;
+		asm volatile("" ::: "memory");
+		delta = rdtsc() - t->tsc_timestamp;
+		delta = t->tsc_shift < 0 ? delta >> -t->tsc_shift : delta << t->tsc_shift;
+		ns = t->system_time + (uint64_t)(((unsigned __int128)delta * t->tsc_to_system_mul) >> 32);
+		asm volatile("" ::: "memory");
+	} while ((v & 1) || v != t->version);
+	return ns;
+}
+
+void rt_evtchn_scan(volatile struct shared_info *sh, volatile struct vcpu_info *vi,
+		    volatile unsigned int *count)
+{
+	while (vi->evtchn_upcall_pending) {
+		unsigned long sel;
+
+		vi->evtchn_upcall_pending = 0;
+		sel = __atomic_exchange_n(&vi->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
+		while (sel) {
+			int w = __builtin_ctzl(sel);
+			unsigned long pend;
+
+			sel &= sel - 1;
+			pend = sh->evtchn_pending[w] & ~sh->evtchn_mask[w];
+			while (pend) {
+				int b = __builtin_ctzl(pend);
+
+				pend &= pend - 1;
+				__atomic_and_fetch(&sh->evtchn_pending[w], ~(1UL << b), __ATOMIC_SEQ_CST);
+				__atomic_add_fetch(&count[w * 64 + b], 1, __ATOMIC_SEQ_CST);
+			}
+		}
+	}
+}

@@ -62,6 +62,23 @@ void rt_shutdown(unsigned int reason) __attribute__((noreturn));
 long rt_vcpu_op(int cmd, unsigned int vcpu, void *arg);
 /* VCPUOP_initialise vCPU @id in 64-bit mode on our page tables, to run @fn. */
 long rt_init_ap(unsigned int id, void *stack_top, void (*fn)(unsigned int id));
+/* System time in ns from a pvclock record (version protocol); counts odd versions seen. */
+uint64_t rt_pvclock_ns(volatile struct vcpu_time_info *t, uint32_t *odd);
+/* The 2-level upcall, as Linux scans it: count[port]++ for each event. */
+void rt_evtchn_scan(volatile struct shared_info *sh, volatile struct vcpu_info *vi,
+		    volatile unsigned int *count);
+/*
+ * Sleep (HLT) until @cond holds, woken by upcalls. Interrupts are off while
+ * @cond is tested, and STI;HLT re-enables them atomically with the halt, so
+ * an upcall between the test and the halt cannot be missed.
+ */
+#define RT_WAIT_UNTIL(cond) do {					\
+	asm volatile("cli" ::: "memory");				\
+	while (!(cond))							\
+		asm volatile("sti; hlt; cli" ::: "memory");		\
+	asm volatile("sti" ::: "memory");				\
+} while (0)
+
 /* Route interrupt @vector (the event-channel upcall) to @fn. */
 void rt_set_upcall(uint8_t vector, void (*fn)(void));
 
