@@ -1,6 +1,24 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # rmmod with live domains, leak counters, MemAvailable, reloads, parameters.
 
+# CPU hotplug: pvhv disables SVM on a CPU going offline and enables it again
+# when the CPU comes back; guests run either way.
+if [ -w /sys/devices/system/cpu/cpu1/online ]; then
+	check "offline CPU 1 with pvhv loaded" sh -c 'echo 0 > /sys/devices/system/cpu/cpu1/online'
+	check_out "a guest runs with CPU 1 offline" "^Hello world$" vmmctl create /tmp/hello.cfg -c name=hp1
+	vmmctl destroy hp1 >/dev/null 2>&1
+	check "online CPU 1 again" sh -c 'echo 1 > /sys/devices/system/cpu/cpu1/online'
+	for i in 2 3 4; do
+		vmmctl create /tmp/hello.cfg name=hp$i >/dev/null 2>&1
+	done
+	sleep 1
+	check_out "guests run on both CPUs again" "^3$" \
+		sh -c "vmmctl list | grep -E '^hp[234] ' | grep -c 'shutdown(poweroff)'"
+	for i in 2 3 4; do vmmctl destroy hp$i >/dev/null 2>&1; done
+else
+	skip "CPU hotplug" "CPU 1 cannot be taken offline here"
+fi
+
 vmmctl create --name live1 --memory 16M >/dev/null 2>&1
 vmmctl create --name live2 --memory 16M >/dev/null 2>&1
 cat >/tmp/live3.cfg <<EOC
