@@ -94,7 +94,7 @@ struct pvhv_vcpu {
 	int last_cpu;			/* host CPU of the last entry; vCPU thread only */
 	/* pvclock (xen/time.c); vCPU thread only. */
 	int time_cpu;
-	u64 time_updated;
+	u64 time_updated;		/* jiffies of the last refresh */
 	u32 time_mul;
 	s8 time_shift;
 	wait_queue_head_t wq;		/* a halted vCPU sleeps here */

@@ -35,6 +35,7 @@ struct pvhv_vcpu *pvhv_vcpu_create(struct pvhv_domain *d, u32 id)
 	v->d = d;
 	v->id = id;
 	v->last_cpu = -1;
+	v->time_cpu = -1;	/* pvclock written on the first entry */
 	init_waitqueue_head(&v->wq);
 	INIT_CSD(&v->kick_csd, pvhv_vcpu_kick_ipi, v);
 	pvhv_xen_timer_init(v);

@@ -6,13 +6,15 @@
  * while it changes). System time is the host's CLOCK_MONOTONIC in ns; the
  * guest TSC is the host's (no offset), so one scale serves every vCPU and
  * host CPU, and a vCPU's record is refreshed when it moves to another host
- * CPU and at least once a second.
+ * CPU and at least once a second (by jiffies, so the entry path reads no
+ * clock when nothing is due).
  *
  * Locking: a vCPU's time record is written only by its own thread, before
  * entering the guest; the wallclock under pvhv_domain.lock.
  */
 #define pr_fmt(fmt) "pvhv: xen: " fmt
 
+#include <linux/jiffies.h>
 #include <linux/math64.h>
 #include <linux/mm.h>
 #include <linux/timekeeping.h>
@@ -23,7 +25,6 @@
 
 #include "../core.h"
 
-#define PVHV_TIME_REFRESH_NS	NSEC_PER_SEC
 
 /* mul and shift with ns = ((tsc << shift) * mul) >> 32 (shift may be < 0). */
 static void pvhv_time_scale(u64 base_hz, u64 scaled_hz, s8 *shift, u32 *mul)
@@ -77,8 +78,9 @@ void pvhv_xen_update_time(struct pvhv_vcpu *v, int cpu)
 
 	if (!vi || (!READ_ONCE(v->vcpu_info) && READ_ONCE(d->shinfo_gfn) == PVHV_GFN_NONE))
 		return;
-	now = ktime_get_ns();
-	if (cpu == v->time_cpu && now - v->time_updated < PVHV_TIME_REFRESH_NS)
+	/* Cheap on the entry path: no clock read unless a refresh is due. */
+	now = jiffies;
+	if (cpu == v->time_cpu && time_before((unsigned long)now, (unsigned long)v->time_updated + HZ))
 		return;
 	t = &vi->time;
 	if (!v->time_mul)
