@@ -14,6 +14,7 @@
 #include <xen/sched.h>
 
 #define EFAULT 14
+#define EPERM 1
 #define EINVAL 22
 #define ESRCH 3
 #define ENOENT 2
@@ -324,6 +325,16 @@ void guest_main(const struct hvm_start_info *si)
 		      "alloc_unbound from an unmapped address: -EFAULT");
 		hp.index = 99;
 		CHECK(hvm_op(HVMOP_set_param, &hp) == -EINVAL, "set_param(99): -EINVAL");
+		hp.index = HVM_PARAM_STORE_PFN;
+		CHECK(hvm_op(HVMOP_set_param, &hp) == -EPERM, "set_param(STORE_PFN) by the guest: -EPERM");
+		CHECK(hvm_op(HVMOP_get_param, &hp) == 0 && hp.value == 0,
+		      "get_param(STORE_PFN) by the guest: readable, unset");
+		hp.index = 12;	/* HVM_PARAM_IDENT_PT */
+		CHECK(hvm_op(HVMOP_get_param, &hp) == -EPERM, "get_param(IDENT_PT) by the guest: -EPERM");
+		hp.index = HVM_PARAM_STORE_EVTCHN;
+		hp.value = 5;
+		CHECK(hvm_op(HVMOP_set_param, &hp) == 0 && hvm_op(HVMOP_get_param, &hp) == 0 &&
+		      hp.value == 5, "set/get_param(STORE_EVTCHN) by the guest");
 		hp.index = HVM_PARAM_CALLBACK_IRQ;
 		hp.value = (2ULL << 56) | 5;
 		CHECK(hvm_op(HVMOP_set_param, &hp) == -EINVAL, "callback vector 5: -EINVAL");

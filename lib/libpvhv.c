@@ -410,3 +410,28 @@ PVHV_API int pvhv_evtchn_wait(int efd, uint32_t *ports, size_t max, int timeout_
 		return errno == EAGAIN ? -ETIMEDOUT : neg_errno();
 	return (int)(n / (ssize_t)sizeof(*ports));
 }
+
+PVHV_API int pvhv_domain_set_param(int dfd, uint32_t index, uint64_t value)
+{
+	struct pvhv_hvm_param p;
+
+	memset(&p, 0, sizeof(p));
+	p.index = index;
+	p.value = value;
+	return xioctl(dfd, PVHV_DOMAIN_SET_HVM_PARAM, &p);
+}
+
+PVHV_API int pvhv_domain_get_param(int dfd, uint32_t index, uint64_t *value)
+{
+	struct pvhv_hvm_param p;
+	int ret;
+
+	if (!value)
+		return -EINVAL;
+	memset(&p, 0, sizeof(p));
+	p.index = index;
+	ret = xioctl(dfd, PVHV_DOMAIN_GET_HVM_PARAM, &p);
+	if (!ret)
+		*value = p.value;
+	return ret;
+}

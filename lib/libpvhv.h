@@ -46,6 +46,9 @@ int pvhv_domain_destroy(int dfd);
 /* Map [gpa, gpa + len) of guest RAM shared; prot as for mmap(2). */
 int pvhv_domain_map(int dfd, uint64_t gpa, size_t len, int prot, void **addr);
 int pvhv_domain_unmap(void *addr, size_t len);
+/* The toolstack's side of HVM_PARAM_* (xenstore/console rings, ...). */
+int pvhv_domain_set_param(int dfd, uint32_t index, uint64_t value);
+int pvhv_domain_get_param(int dfd, uint32_t index, uint64_t *value);
 /* Resolve "7" or "web1" to a domid (-ESRCH: no such domain). */
 int pvhv_domain_find(int fd, const char *id_or_name, uint32_t *domid);
 

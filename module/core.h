@@ -135,7 +135,8 @@ struct pvhv_domain {
 
 	spinlock_t evtchn_lock;		/* protects evtchn[], vcpu virq_port[], callback_irq */
 	struct pvhv_evtchn *evtchn;	/* [PVHV_EVTCHN_PORTS] */
-	u64 callback_irq;		/* HVM_PARAM_CALLBACK_IRQ */
+	u64 callback_irq;		/* HVM_PARAM_CALLBACK_IRQ (also in hvm_params[0]) */
+	u64 hvm_params[PVHV_HVM_NR_PARAMS];	/* protected by evtchn_lock */
 	atomic_t pollers;		/* vCPUs in SCHEDOP_poll */
 
 	spinlock_t con_lock;		/* protects con_buf and con_head */
@@ -196,6 +197,8 @@ void pvhv_xen_io(struct pvhv_vcpu *v, u16 port, u8 size, bool in, u32 *val);
 long pvhv_xen_memory_op(struct pvhv_vcpu *v, u64 cmd, u64 arg, bool compat);
 long pvhv_xen_evtchn_op(struct pvhv_vcpu *v, u64 cmd, u64 arg);
 long pvhv_xen_hvm_op(struct pvhv_vcpu *v, u64 cmd, u64 arg);
+/* The toolstack's PVHV_DOMAIN_SET/GET_HVM_PARAM. */
+long pvhv_hvm_param_ioctl(struct pvhv_domain *d, unsigned int cmd, void __user *arg);
 long pvhv_xen_vcpu_op(struct pvhv_vcpu *v, u64 cmd, u64 vcpuid, u64 arg);
 struct vcpu_info *pvhv_xen_vcpu_info(struct pvhv_vcpu *v);	/* NULL: none yet */
 long pvhv_xen_register_vcpu_info(struct pvhv_vcpu *v, u64 gfn, u32 offset);

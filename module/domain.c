@@ -405,6 +405,9 @@ static long pvhv_domain_ioctl(struct file *file, unsigned int cmd, unsigned long
 		return pvhv_console_read_ioctl(d, uarg);
 	case PVHV_DOMAIN_EVTCHN_OPEN:
 		return arg ? -EINVAL : pvhv_host_evtchn_open(d);
+	case PVHV_DOMAIN_SET_HVM_PARAM:
+	case PVHV_DOMAIN_GET_HVM_PARAM:
+		return pvhv_hvm_param_ioctl(d, cmd, uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -167,6 +167,20 @@ struct pvhv_evtchn_port {
 	__u64 reserved[2];	/* must be 0 */
 };
 
+/*
+ * PVHV_DOMAIN_SET/GET_HVM_PARAM: the toolstack's side of Xen's HVM
+ * parameters (HVM_PARAM_* in Xen's public/hvm/params.h), e.g. where the
+ * xenstore and console rings are. The host may set any of them; the guest's
+ * own hvm_op follows Xen's rules on which it may read or write.
+ */
+struct pvhv_hvm_param {
+	__u32 flags;		/* must be 0 */
+	__u32 index;		/* HVM_PARAM_*, below PVHV_HVM_NR_PARAMS */
+	__u64 value;
+	__u64 reserved[2];	/* must be 0 */
+};
+#define PVHV_HVM_NR_PARAMS	39	/* HVM_NR_PARAMS of Xen 4.17 */
+
 /* ioctls on /dev/pvhv */
 #define PVHV_GET_API_VERSION	_IO(PVHV_IO_MAGIC, 0x00)
 #define PVHV_CHECK_EXTENSION	_IO(PVHV_IO_MAGIC, 0x01)	/* arg: PVHV_CAP_* */
@@ -184,6 +198,8 @@ struct pvhv_evtchn_port {
 #define PVHV_DOMAIN_START_PVH	_IOW(PVHV_IO_MAGIC, 0x42, struct pvhv_start_pvh)
 #define PVHV_DOMAIN_CONSOLE_READ _IOWR(PVHV_IO_MAGIC, 0x43, struct pvhv_console_read)
 #define PVHV_DOMAIN_EVTCHN_OPEN	_IO(PVHV_IO_MAGIC, 0x44)	/* returns an evtchn fd */
+#define PVHV_DOMAIN_SET_HVM_PARAM _IOW(PVHV_IO_MAGIC, 0x45, struct pvhv_hvm_param)
+#define PVHV_DOMAIN_GET_HVM_PARAM _IOWR(PVHV_IO_MAGIC, 0x46, struct pvhv_hvm_param)
 
 /* ioctls on an evtchn fd */
 #define PVHV_EVTCHN_BIND	_IOWR(PVHV_IO_MAGIC, 0x80, struct pvhv_evtchn_bind)

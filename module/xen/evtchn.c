@@ -658,6 +658,45 @@ long pvhv_xen_evtchn_op(struct pvhv_vcpu *v, u64 cmd, u64 arg)
 
 /* --- hvm_op: parameters ------------------------------------------------ */
 
+/* Which parameters a guest may read or write itself (Xen's hvm_allow_*_param). */
+static bool guest_may_set(u32 index)
+{
+	switch (index) {
+	case HVM_PARAM_CALLBACK_IRQ:
+	case HVM_PARAM_STORE_EVTCHN:
+	case HVM_PARAM_CONSOLE_EVTCHN:
+	case 15:	/* HVM_PARAM_VM86_TSS */
+	case 19:	/* HVM_PARAM_ACPI_IOPORTS_LOCATION */
+	case 34:	/* HVM_PARAM_VM_GENERATION_ID_ADDR */
+	case 36:	/* HVM_PARAM_X87_FIP_WIDTH */
+	case 37:	/* HVM_PARAM_VM86_TSS_SIZED */
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool guest_may_get(u32 index)
+{
+	return guest_may_set(index) || index == HVM_PARAM_STORE_PFN ||
+	       index == HVM_PARAM_CONSOLE_PFN || index == 35 /* HVM_PARAM_ALTP2M */;
+}
+
+/* Set a parameter (evtchn_lock held); the callback gets its own checks. */
+static long set_param_locked(struct pvhv_domain *d, u32 index, u64 value)
+{
+	if (index == HVM_PARAM_CALLBACK_IRQ) {
+		u64 type = value >> CALLBACK_VIA_TYPE_SHIFT;
+
+		/* Only the vector form: there is no emulated interrupt controller. */
+		if (value && (type != CALLBACK_VIA_VECTOR || (u8)value < 0x10))
+			return -EINVAL;
+		WRITE_ONCE(d->callback_irq, value);
+	}
+	d->hvm_params[index] = value;
+	return 0;
+}
+
 long pvhv_xen_hvm_op(struct pvhv_vcpu *v, u64 cmd, u64 arg)
 {
 	struct pvhv_domain *d = v->d;
@@ -687,21 +726,44 @@ long pvhv_xen_hvm_op(struct pvhv_vcpu *v, u64 cmd, u64 arg)
 	ret = check_dom(v, p.domid);
 	if (ret)
 		return ret;
-	if (p.index != HVM_PARAM_CALLBACK_IRQ)
-		return -EINVAL;	/* the other parameters arrive with xenstore/console */
+	if (p.index >= PVHV_HVM_NR_PARAMS)
+		return -EINVAL;
 	if (cmd == HVMOP_set_param) {
-		u64 type = p.value >> CALLBACK_VIA_TYPE_SHIFT;
-
-		/* Only the vector form (no emulated interrupt controller yet). */
-		if (p.value && (type != CALLBACK_VIA_VECTOR || (u8)p.value < 0x10))
-			return -EINVAL;
+		if (!guest_may_set(p.index))
+			return -EPERM;
 		spin_lock_irqsave(&d->evtchn_lock, flags);
-		WRITE_ONCE(d->callback_irq, p.value);
+		ret = set_param_locked(d, p.index, p.value);
 		spin_unlock_irqrestore(&d->evtchn_lock, flags);
-		return 0;
+		return ret;
 	}
-	p.value = READ_ONCE(d->callback_irq);
+	if (!guest_may_get(p.index))
+		return -EPERM;
+	spin_lock_irqsave(&d->evtchn_lock, flags);
+	p.value = d->hvm_params[p.index];
+	spin_unlock_irqrestore(&d->evtchn_lock, flags);
 	return pvhv_copy_to_guest(v, arg, &p, sizeof(p)) ? -EFAULT : 0;
+}
+
+long pvhv_hvm_param_ioctl(struct pvhv_domain *d, unsigned int cmd, void __user *arg)
+{
+	struct pvhv_hvm_param p;
+	unsigned long flags;
+	long ret = 0;
+
+	if (copy_from_user(&p, arg, sizeof(p)))
+		return -EFAULT;
+	if (p.flags || !pvhv_all_zero(p.reserved, sizeof(p.reserved)) ||
+	    p.index >= PVHV_HVM_NR_PARAMS)
+		return -EINVAL;
+	spin_lock_irqsave(&d->evtchn_lock, flags);
+	if (cmd == PVHV_DOMAIN_SET_HVM_PARAM)
+		ret = set_param_locked(d, p.index, p.value);
+	else
+		p.value = d->hvm_params[p.index];
+	spin_unlock_irqrestore(&d->evtchn_lock, flags);
+	if (ret || cmd == PVHV_DOMAIN_SET_HVM_PARAM)
+		return ret;
+	return copy_to_user(arg, &p, sizeof(p)) ? -EFAULT : 0;
 }
 
 /* --- timers ------------------------------------------------------------ */

@@ -169,6 +169,26 @@ static int cmd_badinput(void)
 	CHECK(raw_ioctl(fd, PVHV_LIST_DOMAINS, &ld) == 0 && ld.count >= 1,
 	      "LIST count 0 reports the number of domains (%u)", ld.count);
 
+	{
+		struct pvhv_hvm_param hp;
+		uint64_t val = 0;
+
+		CHECK(pvhv_domain_set_param(dfd, 1 /* STORE_PFN */, 0x1234) == 0 &&
+		      pvhv_domain_get_param(dfd, 1, &val) == 0 && val == 0x1234,
+		      "SET/GET_HVM_PARAM round trip (STORE_PFN)");
+		CHECK(pvhv_domain_set_param(dfd, PVHV_HVM_NR_PARAMS, 1) == -EINVAL,
+		      "SET_HVM_PARAM index 39: EINVAL");
+		CHECK(pvhv_domain_set_param(dfd, 0, 7) == -EINVAL,
+		      "SET_HVM_PARAM callback of an unsupported type: EINVAL");
+		memset(&hp, 0, sizeof(hp));
+		hp.index = 1;
+		hp.reserved[0] = 1;
+		CHECK(raw_ioctl(dfd, PVHV_DOMAIN_GET_HVM_PARAM, &hp) == -EINVAL,
+		      "GET_HVM_PARAM reserved != 0: EINVAL");
+		CHECK(raw_ioctl(dfd, PVHV_DOMAIN_GET_HVM_PARAM, (void *)8) == -EFAULT,
+		      "GET_HVM_PARAM bad pointer: EFAULT");
+	}
+
 	/* Destroy, then every use of the stale fd is a clean error. */
 	CHECK(pvhv_domain_destroy(dfd) == 0, "DESTROY 'dup'");
 	CHECK(pvhv_domain_destroy(dfd) == -ESRCH, "DESTROY twice -> ESRCH");
