@@ -127,6 +127,12 @@ check_helper "guest-host" cat /tmp/peers.out
 check_out "guest-host: powered off" '^hostpeer .*shutdown\(poweroff\)$' vmmctl list
 vmmctl destroy hostpeer >/dev/null 2>&1
 
+# Random hypercalls: the guest survives each with an errno, the host stays clean.
+mkcfg fuzz $G/fuzz.elf
+check_helper "fuzz" vmmctl create /tmp/fuzz.cfg -c
+check_out "fuzz: powered off" '^fuzz .*shutdown\(poweroff\)$' vmmctl list
+vmmctl destroy fuzz >/dev/null 2>&1
+
 # A triple fault crashes the domain, not the host.
 mkcfg triple $G/triple.elf
 timeout 60 vmmctl create /tmp/triple.cfg -c >/tmp/triple.out 2>&1
