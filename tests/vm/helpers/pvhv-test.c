@@ -170,6 +170,40 @@ static int cmd_badinput(void)
 	      "LIST count 0 reports the number of domains (%u)", ld.count);
 
 	{
+		struct pvhv_start_pvh sp;
+		struct pvhv_console_read cr;
+
+		memset(&sp, 0, sizeof(sp));
+		sp.entry = 0x100000;
+		sp.start_info = 0x1000;
+		sp.flags = 1;
+		CHECK(raw_ioctl(dfd, PVHV_DOMAIN_START_PVH, &sp) == -EINVAL, "START_PVH flags != 0: EINVAL");
+		sp.flags = 0;
+		sp.vcpu = 1;
+		CHECK(raw_ioctl(dfd, PVHV_DOMAIN_START_PVH, &sp) == -EINVAL, "START_PVH vcpu 1: EINVAL");
+		sp.vcpu = 0;
+		sp.reserved[2] = 5;
+		CHECK(raw_ioctl(dfd, PVHV_DOMAIN_START_PVH, &sp) == -EINVAL, "START_PVH reserved != 0: EINVAL");
+		sp.reserved[2] = 0;
+		sp.entry = 1 << 20;	/* the domain has 1 MiB: entry at its end */
+		CHECK(raw_ioctl(dfd, PVHV_DOMAIN_START_PVH, &sp) == -EINVAL, "START_PVH entry outside RAM: EINVAL");
+		sp.entry = 0x1000;
+		sp.start_info = 1ULL << 40;
+		CHECK(raw_ioctl(dfd, PVHV_DOMAIN_START_PVH, &sp) == -EINVAL,
+		      "START_PVH start_info outside RAM: EINVAL");
+		CHECK(raw_ioctl(dfd, PVHV_DOMAIN_START_PVH, (void *)8) == -EFAULT, "START_PVH bad pointer: EFAULT");
+		memset(&cr, 0, sizeof(cr));
+		cr.reserved[1] = 1;
+		CHECK(raw_ioctl(dfd, PVHV_DOMAIN_CONSOLE_READ, &cr) == -EINVAL, "CONSOLE_READ reserved != 0: EINVAL");
+		memset(&cr, 0, sizeof(cr));
+		cr.len = 4096;
+		cr.buf_ptr = 8;
+		CHECK(raw_ioctl(dfd, PVHV_DOMAIN_CONSOLE_READ, &cr) == 0 && cr.len == 0,
+		      "CONSOLE_READ of an empty log with a bad buffer: nothing copied");
+		CHECK(ioctl(dfd, PVHV_DOMAIN_EVTCHN_OPEN, 1UL) < 0 && errno == EINVAL,
+		      "EVTCHN_OPEN with an argument: EINVAL");
+	}
+	{
 		struct pvhv_hvm_param hp;
 		uint64_t val = 0;
 
