@@ -112,6 +112,26 @@ static void test_timers(void)
 	st.timeout_abs_ns = now_ns() + 1000000000ULL;
 	vcpu_op(VCPUOP_set_singleshot_timer, 0, &st);
 	CHECK(vcpu_op(VCPUOP_stop_singleshot_timer, 0, 0) == 0, "stop_singleshot_timer");
+	{
+		struct vcpu_set_periodic_timer pt = { .period_ns = 100000 };
+		uint64_t t1;
+
+		CHECK(vcpu_op(VCPUOP_set_periodic_timer, 0, &pt) == -EINVAL,
+		      "periodic timer of 100 us: -EINVAL (1 ms at least)");
+		pt.period_ns = 2000000;
+		c = count[bv.port];
+		t = now_ns();
+		CHECK(vcpu_op(VCPUOP_set_periodic_timer, 0, &pt) == 0, "periodic timer every 2 ms");
+		RT_WAIT_UNTIL(count[bv.port] >= c + 5);
+		t1 = now_ns();
+		CHECK(t1 - t >= 5 * 2000000ULL, "  ... 5 ticks took %lu us (>= 10000)", (unsigned long)((t1 - t) / 1000));
+		CHECK(vcpu_op(VCPUOP_stop_periodic_timer, 0, 0) == 0, "stop_periodic_timer");
+		c = count[bv.port];
+		t = now_ns();
+		while (now_ns() - t < 20000000ULL)
+			;
+		CHECK(count[bv.port] <= c + 1, "  ... no more ticks (%u)", count[bv.port] - c);
+	}
 	CHECK(vcpu_op(VCPUOP_set_singleshot_timer, 1, &st) == -ENOENT,
 	      "singleshot timer for a vCPU that does not exist: -ENOENT");
 	CHECK(vcpu_op(VCPUOP_set_singleshot_timer, 0, (void *)0x100000000ULL) == -EFAULT,

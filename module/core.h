@@ -100,6 +100,8 @@ struct pvhv_vcpu {
 	wait_queue_head_t wq;		/* a halted vCPU sleeps here */
 	call_single_data_t kick_csd;	/* IPI that forces a guest exit (any context) */
 	struct hrtimer timer;		/* set_timer_op / singleshot: raises VIRQ_TIMER */
+	struct hrtimer periodic;	/* VCPUOP_set_periodic_timer: raises VIRQ_TIMER */
+	u64 period_ns;			/* of the periodic timer; vCPU thread only */
 	u32 virq_port[PVHV_NR_VIRQS];	/* protected by pvhv_domain.evtchn_lock */
 	bool up;			/* VCPUOP_up/down; written under pvhv_domain.lock */
 	/* VCPUOP_register_vcpu_info: where its vcpu_info lives (NULL: shared_info
@@ -215,6 +217,7 @@ void pvhv_host_evtchn_detach(struct pvhv_host_evtchn *he, u32 port);
 /* Domain destruction: close every port (peers see their ends unbound). */
 void pvhv_xen_evtchn_destroy(struct pvhv_domain *d);
 long pvhv_xen_set_timer(struct pvhv_vcpu *v, u64 deadline);
+long pvhv_xen_set_periodic(struct pvhv_vcpu *v, u64 period_ns);	/* 0 stops it */
 void pvhv_xen_timer_init(struct pvhv_vcpu *v);
 void pvhv_xen_timer_stop(struct pvhv_vcpu *v);
 void pvhv_xen_send_virq(struct pvhv_vcpu *v, u32 virq);

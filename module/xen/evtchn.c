@@ -776,15 +776,40 @@ static enum hrtimer_restart pvhv_timer_fire(struct hrtimer *t)
 	return HRTIMER_NORESTART;
 }
 
+static enum hrtimer_restart pvhv_periodic_fire(struct hrtimer *t)
+{
+	struct pvhv_vcpu *v = container_of(t, struct pvhv_vcpu, periodic);
+
+	pvhv_xen_send_virq(v, VIRQ_TIMER);
+	hrtimer_forward_now(t, ns_to_ktime(READ_ONCE(v->period_ns)));
+	return HRTIMER_RESTART;
+}
+
 void pvhv_xen_timer_init(struct pvhv_vcpu *v)
 {
 	hrtimer_init(&v->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
 	v->timer.function = pvhv_timer_fire;
+	hrtimer_init(&v->periodic, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	v->periodic.function = pvhv_periodic_fire;
 }
 
 void pvhv_xen_timer_stop(struct pvhv_vcpu *v)
 {
 	hrtimer_cancel(&v->timer);
+	hrtimer_cancel(&v->periodic);
+}
+
+/* As Xen: a period below 1 ms is refused (-EINVAL); 0 stops the timer. */
+long pvhv_xen_set_periodic(struct pvhv_vcpu *v, u64 period_ns)
+{
+	hrtimer_cancel(&v->periodic);
+	if (!period_ns)
+		return 0;
+	if (period_ns < NSEC_PER_MSEC || period_ns > (u64)KTIME_MAX / 2)
+		return -EINVAL;
+	WRITE_ONCE(v->period_ns, period_ns);
+	hrtimer_start(&v->periodic, ns_to_ktime(period_ns), HRTIMER_MODE_REL);
+	return 0;
 }
 
 /* Absolute system time (ns, CLOCK_MONOTONIC); 0 stops the timer. */

@@ -50,8 +50,19 @@ long pvhv_xen_vcpu_op(struct pvhv_vcpu *v, u64 cmd, u64 vcpuid, u64 arg)
 		if (vcpuid != v->id)
 			return -EINVAL;
 		return pvhv_xen_set_timer(v, 0);
+	case VCPUOP_set_periodic_timer: {
+		struct vcpu_set_periodic_timer pt;
+
+		if (vcpuid != v->id)
+			return -EINVAL;
+		if (pvhv_copy_from_guest(v, &pt, arg, sizeof(pt)))
+			return -EFAULT;
+		return pt.period_ns ? pvhv_xen_set_periodic(v, pt.period_ns) : -EINVAL;
+	}
 	case VCPUOP_stop_periodic_timer:
-		return 0;	/* no periodic timer is ever running */
+		if (vcpuid != v->id)
+			return -EINVAL;
+		return pvhv_xen_set_periodic(v, 0);
 	case VCPUOP_register_vcpu_info:
 		if (pvhv_copy_from_guest(v, &ri, arg, sizeof(ri)))
 			return -EFAULT;
