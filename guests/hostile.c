@@ -9,6 +9,8 @@
 #define EFAULT 14
 #define EINVAL 22
 #define ENOSYS 38
+#define ESRCH 3
+#define EPERM 1
 
 extern uint64_t rt_pd[];
 
@@ -61,6 +63,16 @@ void guest_main(const struct hvm_start_info *si)
 	      "xen_version(extraversion) into a read-only page: -EFAULT, page unchanged");
 	CHECK(xen_version(XENVER_pagesize, ro) == 4096, "read-only pointers are fine for inputs");
 
+	{
+		struct sched_remote_shutdown rs = { .domain_id = 0, .reason = 0 };
+
+		CHECK(sched_op(SCHEDOP_remote_shutdown, &rs) == -ESRCH || sched_op(SCHEDOP_remote_shutdown, &rs) == -EPERM,
+		      "remote_shutdown of domain 0 by a guest: refused");
+		rs.domain_id = 777;
+		CHECK(sched_op(SCHEDOP_remote_shutdown, &rs) == -ESRCH, "remote_shutdown of domain 777 (none): -ESRCH");
+		CHECK(sched_op(SCHEDOP_remote_shutdown, (void *)0x100000000ULL) == -EFAULT,
+		      "remote_shutdown from an unmapped address: -EFAULT");
+	}
 	{
 		struct sched_shutdown ss = { .reason = 99 };
 

@@ -435,3 +435,12 @@ PVHV_API int pvhv_domain_get_param(int dfd, uint32_t index, uint64_t *value)
 		*value = p.value;
 	return ret;
 }
+
+PVHV_API int pvhv_domain_shutdown(int dfd, uint32_t reason)
+{
+	struct pvhv_domain_shutdown req;
+
+	memset(&req, 0, sizeof(req));
+	req.reason = reason;
+	return xioctl(dfd, PVHV_DOMAIN_SHUTDOWN, &req);
+}

@@ -43,6 +43,8 @@ int pvhv_domain_open(int fd, uint32_t domid);	/* returns a domain fd */
 int pvhv_domain_list(int fd, struct pvhv_domain_info **infos, size_t *count);
 int pvhv_domain_get_info(int dfd, struct pvhv_domain_info *info);
 int pvhv_domain_destroy(int dfd);
+/* Shut a running domain down with SHUTDOWN_* @reason (Xen's remote_shutdown). */
+int pvhv_domain_shutdown(int dfd, uint32_t reason);
 /* Map [gpa, gpa + len) of guest RAM shared; prot as for mmap(2). */
 int pvhv_domain_map(int dfd, uint64_t gpa, size_t len, int prot, void **addr);
 int pvhv_domain_unmap(void *addr, size_t len);

@@ -287,6 +287,27 @@ void pvhv_domain_crash(struct pvhv_domain *d, const char *fmt, ...)
 	pvhv_domain_shutdown(d, PVHV_STATE_CRASHED, SHUTDOWN_crash);
 }
 
+/* PVHV_DOMAIN_SHUTDOWN: what SCHEDOP_remote_shutdown does for dom0 on Xen. */
+static long pvhv_domain_shutdown_ioctl(struct pvhv_domain *d, void __user *arg)
+{
+	struct pvhv_domain_shutdown req;
+	u32 state;
+
+	if (copy_from_user(&req, arg, sizeof(req)))
+		return -EFAULT;
+	if (req.flags || !pvhv_all_zero(req.reserved, sizeof(req.reserved)) ||
+	    req.reason > SHUTDOWN_MAX)
+		return -EINVAL;
+	mutex_lock(&d->lock);
+	state = d->state;
+	mutex_unlock(&d->lock);
+	if (state != PVHV_STATE_RUNNING && state != PVHV_STATE_PAUSED)
+		return state == PVHV_STATE_DYING ? -ESRCH : -EINVAL;
+	pvhv_domain_shutdown(d, req.reason == SHUTDOWN_crash ? PVHV_STATE_CRASHED :
+			     PVHV_STATE_SHUTDOWN, req.reason);
+	return 0;
+}
+
 /* PVHV_DOMAIN_START_PVH: vCPU 0 at the PVH entry point. */
 static long pvhv_domain_start_pvh(struct pvhv_domain *d, void __user *arg)
 {
@@ -408,6 +429,8 @@ static long pvhv_domain_ioctl(struct file *file, unsigned int cmd, unsigned long
 	case PVHV_DOMAIN_SET_HVM_PARAM:
 	case PVHV_DOMAIN_GET_HVM_PARAM:
 		return pvhv_hvm_param_ioctl(d, cmd, uarg);
+	case PVHV_DOMAIN_SHUTDOWN:
+		return pvhv_domain_shutdown_ioctl(d, uarg);
 	default:
 		return -ENOTTY;
 	}

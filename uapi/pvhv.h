@@ -181,6 +181,16 @@ struct pvhv_hvm_param {
 };
 #define PVHV_HVM_NR_PARAMS	39	/* HVM_NR_PARAMS of Xen 4.17 */
 
+/*
+ * PVHV_DOMAIN_SHUTDOWN: the toolstack shuts a running domain down as if it
+ * had called SCHEDOP_shutdown (Xen's SCHEDOP_remote_shutdown from dom0).
+ */
+struct pvhv_domain_shutdown {
+	__u32 flags;		/* must be 0 */
+	__u32 reason;		/* SHUTDOWN_* from Xen's public/sched.h */
+	__u64 reserved[2];	/* must be 0 */
+};
+
 /* ioctls on /dev/pvhv */
 #define PVHV_GET_API_VERSION	_IO(PVHV_IO_MAGIC, 0x00)
 #define PVHV_CHECK_EXTENSION	_IO(PVHV_IO_MAGIC, 0x01)	/* arg: PVHV_CAP_* */
@@ -200,6 +210,7 @@ struct pvhv_hvm_param {
 #define PVHV_DOMAIN_EVTCHN_OPEN	_IO(PVHV_IO_MAGIC, 0x44)	/* returns an evtchn fd */
 #define PVHV_DOMAIN_SET_HVM_PARAM _IOW(PVHV_IO_MAGIC, 0x45, struct pvhv_hvm_param)
 #define PVHV_DOMAIN_GET_HVM_PARAM _IOWR(PVHV_IO_MAGIC, 0x46, struct pvhv_hvm_param)
+#define PVHV_DOMAIN_SHUTDOWN	_IOW(PVHV_IO_MAGIC, 0x47, struct pvhv_domain_shutdown)
 
 /* ioctls on an evtchn fd */
 #define PVHV_EVTCHN_BIND	_IOWR(PVHV_IO_MAGIC, 0x80, struct pvhv_evtchn_bind)

@@ -142,6 +142,14 @@ static long pvhv_sched_op(struct pvhv_vcpu *v, const struct pvhv_hcall *h)
 		return 0;
 	case SCHEDOP_poll:
 		return pvhv_xen_poll(v, h->arg[1], h->compat);
+	case SCHEDOP_remote_shutdown: {
+		struct sched_remote_shutdown rs;
+
+		/* Only a privileged domain may; guests get -ESRCH or -EPERM as on Xen. */
+		if (pvhv_copy_from_guest(v, &rs, h->arg[1], sizeof(rs)))
+			return -EFAULT;
+		return pvhv_domid_exists(rs.domain_id) ? -EPERM : -ESRCH;
+	}
 	case SCHEDOP_shutdown:
 		if (pvhv_copy_from_guest(v, &ss, h->arg[1], sizeof(ss)))
 			return -EFAULT;

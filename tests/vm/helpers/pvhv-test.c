@@ -8,6 +8,7 @@
  *   pvhv-test mmap DOMID          guest RAM through two mappings
  *   pvhv-test lifetime            domain lifetime vs fds, mappings, destroy
  *   pvhv-test evtchn-host DOMID PORT ROUNDS   the host end of a guest's channel
+ *   pvhv-test shutdown DOMID REASON   the toolstack's remote shutdown
  *   pvhv-test stats               prints the module's leak counters
  *   pvhv-test run-as UID GID[,GID...] CMD [ARGS]   exec CMD with those ids
  */
@@ -202,6 +203,8 @@ static int cmd_badinput(void)
 		      "CONSOLE_READ of an empty log with a bad buffer: nothing copied");
 		CHECK(ioctl(dfd, PVHV_DOMAIN_EVTCHN_OPEN, 1UL) < 0 && errno == EINVAL,
 		      "EVTCHN_OPEN with an argument: EINVAL");
+		CHECK(pvhv_domain_shutdown(dfd, 0) == -EINVAL, "SHUTDOWN of a domain that never ran: EINVAL");
+		CHECK(pvhv_domain_shutdown(dfd, 99) == -EINVAL, "SHUTDOWN reason 99: EINVAL");
 	}
 	{
 		struct pvhv_hvm_param hp;
@@ -417,6 +420,16 @@ static int cmd_evtchn_host(uint32_t domid, uint32_t gport, unsigned int rounds)
 	return failures ? 1 : 0;
 }
 
+static int cmd_shutdown(uint32_t domid, uint32_t reason)
+{
+	int fd = open_dev(), dfd = pvhv_domain_open(fd, domid), r;
+
+	r = pvhv_domain_shutdown(dfd, reason);
+	if (r)
+		fprintf(stderr, "shutdown: %s\n", strerror(-r));
+	return r ? 1 : 0;
+}
+
 static int cmd_stats(void)
 {
 	struct pvhv_stats st;
@@ -470,6 +483,8 @@ int main(int argc, char **argv)
 		return cmd_evtchn_host((uint32_t)strtoul(argv[2], NULL, 10),
 				       (uint32_t)strtoul(argv[3], NULL, 10),
 				       (unsigned int)strtoul(argv[4], NULL, 10));
+	if (argc >= 4 && !strcmp(argv[1], "shutdown"))
+		return cmd_shutdown((uint32_t)strtoul(argv[2], NULL, 10), (uint32_t)strtoul(argv[3], NULL, 10));
 	if (argc >= 2 && !strcmp(argv[1], "stats"))
 		return cmd_stats();
 	if (argc >= 2 && !strcmp(argv[1], "run-as"))

@@ -159,6 +159,20 @@ check_out "destroy of the spinning guest took $(( (t1 - t0) * 10 )) ms (< 1000)"
 	sh -c "[ $((t1 - t0)) -lt 100 ] && echo ok"
 check_out "  ... and it is gone" "^0$" sh -c "vmmctl list | grep -c '^spin ' || true"
 
+# The toolstack shuts a running guest down (Xen's remote_shutdown from dom0).
+mkcfg spin2 $G/spin.elf
+vmmctl create /tmp/spin2.cfg >/dev/null 2>&1
+n=0
+while ! vmmctl dmesg spin2 2>/dev/null | grep -q spinning && [ $n -lt 100 ]; do
+	sleep 0.1; n=$((n + 1))
+done
+spindom=$(vmmctl list | awk '$1 == "spin2" {print $2}')
+check "the toolstack shuts a spinning guest down (PVHV_DOMAIN_SHUTDOWN, reboot)" \
+	pvhv-test shutdown "$spindom" 1
+check_out "  ... list: shutdown(reboot)" '^spin2 .*shutdown\(reboot\)$' vmmctl list
+check_fail "  ... a second shutdown: refused" "Invalid argument" pvhv-test shutdown "$spindom" 0
+vmmctl destroy spin2 >/dev/null 2>&1
+
 # Eight guests at once.
 for i in 1 2 3 4 5 6 7 8; do
 	mkcfg h$i $G/hello.elf 16
