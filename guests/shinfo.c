@@ -38,12 +38,6 @@ static long unmap_gfn(uint64_t gfn)
 	return memory_op(XENMEM_remove_from_physmap, &r);
 }
 
-/* System time from a vcpu_time_info, with the version protocol. */
-static uint64_t pvclock_ns(volatile struct vcpu_time_info *t, uint32_t *versions_odd)
-{
-	return rt_pvclock_ns(t, versions_odd);
-}
-
 void guest_main(const struct hvm_start_info *si)
 {
 	uint64_t ram_pages = 0, gfn = 0x500, prev, now, t0, t1, ns0, ns1;
@@ -88,21 +82,21 @@ void guest_main(const struct hvm_start_info *si)
 	/* pvclock of vCPU 0, against the TSC and the frequency in CPUID 0x40000003. */
 	rt_cpuid(0x40000003, 0, r);
 	CHECK(r[2] > 0, "CPUID 0x40000003: TSC %u kHz", r[2]);
-	prev = pvclock_ns(&sh->vcpu_info[0].time, &odd);
+	prev = rt_pvclock_ns(&sh->vcpu_info[0].time, &odd);
 	CHECK(!(sh->vcpu_info[0].time.version & 1) && sh->vcpu_info[0].time.tsc_to_system_mul,
 	      "pvclock: version even, mul %u shift %d", sh->vcpu_info[0].time.tsc_to_system_mul,
 	      sh->vcpu_info[0].time.tsc_shift);
 	t0 = rdtsc();
-	ns0 = pvclock_ns(&sh->vcpu_info[0].time, &odd);
+	ns0 = rt_pvclock_ns(&sh->vcpu_info[0].time, &odd);
 	for (i = 0; i < 200000; i++) {
-		now = pvclock_ns(&sh->vcpu_info[0].time, &odd);
+		now = rt_pvclock_ns(&sh->vcpu_info[0].time, &odd);
 		if (now < prev)
 			break;
 		prev = now;
 	}
 	CHECK(i == 200000, "pvclock: 200000 reads never go backwards");
 	t1 = rdtsc();
-	ns1 = pvclock_ns(&sh->vcpu_info[0].time, &odd);
+	ns1 = rt_pvclock_ns(&sh->vcpu_info[0].time, &odd);
 	{
 		uint64_t want = (t1 - t0) * 1000000ULL / r[2], got = ns1 - ns0;
 		uint64_t diff = got > want ? got - want : want - got;

@@ -855,9 +855,8 @@ static int svm_vcpu_run(struct pvhv_vcpu *v)
 	vmcb->ctrl.tlb_control = SVM_TLB_CONTROL_NONE;
 	v->regs[PVHV_RAX] = vmcb->save.rax;
 	v->regs[PVHV_RSP] = vmcb->save.rsp;
+	/* RAX/RSP go back into the VMCB at the top of the next entry. */
 	svm_handle_exit(v, vmcb);
-	vmcb->save.rax = v->regs[PVHV_RAX];
-	vmcb->save.rsp = v->regs[PVHV_RSP];
 	return 0;
 }
 

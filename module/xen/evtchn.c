@@ -650,7 +650,7 @@ long pvhv_xen_evtchn_op(struct pvhv_vcpu *v, u64 cmd, u64 arg)
 	if (ret == -EXDEV)
 		ret = bind_interdomain_foreign(d, (struct evtchn_bind_interdomain *)buf);
 	/* Results (ports, status) go back; as Xen, after the operation. */
-	if (!ret && cmd != EVTCHNOP_send && cmd != EVTCHNOP_close && cmd != EVTCHNOP_unmask &&
+	if (!ret && cmd != EVTCHNOP_unmask &&
 	    pvhv_copy_to_guest(v, arg, buf, size[cmd]))
 		return -EFAULT;
 	return ret;

@@ -89,6 +89,16 @@ mem_available_kb() {
 	echo "$_cur"
 }
 
+# wait_until TENTHS CMD...: poll CMD every 0.1 s until it succeeds, at most
+# TENTHS times; the caller's next check says whether it did.
+wait_until() {
+	_n=$1; shift
+	while ! "$@" >/dev/null 2>&1 && [ "$_n" -gt 0 ]; do
+		sleep 0.1
+		_n=$((_n - 1))
+	done
+}
+
 pvhv_loaded() { grep -q '^pvhv ' /proc/modules; }
 
 # Dmesg lines that fail the run: since the first test started.

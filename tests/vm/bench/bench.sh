@@ -29,8 +29,7 @@ done
 vmmctl create /tmp/client.cfg >/dev/null 2>&1
 sed -i "s/PEER/$(vmmctl list | awk '$1 == "client" {print $2}')/" /tmp/server.cfg
 vmmctl create /tmp/server.cfg >/dev/null 2>&1
-n=0
-while [ "$(vmmctl list | grep -c shutdown)" -lt 2 ] && [ $n -lt 1200 ]; do sleep 0.1; n=$((n + 1)); done
+wait_until 1200 sh -c "[ \$(vmmctl list | grep -c shutdown) -ge 2 ]"
 rt=$(vmmctl dmesg client | sed -n 's/^bench: interdomain event round trip: \([0-9]*\) cycles average.*/\1/p')
 diag "$(vmmctl dmesg client | grep bench:)"
 check_out "interdomain event round trip measured (${rt:-?} cycles)" "^[0-9]+$" echo "$rt"

@@ -98,10 +98,7 @@ vmmctl create /tmp/client.cfg >/dev/null 2>&1
 cdom=$(vmmctl list | awk '$1 == "client" {print $2}')
 mkcfg server $G/peer.elf 16 "role=server peer=$cdom rounds=500"
 vmmctl create /tmp/server.cfg >/dev/null 2>&1
-n=0
-while [ "$(vmmctl list | grep -cE '^(client|server) .*shutdown')" -lt 2 ] && [ $n -lt 600 ]; do
-	sleep 0.1; n=$((n + 1))
-done
+wait_until 600 sh -c "[ \$(vmmctl list | grep -cE '^(client|server) .*shutdown') -ge 2 ]"
 vmmctl dmesg client >/tmp/peers.out 2>&1
 vmmctl dmesg server >>/tmp/peers.out 2>&1
 check_helper "interdomain" cat /tmp/peers.out
@@ -113,15 +110,11 @@ check_out "  ... nothing left behind (counters at the idle baseline)" "^$STATS_I
 # Guest <-> host (domid 0) through an evtchn fd.
 mkcfg hostpeer $G/peer.elf 16 "role=host rounds=300"
 vmmctl create /tmp/hostpeer.cfg >/dev/null 2>&1
-n=0
-while ! vmmctl dmesg hostpeer 2>/dev/null | grep -q '^host-port:' && [ $n -lt 100 ]; do
-	sleep 0.1; n=$((n + 1))
-done
+wait_until 100 sh -c "vmmctl dmesg hostpeer | grep -q '^host-port:'"
 hdom=$(vmmctl list | awk '$1 == "hostpeer" {print $2}')
 hport=$(vmmctl dmesg hostpeer | sed -n 's/^host-port: //p')
 check_helper "guest-host" pvhv-test evtchn-host "$hdom" "$hport" 300
-n=0
-while ! vmmctl list | grep -qE '^hostpeer .*shutdown' && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+wait_until 100 sh -c "vmmctl list | grep -qE '^hostpeer .*shutdown'"
 vmmctl dmesg hostpeer >/tmp/peers.out 2>&1
 check_helper "guest-host" cat /tmp/peers.out
 check_out "guest-host: powered off" '^hostpeer .*shutdown\(poweroff\)$' vmmctl list
@@ -145,10 +138,7 @@ vmmctl destroy triple >/dev/null 2>&1
 # A guest spinning with interrupts off is destroyed within a second.
 mkcfg spin $G/spin.elf
 check "start a spinning guest" vmmctl create /tmp/spin.cfg
-n=0
-while ! vmmctl dmesg spin 2>/dev/null | grep -q spinning && [ $n -lt 100 ]; do
-	sleep 0.1; n=$((n + 1))
-done
+wait_until 100 sh -c "vmmctl dmesg spin | grep -q spinning"
 sleep 1
 check_out "the spinning guest is running" '^spin .*running$' vmmctl list
 check "  ... its vCPU is a kernel thread (pvhv-<domid>.0)" sh -c 'ps -o comm | grep -q "^pvhv-[0-9]*\.0$"'
@@ -162,10 +152,7 @@ check_out "  ... and it is gone" "^0$" sh -c "vmmctl list | grep -c '^spin ' || 
 # The toolstack shuts a running guest down (Xen's remote_shutdown from dom0).
 mkcfg spin2 $G/spin.elf
 vmmctl create /tmp/spin2.cfg >/dev/null 2>&1
-n=0
-while ! vmmctl dmesg spin2 2>/dev/null | grep -q spinning && [ $n -lt 100 ]; do
-	sleep 0.1; n=$((n + 1))
-done
+wait_until 100 sh -c "vmmctl dmesg spin2 | grep -q spinning"
 spindom=$(vmmctl list | awk '$1 == "spin2" {print $2}')
 check "the toolstack shuts a spinning guest down (PVHV_DOMAIN_SHUTDOWN, reboot)" \
 	pvhv-test shutdown "$spindom" 1
@@ -178,10 +165,7 @@ for i in 1 2 3 4 5 6 7 8; do
 	mkcfg h$i $G/hello.elf 16
 	vmmctl create /tmp/h$i.cfg >/dev/null 2>&1
 done
-n=0
-while [ "$(vmmctl list | grep -c 'shutdown(poweroff)')" -lt 8 ] && [ $n -lt 600 ]; do
-	sleep 0.1; n=$((n + 1))
-done
+wait_until 600 sh -c "[ \$(vmmctl list | grep -c 'shutdown(poweroff)') -ge 8 ]"
 check_out "8 guests at once: all 8 shut down with poweroff" "^8$" \
 	sh -c "vmmctl list | grep -E '^h[1-8] ' | grep -c 'shutdown(poweroff)'"
 check_out "8 guests at once: each printed Hello world" "^8$" \
