@@ -387,6 +387,8 @@ static int cmd_evtchn_host(uint32_t domid, uint32_t gport, unsigned int rounds)
 	CHECK(pvhv_evtchn_bind(efd, 0, &port) == -EINVAL, "host: bind to port 0: EINVAL");
 	CHECK(pvhv_evtchn_bind(efd, 5000, &port) == -EINVAL, "host: bind to port 5000: EINVAL");
 	CHECK(pvhv_evtchn_notify(efd, 7) == -EINVAL, "host: notify an unbound host port: EINVAL");
+	CHECK(pvhv_evtchn_unbind(efd, 7) == -EINVAL, "host: unbind an unbound host port: EINVAL");
+	CHECK(pvhv_evtchn_unbind(efd, 5000) == -EINVAL, "host: unbind host port 5000: EINVAL");
 	memset(&b, 0, sizeof(b));
 	b.remote_port = gport;
 	b.reserved[1] = 1;
