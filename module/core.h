@@ -5,11 +5,12 @@
  * Lock order (outermost first):
  *   pvhv_domains_lock (mutex, domain.c)  ->  pvhv_domain.lock (mutex)
  *       ->  pvhv_domain.con_lock (spinlock, console.c)
- *   pvhv_domain.evtchn_lock (spinlock, irqsave; xen/evtchn.c) nests in nothing
- *   and takes nothing but the vCPU wait queues and pvhv_host_evtchn.lock
- *   (host_evtchn.c); two of them (an interdomain channel) are taken lower
- *   domid first.
- * A vCPU thread takes pvhv_domain.lock only to change the domain's state;
+ *       ->  pvhv_domain.evtchn_lock (VCPUOP_register_vcpu_info only)
+ *   pvhv_domain.evtchn_lock (spinlock, irqsave; xen/evtchn.c) takes nothing
+ *   but the vCPU wait queues and pvhv_host_evtchn.lock (host_evtchn.c); two
+ *   of them (an interdomain channel) are taken lower domid first.
+ * A vCPU thread takes pvhv_domain.lock to change the domain's state or its
+ * physmap (xen/memory.c);
  * kthread_stop() of vCPU threads is never called with a lock held.
  */
 #ifndef PVHV_CORE_H
@@ -107,6 +108,7 @@ struct pvhv_vcpu {
 	/* VCPUOP_register_vcpu_info: where its vcpu_info lives (NULL: shared_info
 	 * slot). Written under pvhv_domain.evtchn_lock, read with READ_ONCE. */
 	struct vcpu_info *vcpu_info;
+	struct page *vcpu_info_page;	/* our reference on its page; set with vcpu_info */
 	u8 upcall_vector;		/* HVMOP_set_evtchn_upcall_vector; 0: none */
 	/* SCHEDOP_poll: the ports this vCPU waits on (its own thread only). */
 	u32 poll_ports[128];
@@ -121,8 +123,14 @@ struct pvhv_domain {
 	u32 domid;			/* immutable */
 	u32 max_vcpus;			/* immutable */
 	char name[PVHV_NAME_LEN];	/* immutable after creation */
-	u64 nr_pages;			/* immutable */
-	struct page **pages;		/* immutable; freed on the last kref_put */
+	u64 nr_pages;			/* immutable: size of the RAM part of the physmap */
+	/*
+	 * [nr_pages]: the RAM page at each gfn, NULL where ballooned out. The
+	 * array is immutable; entries change under lock and are read under
+	 * lock or rcu_read_lock() (guest.c). Freed on the last kref_put.
+	 */
+	struct page **pages;
+	u64 tot_pages;			/* entries populated; protected by lock */
 
 	struct pvhv_vcpu **vcpus;	/* [max_vcpus]; entries set under lock, freed on release */
 	void *arch;			/* vendor state (nested page tables); set under lock */
@@ -159,6 +167,10 @@ struct pvhv_domain *pvhv_domain_get_by_id(u32 domid);
 void pvhv_domain_ref(struct pvhv_domain *d);
 void pvhv_domain_unref(struct pvhv_domain *d);
 void pvhv_domain_kick_all(struct pvhv_domain *d);	/* force every vCPU out of the guest */
+/* Return once no vCPU of @d can still use a nested translation dropped before. */
+void pvhv_domain_flush_sync(struct pvhv_domain *d);
+/* Drop the references on @pages, taken out of @d's physmap, once unreachable. */
+void pvhv_domain_free_pages(struct pvhv_domain *d, struct page **pages, unsigned int n);
 
 /* vcpu.c */
 struct vcpu_hvm_context;

@@ -22,6 +22,7 @@
 #include <linux/gfp.h>
 #include <linux/idr.h>
 #include <linux/mm.h>
+#include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -47,11 +48,41 @@ static void pvhv_domain_free_ram(struct pvhv_domain *d, u64 nr)
 	u64 i;
 
 	for (i = 0; i < nr; i++) {
-		__free_page(d->pages[i]);
+		if (d->pages[i]) {	/* NULL: ballooned out */
+			__free_page(d->pages[i]);
+			atomic64_dec(&pvhv_counters.guest_pages);
+		}
 		if (!(i & 1023))
 			cond_resched();
 	}
-	atomic64_sub(nr, &pvhv_counters.guest_pages);
+}
+
+static void pvhv_flush_ipi(void *info)
+{
+	/* Nothing to do: taking the interrupt forced any guest on this CPU out. */
+}
+
+void pvhv_domain_flush_sync(struct pvhv_domain *d)
+{
+	/*
+	 * The nested-table change already bumped the vendor's generation, so
+	 * a vCPU flushes before its next entry; a vCPU in the guest right now
+	 * takes the interrupt as a #VMEXIT (APM 15.21 / SDM 25.2) and only then
+	 * runs this handler with interrupts on again, i.e. outside the guest.
+	 */
+	on_each_cpu(pvhv_flush_ipi, NULL, 1);
+}
+
+void pvhv_domain_free_pages(struct pvhv_domain *d, struct page **pages, unsigned int n)
+{
+	unsigned int i;
+
+	if (!n)
+		return;
+	pvhv_domain_flush_sync(d);	/* no vCPU still translates to them */
+	synchronize_rcu();		/* no host copy still reads them */
+	for (i = 0; i < n; i++)
+		put_page(pages[i]);
 }
 
 static void pvhv_domain_release(struct kref *ref)
@@ -113,6 +144,7 @@ static int pvhv_domain_alloc_ram(struct pvhv_domain *d)
 		if (!page)
 			goto err_free_pages;
 		d->pages[i] = page;
+		d->tot_pages++;
 		atomic64_inc(&pvhv_counters.guest_pages);
 		if (!(i & 1023))
 			cond_resched();
@@ -207,6 +239,7 @@ static void pvhv_domain_fill_info(struct pvhv_domain *d, struct pvhv_domain_info
 	info->state = d->state;
 	info->shutdown_reason = d->shutdown_reason;
 	info->online_vcpus = d->online_vcpus;
+	info->current_bytes = d->tot_pages << PAGE_SHIFT;
 	mutex_unlock(&d->lock);
 }
 
@@ -376,8 +409,13 @@ static vm_fault_t pvhv_domain_vm_fault(struct vm_fault *vmf)
 
 	if (vmf->pgoff >= d->nr_pages)
 		return VM_FAULT_SIGBUS;
-	page = d->pages[vmf->pgoff];
-	get_page(page);
+	rcu_read_lock();
+	page = pvhv_gfn_to_ram(d, vmf->pgoff);
+	if (page)
+		get_page(page);
+	rcu_read_unlock();
+	if (!page)
+		return VM_FAULT_SIGBUS;	/* ballooned out */
 	vmf->page = page;
 	return 0;
 }

@@ -161,6 +161,7 @@ static long pvhv_check_extension(unsigned long cap)
 	case PVHV_CAP_STATS:
 	case PVHV_CAP_DOMAIN_MMAP:
 	case PVHV_CAP_START_PVH:
+	case PVHV_CAP_BALLOON:
 		return 1;
 	case PVHV_CAP_CONSOLE_LOG:
 		return PVHV_CONSOLE_LOG_SIZE;

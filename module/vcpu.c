@@ -12,6 +12,7 @@
 #define pr_fmt(fmt) "pvhv: vcpu: " fmt
 
 #include <linux/kthread.h>
+#include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
@@ -55,6 +56,8 @@ void pvhv_vcpu_free(struct pvhv_vcpu *v)
 	on_each_cpu(pvhv_vcpu_kick_ipi, NULL, 1);
 	if (v->task)
 		put_task_struct(v->task);
+	if (v->vcpu_info_page)
+		put_page(v->vcpu_info_page);
 	pvhv_vendor->vcpu_free(v);
 	kfree(v);
 	atomic64_dec(&pvhv_counters.objects);

@@ -129,19 +129,28 @@ u8 pvhv_xen_upcall_vector(struct pvhv_vcpu *v)
 long pvhv_xen_register_vcpu_info(struct pvhv_vcpu *t, u64 gfn, u32 offset)
 {
 	struct pvhv_domain *d = t->d;
-	struct page *page = pvhv_gfn_to_ram(d, gfn);
 	struct vcpu_info *old, *new;
 	unsigned long flags;
+	struct page *page;
 	long ret = 0;
 
-	if (!page || gfn == READ_ONCE(d->shinfo_gfn) ||
-	    offset > PAGE_SIZE - sizeof(struct vcpu_info))
+	if (offset > PAGE_SIZE - sizeof(struct vcpu_info))
 		return -EINVAL;
+	/* The physmap lock keeps the page from being ballooned away meanwhile;
+	 * our reference keeps it alive for the vCPU's lifetime, as Xen's. */
+	mutex_lock(&d->lock);
+	page = pvhv_gfn_to_ram(d, gfn);
+	if (!page || gfn == READ_ONCE(d->shinfo_gfn)) {
+		mutex_unlock(&d->lock);
+		return -EINVAL;
+	}
 	new = page_address(page) + offset;
 	spin_lock_irqsave(&d->evtchn_lock, flags);
 	if (t->vcpu_info) {
 		ret = -EINVAL;	/* already placed */
 	} else {
+		get_page(page);
+		t->vcpu_info_page = page;
 		old = pvhv_xen_vcpu_info(t);
 		if (old)
 			memcpy(new, old, sizeof(*new));
@@ -152,6 +161,7 @@ long pvhv_xen_register_vcpu_info(struct pvhv_vcpu *t, u64 gfn, u32 offset)
 		WRITE_ONCE(t->vcpu_info, new);
 	}
 	spin_unlock_irqrestore(&d->evtchn_lock, flags);
+	mutex_unlock(&d->lock);
 	if (!ret) {
 		WRITE_ONCE(t->time_cpu, -1);	/* pvclock rewritten there on next entry */
 		pvhv_vcpu_kick(t);

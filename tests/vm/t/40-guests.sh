@@ -80,6 +80,22 @@ check_helper "shinfo" vmmctl create /tmp/shinfo.cfg -c
 check_out "shinfo: powered off" '^shinfo .*shutdown\(poweroff\)$' vmmctl list
 vmmctl destroy shinfo >/dev/null 2>&1
 
+# The balloon: the guest hands 3 MiB back, the host sees it, wakes the guest,
+# which takes them back.
+mkcfg balloon $G/balloon.elf 32
+vmmctl create /tmp/balloon.cfg >/dev/null 2>&1
+wait_until 100 sh -c "vmmctl dmesg balloon | grep -q 'host-port:'"
+bdom=$(vmmctl list | awk '$1 == "balloon" {print $2}')
+bport=$(vmmctl dmesg balloon | sed -n 's/.*host-port: //p')
+check_out "balloon: the host sees 29 of 32 MiB while the guest is down" \
+	'"current_bytes": 30408704,' vmmctl list --json
+check "balloon: the host wakes the guest" pvhv-test notify "$bdom" "$bport"
+wait_until 100 sh -c "vmmctl list | grep -q '^balloon .*shutdown'"
+vmmctl dmesg balloon >/tmp/balloon.out 2>&1
+check_helper "balloon" cat /tmp/balloon.out
+check_out "balloon: 32 MiB again, powered off" '^balloon .* 32 .*shutdown\(poweroff\)$' vmmctl list
+vmmctl destroy balloon >/dev/null 2>&1
+
 # Event channels, upcalls and timers on one vCPU.
 mkcfg evtchn $G/evtchn.elf
 check_helper "evtchn" vmmctl create /tmp/evtchn.cfg -c
