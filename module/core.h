@@ -21,11 +21,14 @@
 #include <linux/smp.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
+#include <linux/seqlock.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
 
 #include <pvhv.h>
+#include <xen/interface/xen.h>
+#include <xen/interface/vcpu.h>
 
 #include "vendor.h"
 
@@ -98,6 +101,8 @@ struct pvhv_vcpu {
 	u64 time_updated;		/* jiffies of the last refresh */
 	u32 time_mul;
 	s8 time_shift;
+	/* The record when no vcpu_info is visible yet (for the time area only). */
+	struct pvclock_vcpu_time_info time_rec;
 	wait_queue_head_t wq;		/* a halted vCPU sleeps here */
 	call_single_data_t kick_csd;	/* IPI that forces a guest exit (any context) */
 	struct hrtimer timer;		/* set_timer_op / singleshot: raises VIRQ_TIMER */
@@ -110,6 +115,14 @@ struct pvhv_vcpu {
 	struct vcpu_info *vcpu_info;
 	struct page *vcpu_info_page;	/* our reference on its page; set with vcpu_info */
 	u8 upcall_vector;		/* HVMOP_set_evtchn_upcall_vector; 0: none */
+	/* xen/runstate.c: the record and what was written where; its thread only. */
+	struct vcpu_runstate_info runstate;	/* changes under runstate_seq */
+	seqcount_t runstate_seq;
+	u64 runstate_delay;		/* sched_info.run_delay at the last update */
+	u64 runstate_written;		/* the area the thread last wrote */
+	/* Registered areas (guest-virtual, 0: none); WRITE_ONCE by any vCPU. */
+	u64 runstate_gva;
+	u64 time_area_gva;
 	/* SCHEDOP_poll: the ports this vCPU waits on (its own thread only). */
 	u32 poll_ports[128];
 	u32 nr_poll_ports;
@@ -148,6 +161,7 @@ struct pvhv_domain {
 	u64 callback_irq;		/* HVM_PARAM_CALLBACK_IRQ (also in hvm_params[0]) */
 	u64 hvm_params[PVHV_HVM_NR_PARAMS];	/* protected by evtchn_lock */
 	atomic_t pollers;		/* vCPUs in SCHEDOP_poll */
+	unsigned long vm_assist;	/* VMASST_TYPE_* enabled; atomic bitops */
 
 	spinlock_t con_lock;		/* protects con_buf and con_head */
 	char *con_buf;			/* PVHV_CONSOLE_LOG_SIZE bytes */
@@ -237,6 +251,12 @@ bool pvhv_xen_event_pending(struct pvhv_vcpu *v);
 /* The vector to inject now (HVM_PARAM_CALLBACK_IRQ), or 0. */
 u8 pvhv_xen_upcall_vector(struct pvhv_vcpu *v);
 void pvhv_xen_update_wallclock(struct pvhv_domain *d);
+/* xen/runstate.c: runstate (RUNSTATE_*) changes, by the vCPU's own thread. */
+void pvhv_xen_runstate_init(struct pvhv_vcpu *v);
+void pvhv_xen_runstate(struct pvhv_vcpu *v, int state);
+void pvhv_xen_runstate_tick(struct pvhv_vcpu *v);	/* before each entry */
+long pvhv_xen_runstate_op(struct pvhv_vcpu *v, int cmd, struct pvhv_vcpu *t, u64 arg);
+long pvhv_xen_vm_assist(struct pvhv_vcpu *v, u64 cmd, u64 type);
 /* Refresh the vCPU's pvclock if it moved or aged; before each guest entry. */
 void pvhv_xen_update_time(struct pvhv_vcpu *v, int cpu);
 long pvhv_ioctl_create_domain(void __user *arg);

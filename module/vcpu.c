@@ -40,6 +40,7 @@ struct pvhv_vcpu *pvhv_vcpu_create(struct pvhv_domain *d, u32 id)
 	init_waitqueue_head(&v->wq);
 	INIT_CSD(&v->kick_csd, pvhv_vcpu_kick_ipi, v);
 	pvhv_xen_timer_init(v);
+	pvhv_xen_runstate_init(v);
 	ret = pvhv_vendor->vcpu_create(v);
 	if (ret) {
 		kfree(v);
@@ -75,11 +76,17 @@ static int pvhv_vcpu_thread(void *arg)
 
 	while (!kthread_should_stop()) {
 		if (!pvhv_vcpu_should_run(v)) {
-			/* Shut down or crashed: wait to be stopped. */
+			/* Down, shut down or crashed: wait to be brought up or stopped. */
+			if (v->runstate.state != RUNSTATE_offline)
+				pvhv_xen_runstate(v, RUNSTATE_offline);
 			wait_event_interruptible(v->wq, pvhv_vcpu_should_run(v) ||
 						 kthread_should_stop());
 			continue;
 		}
+		if (v->runstate.state != RUNSTATE_running)
+			pvhv_xen_runstate(v, RUNSTATE_running);
+		else
+			pvhv_xen_runstate_tick(v);
 		ret = pvhv_vendor->vcpu_run(v);
 		if (ret)
 			pvhv_domain_crash(v->d, "vCPU %u: entry failed (%d)", v->id, ret);
@@ -104,7 +111,11 @@ int pvhv_vcpu_start(struct pvhv_vcpu *v)
 void pvhv_vcpu_halt(struct pvhv_vcpu *v)
 {
 	/* Until an event is pending for this vCPU, or the domain stops. */
+	if (!pvhv_vcpu_should_run(v) || pvhv_xen_event_pending(v))
+		return;
+	pvhv_xen_runstate(v, RUNSTATE_blocked);
 	wait_event_interruptible(v->wq, !pvhv_vcpu_should_run(v) || pvhv_xen_event_pending(v));
+	pvhv_xen_runstate(v, RUNSTATE_running);
 }
 
 /* Any context (the timers call it from hardirq). */

@@ -223,6 +223,7 @@ long pvhv_xen_poll(struct pvhv_vcpu *v, u64 arg, bool compat)
 	WRITE_ONCE(v->nr_poll_ports, nr);
 	now = ktime_get_ns();
 	if (!pvhv_poll_done(v) && (!timeout || timeout > now)) {
+		pvhv_xen_runstate(v, RUNSTATE_blocked);
 		if (timeout)
 			wait_event_interruptible_hrtimeout(v->wq, pvhv_poll_done(v) ||
 							   !READ_ONCE(v->d->runnable) ||
@@ -232,6 +233,7 @@ long pvhv_xen_poll(struct pvhv_vcpu *v, u64 arg, bool compat)
 			wait_event_interruptible(v->wq, pvhv_poll_done(v) ||
 						 !READ_ONCE(v->d->runnable) ||
 						 kthread_should_stop());
+		pvhv_xen_runstate(v, RUNSTATE_running);
 	}
 	WRITE_ONCE(v->nr_poll_ports, 0);
 	atomic_dec(&v->d->pollers);

@@ -67,22 +67,44 @@ void pvhv_xen_update_wallclock(struct pvhv_domain *d)
 	mutex_unlock(&d->lock);
 }
 
+/*
+ * The copy in the guest's VCPUOP_register_vcpu_time_memory_area (a guest-
+ * virtual address, walked with this vCPU's paging): version odd first, then
+ * the record, then the even version. Errors are the guest's to live with.
+ */
+static void pvhv_time_area_write(struct pvhv_vcpu *v, u64 gva,
+				 const struct pvclock_vcpu_time_info *t)
+{
+	struct pvclock_vcpu_time_info rec = *t;
+	u32 odd = t->version - 1;
+
+	if (pvhv_copy_to_guest(v, gva, &odd, sizeof(odd)))
+		return;
+	smp_wmb();
+	rec.version = odd;
+	pvhv_copy_to_guest(v, gva, &rec, sizeof(rec));
+	smp_wmb();
+	pvhv_copy_to_guest(v, gva, &t->version, sizeof(t->version));
+}
+
 void pvhv_xen_update_time(struct pvhv_vcpu *v, int cpu)
 {
 	struct pvhv_domain *d = v->d;
 	struct pvclock_vcpu_time_info *t;
+	u64 now, area = READ_ONCE(v->time_area_gva);
 	unsigned long flags;
-	u64 now;
 
 	struct vcpu_info *vi = pvhv_xen_vcpu_info(v);
 
-	if (!vi || (!READ_ONCE(v->vcpu_info) && READ_ONCE(d->shinfo_gfn) == PVHV_GFN_NONE))
+	if (!READ_ONCE(v->vcpu_info) && READ_ONCE(d->shinfo_gfn) == PVHV_GFN_NONE)
+		vi = NULL;	/* shared_info not placed yet: nobody sees it */
+	if (!vi && !area)
 		return;
 	/* Cheap on the entry path: no clock read unless a refresh is due. */
 	now = jiffies;
 	if (cpu == v->time_cpu && time_before((unsigned long)now, (unsigned long)v->time_updated + HZ))
 		return;
-	t = &vi->time;
+	t = vi ? &vi->time : &v->time_rec;
 	if (!v->time_mul)
 		pvhv_time_scale((u64)tsc_khz * 1000, NSEC_PER_SEC, &v->time_shift, &v->time_mul);
 
@@ -98,6 +120,8 @@ void pvhv_xen_update_time(struct pvhv_vcpu *v, int cpu)
 		   boot_cpu_has(X86_FEATURE_NONSTOP_TSC) ? PVCLOCK_TSC_STABLE_BIT : 0;
 	smp_wmb();
 	t->version++;
+	if (area)
+		pvhv_time_area_write(v, area, t);
 	v->time_cpu = cpu;
 	v->time_updated = now;
 }

@@ -96,6 +96,12 @@ check_helper "balloon" cat /tmp/balloon.out
 check_out "balloon: 32 MiB again, powered off" '^balloon .* 32 .*shutdown\(poweroff\)$' vmmctl list
 vmmctl destroy balloon >/dev/null 2>&1
 
+# Runstate and time areas, vm_assist.
+mkcfg runstate $G/runstate.elf 32 "" 2
+check_helper "runstate" vmmctl create /tmp/runstate.cfg -c
+check_out "runstate: powered off" '^runstate .*shutdown\(poweroff\)$' vmmctl list
+vmmctl destroy runstate >/dev/null 2>&1
+
 # Event channels, upcalls and timers on one vCPU.
 mkcfg evtchn $G/evtchn.elf
 check_helper "evtchn" vmmctl create /tmp/evtchn.cfg -c
