@@ -348,6 +348,7 @@ static long pvhv_domain_start_pvh(struct pvhv_domain *d, void __user *arg)
 	struct pvhv_start_pvh req;
 	struct pvhv_vcpu *v;
 	long ret;
+	u32 i;
 
 	if (copy_from_user(&req, arg, sizeof(req)))
 		return -EFAULT;
@@ -364,13 +365,23 @@ static long pvhv_domain_start_pvh(struct pvhv_domain *d, void __user *arg)
 	ret = pvhv_vendor->domain_init(d);
 	if (ret)
 		goto out_unlock;
-	v = pvhv_vcpu_create(d, 0);
-	if (IS_ERR(v)) {
-		ret = PTR_ERR(v);
-		goto out_unlock;
+	/*
+	 * As on Xen, every vCPU exists from the start (event channels may be
+	 * bound to it); vCPU 0 runs now, the others once VCPUOP_initialise +
+	 * up. After a failure the ones made are kept (freed with the domain).
+	 */
+	for (i = 0; i < d->max_vcpus; i++) {
+		if (d->vcpus[i])
+			continue;
+		v = pvhv_vcpu_create(d, i);
+		if (IS_ERR(v)) {
+			ret = PTR_ERR(v);
+			goto out_unlock;
+		}
+		smp_store_release(&d->vcpus[i], v);
 	}
+	v = d->vcpus[0];
 	v->up = true;
-	smp_store_release(&d->vcpus[0], v);
 	pvhv_vendor->vcpu_reset_pvh(v, req.entry, req.start_info);
 	d->state = PVHV_STATE_RUNNING;
 	d->online_vcpus = 1;
