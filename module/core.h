@@ -32,11 +32,12 @@
 
 #include "vendor.h"
 
-/* Module parameters (read-only after load). */
+/* Module parameters (read-only after load, but for halt_poll_ns). */
 extern unsigned int pvhv_max_domains;
 extern unsigned int pvhv_max_vcpus;
 extern unsigned int pvhv_max_domain_mb;
 extern unsigned int pvhv_max_total_mb;
+extern unsigned int pvhv_halt_poll_ns;	/* writable at run time: READ_ONCE */
 
 /* The vendor backend chosen at load; immutable while the module is loaded. */
 extern const struct pvhv_vendor_ops *pvhv_vendor;

@@ -39,6 +39,11 @@ unsigned int pvhv_max_vcpus = 128;
 module_param_named(max_vcpus, pvhv_max_vcpus, uint, 0444);
 MODULE_PARM_DESC(max_vcpus, "vCPUs per domain (1..4096, default 128)");
 
+unsigned int pvhv_halt_poll_ns;
+module_param_named(halt_poll_ns, pvhv_halt_poll_ns, uint, 0644);
+MODULE_PARM_DESC(halt_poll_ns,
+		 "Spin this long for an event before a halted vCPU sleeps (ns, default 0: never)");
+
 unsigned int pvhv_max_domain_mb = 4096;
 module_param_named(max_domain_mb, pvhv_max_domain_mb, uint, 0444);
 MODULE_PARM_DESC(max_domain_mb, "Guest RAM per domain in MiB (default 4096)");

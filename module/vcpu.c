@@ -15,6 +15,7 @@
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/sched/task.h>
+#include <linux/timekeeping.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
 
@@ -110,9 +111,24 @@ int pvhv_vcpu_start(struct pvhv_vcpu *v)
 
 void pvhv_vcpu_halt(struct pvhv_vcpu *v)
 {
+	u64 poll = READ_ONCE(pvhv_halt_poll_ns), start;
+
 	/* Until an event is pending for this vCPU, or the domain stops. */
 	if (!pvhv_vcpu_should_run(v) || pvhv_xen_event_pending(v))
 		return;
+	/*
+	 * Halt polling (as KVM's): an event that comes within halt_poll_ns is
+	 * seen without a trip through the scheduler, which is most of an event
+	 * round trip's cost. Anything else wanting this CPU ends the spin.
+	 */
+	if (poll) {
+		start = ktime_get_ns();
+		do {
+			cpu_relax();
+			if (!pvhv_vcpu_should_run(v) || pvhv_xen_event_pending(v))
+				return;
+		} while (!need_resched() && ktime_get_ns() - start < poll);
+	}
 	pvhv_xen_runstate(v, RUNSTATE_blocked);
 	wait_event_interruptible(v->wq, !pvhv_vcpu_should_run(v) || pvhv_xen_event_pending(v));
 	pvhv_xen_runstate(v, RUNSTATE_running);
