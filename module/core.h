@@ -25,6 +25,7 @@
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
+#include <linux/xarray.h>
 
 #include <pvhv.h>
 #include <xen/interface/xen.h>
@@ -38,6 +39,7 @@ extern unsigned int pvhv_max_vcpus;
 extern unsigned int pvhv_max_domain_mb;
 extern unsigned int pvhv_max_total_mb;
 extern unsigned int pvhv_halt_poll_ns;	/* writable at run time: READ_ONCE */
+extern unsigned int pvhv_gnttab_max_frames;
 
 /* The vendor backend chosen at load; immutable while the module is loaded. */
 extern const struct pvhv_vendor_ops *pvhv_vendor;
@@ -150,6 +152,13 @@ struct pvhv_domain {
 	void *arch;			/* vendor state (nested page tables); set under lock */
 	struct page *shinfo;		/* the shared_info page; immutable */
 	u64 shinfo_gfn;			/* where the guest put it, or PVHV_GFN_NONE; changed under lock */
+	/*
+	 * gfn -> a hypervisor page the guest placed over it (grant-table
+	 * frames); changed under lock, looked up under RCU. The pages live
+	 * as long as the domain.
+	 */
+	struct xarray overlay;
+	struct pvhv_gnttab *gnttab;	/* xen/gnttab.c; protected by lock */
 
 	struct mutex lock;		/* protects the fields below */
 	u32 state;			/* PVHV_STATE_*; protected by lock */
@@ -240,6 +249,15 @@ struct pvhv_host_evtchn;
 long pvhv_host_evtchn_open(struct pvhv_domain *d);
 void pvhv_host_evtchn_fire(struct pvhv_host_evtchn *he, u32 port);
 void pvhv_host_evtchn_detach(struct pvhv_host_evtchn *he, u32 port);
+
+/* xen/gnttab.c */
+struct pvhv_gnttab;
+int pvhv_gnttab_init(struct pvhv_domain *d);
+void pvhv_gnttab_free(struct pvhv_domain *d);
+int pvhv_gnttab_frame_locked(struct pvhv_domain *d, u64 idx, struct page **page, u64 *old_gfn);
+void pvhv_gnttab_set_gfn_locked(struct pvhv_domain *d, u64 idx, u64 gfn);
+void pvhv_gnttab_forget_gfn_locked(struct pvhv_domain *d, u64 gfn);
+long pvhv_xen_grant_table_op(struct pvhv_vcpu *v, u64 cmd, u64 uop, u64 count, bool compat);
 
 /* Domain destruction: close every port (peers see their ends unbound). */
 void pvhv_xen_evtchn_destroy(struct pvhv_domain *d);

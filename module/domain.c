@@ -98,6 +98,8 @@ static void pvhv_domain_release(struct kref *ref)
 	pvhv_vendor->domain_free(d);
 	kvfree(d->con_buf);
 	__free_page(d->shinfo);
+	xa_destroy(&d->overlay);	/* its pages belong to the grant table */
+	pvhv_gnttab_free(d);
 	kvfree(d->evtchn);
 	atomic64_sub(4, &pvhv_counters.objects);
 	pvhv_domain_free_ram(d, d->nr_pages);
@@ -566,7 +568,8 @@ long pvhv_ioctl_create_domain(void __user *arg)
 	d->shinfo_gfn = PVHV_GFN_NONE;
 	spin_lock_init(&d->evtchn_lock);
 	d->evtchn = kvcalloc(PVHV_EVTCHN_PORTS, sizeof(*d->evtchn), GFP_KERNEL_ACCOUNT);
-	if (!d->vcpus || !d->con_buf || !d->shinfo || !d->evtchn) {
+	xa_init(&d->overlay);
+	if (!d->vcpus || !d->con_buf || !d->shinfo || !d->evtchn || pvhv_gnttab_init(d)) {
 		ret = -ENOMEM;
 		goto err_free_domain;
 	}
@@ -631,6 +634,7 @@ err_put_domain:
 err_free_bufs:
 	atomic64_sub(4, &pvhv_counters.objects);
 err_free_domain:
+	pvhv_gnttab_free(d);
 	kvfree(d->evtchn);
 	if (d->shinfo)
 		__free_page(d->shinfo);

@@ -38,11 +38,15 @@ struct page *pvhv_gfn_to_ram(struct pvhv_domain *d, u64 gfn)
 	return gfn < d->nr_pages ? READ_ONCE(d->pages[gfn]) : NULL;
 }
 
+/* Under rcu_read_lock() or pvhv_domain.lock. */
 struct page *pvhv_gfn_to_page(struct pvhv_domain *d, u64 gfn)
 {
+	struct page *page;
+
 	if (gfn == READ_ONCE(d->shinfo_gfn))
 		return d->shinfo;
-	return pvhv_gfn_to_ram(d, gfn);
+	page = xa_load(&d->overlay, gfn);
+	return page ? page : pvhv_gfn_to_ram(d, gfn);
 }
 
 static int pvhv_access_gpa(struct pvhv_domain *d, u64 gpa, void *buf, size_t len, bool write)

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * memory_op: the special pages a guest places in its own physical address
- * space (XENMEM_add_to_physmap / remove_from_physmap; shared_info so far),
+ * space (XENMEM_add_to_physmap / remove_from_physmap: shared_info and
+ * grant-table frames, over RAM or beyond it),
  * the memory map and the reservation queries. Argument layouts differ
  * between 64-bit callers (Xen's public/memory.h) and 32-bit ones (Xen's
  * compat translation: 32-bit xen_ulong_t, xen_pfn_t and handles).
@@ -106,10 +107,31 @@ static struct page *pvhv_ram_remove(struct pvhv_domain *d, u64 gfn)
 	return page;
 }
 
+/*
+ * Whatever hypervisor page the guest placed at @gfn (shared_info, a grant
+ * frame) leaves it; the caller makes the nested tables follow.
+ */
+static bool pvhv_special_clear(struct pvhv_domain *d, u64 gfn)
+{
+	bool was = false;
+
+	lockdep_assert_held(&d->lock);
+	if (gfn == d->shinfo_gfn) {
+		WRITE_ONCE(d->shinfo_gfn, PVHV_GFN_NONE);
+		was = true;
+	}
+	if (xa_erase(&d->overlay, gfn)) {
+		pvhv_gnttab_forget_gfn_locked(d, gfn);
+		was = true;
+	}
+	return was;
+}
+
 static long pvhv_add_to_physmap(struct pvhv_vcpu *v, u64 ptr, bool compat)
 {
 	struct pvhv_domain *d = v->d;
-	u64 idx, gpfn;
+	struct page *page;
+	u64 idx, gpfn, old;
 	u32 space;
 	u16 domid;
 	long ret;
@@ -130,24 +152,55 @@ static long pvhv_add_to_physmap(struct pvhv_vcpu *v, u64 ptr, bool compat)
 	ret = pvhv_check_self(v, domid);
 	if (ret)
 		return ret;
-	if (space != XENMAPSPACE_shared_info || idx != 0 || gpfn > PVHV_MAX_GFN)
+	if (gpfn > PVHV_MAX_GFN)
 		return -EINVAL;
-
-	mutex_lock(&d->lock);
-	/* Moving it: the page it covered before comes back. */
-	if (d->shinfo_gfn != PVHV_GFN_NONE)
-		pvhv_vendor->npt_set(d, d->shinfo_gfn, pvhv_gfn_to_ram(d, d->shinfo_gfn));
-	ret = pvhv_vendor->npt_set(d, gpfn, d->shinfo);
-	if (ret) {
-		if (d->shinfo_gfn != PVHV_GFN_NONE)
-			pvhv_vendor->npt_set(d, d->shinfo_gfn, d->shinfo);
-	} else {
+	switch (space) {
+	case XENMAPSPACE_shared_info:
+		if (idx != 0)
+			return -EINVAL;
+		mutex_lock(&d->lock);
+		/* Moving it: the page it covered before comes back. */
+		old = d->shinfo_gfn;
+		WRITE_ONCE(d->shinfo_gfn, PVHV_GFN_NONE);
+		if (old != PVHV_GFN_NONE)
+			pvhv_physmap_sync(d, old);
+		pvhv_special_clear(d, gpfn);
 		WRITE_ONCE(d->shinfo_gfn, gpfn);
+		ret = pvhv_physmap_sync(d, gpfn);
+		if (ret) {
+			WRITE_ONCE(d->shinfo_gfn, PVHV_GFN_NONE);
+			pvhv_physmap_sync(d, gpfn);
+		}
+		mutex_unlock(&d->lock);
+		if (!ret)
+			pvhv_xen_update_wallclock(d);
+		return ret;
+	case XENMAPSPACE_grant_table:
+		mutex_lock(&d->lock);
+		ret = pvhv_gnttab_frame_locked(d, idx, &page, &old);
+		if (ret)
+			goto out_unlock;
+		if (old != PVHV_GFN_NONE) {
+			xa_erase(&d->overlay, old);
+			pvhv_gnttab_set_gfn_locked(d, idx, PVHV_GFN_NONE);
+			pvhv_physmap_sync(d, old);
+		}
+		pvhv_special_clear(d, gpfn);
+		ret = xa_err(xa_store(&d->overlay, gpfn, page, GFP_KERNEL_ACCOUNT));
+		if (!ret) {
+			pvhv_gnttab_set_gfn_locked(d, idx, gpfn);
+			ret = pvhv_physmap_sync(d, gpfn);
+		}
+		if (ret) {
+			pvhv_special_clear(d, gpfn);
+			pvhv_physmap_sync(d, gpfn);
+		}
+out_unlock:
+		mutex_unlock(&d->lock);
+		return ret;
+	default:
+		return -EINVAL;
 	}
-	mutex_unlock(&d->lock);
-	if (!ret)
-		pvhv_xen_update_wallclock(d);
-	return ret;
 }
 
 static long pvhv_remove_from_physmap(struct pvhv_vcpu *v, u64 ptr, bool compat)
@@ -175,11 +228,9 @@ static long pvhv_remove_from_physmap(struct pvhv_vcpu *v, u64 ptr, bool compat)
 	if (ret)
 		return ret;
 	mutex_lock(&d->lock);
-	if (gpfn == d->shinfo_gfn) {
-		WRITE_ONCE(d->shinfo_gfn, PVHV_GFN_NONE);
-		ret = pvhv_physmap_sync(d, gpfn);	/* the RAM page comes back */
-		if (ret)
-			WRITE_ONCE(d->shinfo_gfn, gpfn);
+	if (pvhv_special_clear(d, gpfn)) {
+		/* shared_info or a grant frame: the RAM page beneath comes back. */
+		ret = pvhv_physmap_sync(d, gpfn);
 	} else {
 		/* RAM: the page goes back to the host, as a balloon would. */
 		page = pvhv_ram_remove(d, gpfn);

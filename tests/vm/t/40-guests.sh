@@ -96,6 +96,12 @@ check_helper "balloon" cat /tmp/balloon.out
 check_out "balloon: 32 MiB again, powered off" '^balloon .* 32 .*shutdown\(poweroff\)$' vmmctl list
 vmmctl destroy balloon >/dev/null 2>&1
 
+# Grant-table frames, versions.
+mkcfg gnttab $G/gnttab.elf
+check_helper "gnttab" vmmctl create /tmp/gnttab.cfg -c
+check_out "gnttab: powered off" '^gnttab .*shutdown\(poweroff\)$' vmmctl list
+vmmctl destroy gnttab >/dev/null 2>&1
+
 # Runstate and time areas, vm_assist.
 mkcfg runstate $G/runstate.elf 32 "" 2
 check_helper "runstate" vmmctl create /tmp/runstate.cfg -c
