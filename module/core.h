@@ -102,8 +102,6 @@ struct pvhv_vcpu {
 	/* pvclock (xen/time.c); vCPU thread only. */
 	int time_cpu;
 	u64 time_updated;		/* jiffies of the last refresh */
-	u32 time_mul;
-	s8 time_shift;
 	/* The record when no vcpu_info is visible yet (for the time area only). */
 	struct pvclock_vcpu_time_info time_rec;
 	wait_queue_head_t wq;		/* a halted vCPU sleeps here */
@@ -158,6 +156,11 @@ struct pvhv_domain {
 	 * as long as the domain.
 	 */
 	struct xarray overlay;
+	/* Guest system time = base_ns + scale(TSC - base_tsc); immutable (xen/time.c). */
+	u64 time_base_tsc;
+	u64 time_base_ns;
+	u32 time_mul;
+	s8 time_shift;
 	struct pvhv_gnttab *gnttab;	/* xen/gnttab.c; protected by lock */
 
 	struct mutex lock;		/* protects the fields below */
@@ -215,6 +218,8 @@ void pvhv_vcpu_halt(struct pvhv_vcpu *v);	/* HLT: sleep until woken */
 /* guest.c: the one audited path to guest memory. */
 struct page *pvhv_gfn_to_page(struct pvhv_domain *d, u64 gfn);	/* what the guest sees */
 struct page *pvhv_gfn_to_ram(struct pvhv_domain *d, u64 gfn);	/* its RAM page, or NULL */
+#define PVHV_OVERLAY_RO	1	/* xa_tag_pointer() tag: a read-only grant mapping */
+bool pvhv_gfn_is_readonly(struct pvhv_domain *d, u64 gfn);
 int pvhv_read_gpa(struct pvhv_domain *d, u64 gpa, void *buf, size_t len);
 int pvhv_write_gpa(struct pvhv_domain *d, u64 gpa, const void *buf, size_t len);
 int pvhv_gva_to_gpa(struct pvhv_vcpu *v, const struct pvhv_paging *pg, u64 gva,
@@ -250,10 +255,14 @@ long pvhv_host_evtchn_open(struct pvhv_domain *d);
 void pvhv_host_evtchn_fire(struct pvhv_host_evtchn *he, u32 port);
 void pvhv_host_evtchn_detach(struct pvhv_host_evtchn *he, u32 port);
 
+/* xen/memory.c: point the nested tables at what the guest sees at @gfn (lock held). */
+int pvhv_physmap_sync(struct pvhv_domain *d, u64 gfn);
+
 /* xen/gnttab.c */
 struct pvhv_gnttab;
 int pvhv_gnttab_init(struct pvhv_domain *d);
 void pvhv_gnttab_free(struct pvhv_domain *d);
+void pvhv_gnttab_destroy(struct pvhv_domain *d);	/* drops the mappings it holds */
 int pvhv_gnttab_frame_locked(struct pvhv_domain *d, u64 idx, struct page **page, u64 *old_gfn);
 void pvhv_gnttab_set_gfn_locked(struct pvhv_domain *d, u64 idx, u64 gfn);
 void pvhv_gnttab_forget_gfn_locked(struct pvhv_domain *d, u64 gfn);
@@ -270,6 +279,9 @@ bool pvhv_xen_event_pending(struct pvhv_vcpu *v);
 /* The vector to inject now (HVM_PARAM_CALLBACK_IRQ), or 0. */
 u8 pvhv_xen_upcall_vector(struct pvhv_vcpu *v);
 void pvhv_xen_update_wallclock(struct pvhv_domain *d);
+void pvhv_xen_time_init(struct pvhv_domain *d);		/* at creation */
+u64 pvhv_xen_now(struct pvhv_domain *d);		/* the guest's system time */
+ktime_t pvhv_xen_to_host(struct pvhv_domain *d, u64 guest_ns);
 /* xen/runstate.c: runstate (RUNSTATE_*) changes, by the vCPU's own thread. */
 void pvhv_xen_runstate_init(struct pvhv_vcpu *v);
 void pvhv_xen_runstate(struct pvhv_vcpu *v, int state);

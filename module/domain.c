@@ -277,6 +277,7 @@ static void pvhv_domain_put_unlisted(struct pvhv_domain *d)
 {
 	pvhv_domain_stop_vcpus(d);
 	pvhv_xen_evtchn_destroy(d);
+	pvhv_gnttab_destroy(d);
 	pr_info("domain %u (%s) destroyed\n", d->domid, d->name);
 	pvhv_domain_put(d);
 }
@@ -569,6 +570,7 @@ long pvhv_ioctl_create_domain(void __user *arg)
 	spin_lock_init(&d->evtchn_lock);
 	d->evtchn = kvcalloc(PVHV_EVTCHN_PORTS, sizeof(*d->evtchn), GFP_KERNEL_ACCOUNT);
 	xa_init(&d->overlay);
+	pvhv_xen_time_init(d);
 	if (!d->vcpus || !d->con_buf || !d->shinfo || !d->evtchn || pvhv_gnttab_init(d)) {
 		ret = -ENOMEM;
 		goto err_free_domain;

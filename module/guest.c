@@ -38,15 +38,28 @@ struct page *pvhv_gfn_to_ram(struct pvhv_domain *d, u64 gfn)
 	return gfn < d->nr_pages ? READ_ONCE(d->pages[gfn]) : NULL;
 }
 
-/* Under rcu_read_lock() or pvhv_domain.lock. */
+/*
+ * Under rcu_read_lock() or pvhv_domain.lock. Overlay entries tagged
+ * PVHV_OVERLAY_RO are read-only grant mappings.
+ */
 struct page *pvhv_gfn_to_page(struct pvhv_domain *d, u64 gfn)
 {
-	struct page *page;
+	void *entry;
 
 	if (gfn == READ_ONCE(d->shinfo_gfn))
 		return d->shinfo;
-	page = xa_load(&d->overlay, gfn);
-	return page ? page : pvhv_gfn_to_ram(d, gfn);
+	entry = xa_load(&d->overlay, gfn);
+	return entry ? xa_untag_pointer(entry) : pvhv_gfn_to_ram(d, gfn);
+}
+
+bool pvhv_gfn_is_readonly(struct pvhv_domain *d, u64 gfn)
+{
+	void *entry;
+
+	if (gfn == READ_ONCE(d->shinfo_gfn))
+		return false;
+	entry = xa_load(&d->overlay, gfn);
+	return entry && xa_pointer_tag(entry) == PVHV_OVERLAY_RO;
 }
 
 static int pvhv_access_gpa(struct pvhv_domain *d, u64 gpa, void *buf, size_t len, bool write)
@@ -58,7 +71,7 @@ static int pvhv_access_gpa(struct pvhv_domain *d, u64 gpa, void *buf, size_t len
 
 		rcu_read_lock();
 		page = pvhv_gfn_to_page(d, gpa >> PAGE_SHIFT);
-		if (!page) {
+		if (!page || (write && pvhv_gfn_is_readonly(d, gpa >> PAGE_SHIFT))) {
 			rcu_read_unlock();
 			return -EFAULT;
 		}

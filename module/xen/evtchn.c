@@ -221,14 +221,15 @@ long pvhv_xen_poll(struct pvhv_vcpu *v, u64 arg, bool compat)
 
 	atomic_inc(&v->d->pollers);
 	WRITE_ONCE(v->nr_poll_ports, nr);
-	now = ktime_get_ns();
+	now = pvhv_xen_now(v->d);
 	if (!pvhv_poll_done(v) && (!timeout || timeout > now)) {
 		pvhv_xen_runstate(v, RUNSTATE_blocked);
 		if (timeout)
 			wait_event_interruptible_hrtimeout(v->wq, pvhv_poll_done(v) ||
 							   !READ_ONCE(v->d->runnable) ||
 							   kthread_should_stop(),
-							   ns_to_ktime(timeout - now));
+							   ktime_sub(pvhv_xen_to_host(v->d, timeout),
+								     ktime_get()));
 		else
 			wait_event_interruptible(v->wq, pvhv_poll_done(v) ||
 						 !READ_ONCE(v->d->runnable) ||
@@ -824,13 +825,13 @@ long pvhv_xen_set_periodic(struct pvhv_vcpu *v, u64 period_ns)
 	return 0;
 }
 
-/* Absolute system time (ns, CLOCK_MONOTONIC); 0 stops the timer. */
+/* Absolute guest system time (ns); 0 stops the timer. */
 long pvhv_xen_set_timer(struct pvhv_vcpu *v, u64 deadline)
 {
 	if (!deadline) {
 		hrtimer_cancel(&v->timer);
 		return 0;
 	}
-	hrtimer_start(&v->timer, ns_to_ktime(min_t(u64, deadline, KTIME_MAX)), HRTIMER_MODE_ABS);
+	hrtimer_start(&v->timer, pvhv_xen_to_host(v->d, deadline), HRTIMER_MODE_ABS);
 	return 0;
 }

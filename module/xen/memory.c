@@ -85,10 +85,10 @@ static long pvhv_check_self(struct pvhv_vcpu *v, u16 domid)
 }
 
 /* What the guest sees at @gfn changed: point the nested tables at it. */
-static int pvhv_physmap_sync(struct pvhv_domain *d, u64 gfn)
+int pvhv_physmap_sync(struct pvhv_domain *d, u64 gfn)
 {
 	lockdep_assert_held(&d->lock);
-	return pvhv_vendor->npt_set(d, gfn, pvhv_gfn_to_page(d, gfn));
+	return pvhv_vendor->npt_set(d, gfn, pvhv_gfn_to_page(d, gfn), !pvhv_gfn_is_readonly(d, gfn));
 }
 
 /* Take the RAM page at @gfn out of the physmap; the caller frees it. */

@@ -63,7 +63,7 @@ static void pvhv_runstate_write(struct pvhv_vcpu *v, u64 gva)
 void pvhv_xen_runstate(struct pvhv_vcpu *v, int state)
 {
 	struct vcpu_runstate_info *rs = &v->runstate;
-	u64 now = ktime_get_ns(), delay = pvhv_run_delay(), spent, steal;
+	u64 now = pvhv_xen_now(v->d), delay = pvhv_run_delay(), spent, steal;
 	u64 gva = READ_ONCE(v->runstate_gva);
 
 	spent = now - rs->state_entry_time;
@@ -98,7 +98,7 @@ void pvhv_xen_runstate_init(struct pvhv_vcpu *v)
 {
 	seqcount_init(&v->runstate_seq);
 	v->runstate.state = RUNSTATE_offline;
-	v->runstate.state_entry_time = ktime_get_ns();
+	v->runstate.state_entry_time = pvhv_xen_now(v->d);
 	v->runstate_delay = pvhv_run_delay();
 }
 
@@ -136,7 +136,7 @@ long pvhv_xen_runstate_op(struct pvhv_vcpu *v, int cmd, struct pvhv_vcpu *t, u64
 			rs = t->runstate;
 		} while (read_seqcount_retry(&t->runstate_seq, seq));
 		/* As Xen: the time in the current state counts up to now. */
-		rs.time[rs.state & 3] += ktime_get_ns() - rs.state_entry_time;
+		rs.time[rs.state & 3] += pvhv_xen_now(v->d) - rs.state_entry_time;
 		return pvhv_copy_to_guest(v, arg, &rs, sizeof(rs)) ? -EFAULT : 0;
 	}
 	default:

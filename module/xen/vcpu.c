@@ -44,7 +44,7 @@ long pvhv_xen_vcpu_op(struct pvhv_vcpu *v, u64 cmd, u64 vcpuid, u64 arg)
 			return -EINVAL;
 		if (pvhv_copy_from_guest(v, &st, arg, sizeof(st)))
 			return -EFAULT;
-		if ((st.flags & VCPU_SSHOTTMR_future) && st.timeout_abs_ns < ktime_get_ns())
+		if ((st.flags & VCPU_SSHOTTMR_future) && st.timeout_abs_ns < pvhv_xen_now(d))
 			return -ETIME;
 		return pvhv_xen_set_timer(v, st.timeout_abs_ns);
 	case VCPUOP_stop_singleshot_timer:

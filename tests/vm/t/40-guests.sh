@@ -102,6 +102,25 @@ check_helper "gnttab" vmmctl create /tmp/gnttab.cfg -c
 check_out "gnttab: powered off" '^gnttab .*shutdown\(poweroff\)$' vmmctl list
 vmmctl destroy gnttab >/dev/null 2>&1
 
+# Two guests share pages through grants; the granter dies while mapped.
+mkcfg mapper $G/grant.elf 32 "role=mapper"
+mkcfg granter $G/grant.elf 32 "role=granter"
+vmmctl create /tmp/mapper.cfg >/dev/null 2>&1
+vmmctl create /tmp/granter.cfg >/dev/null 2>&1
+mdom=$(vmmctl list | awk '$1 == "mapper" {print $2}')
+gdom=$(vmmctl list | awk '$1 == "granter" {print $2}')
+check_out "grant: the granter's domid follows the mapper's ($mdom, $gdom)" "^yes$" \
+	sh -c "[ '$gdom' -eq \$(($mdom + 1)) ] && echo yes"
+wait_until 300 sh -c "vmmctl dmesg mapper | grep -q '^mapper: holding' && vmmctl list | grep -q '^granter .*shutdown'"
+vmmctl dmesg granter >/tmp/granter.out 2>&1
+check_helper "grant" cat /tmp/granter.out
+check "grant: destroy the granter while its page is mapped" vmmctl destroy granter
+wait_until 300 sh -c "vmmctl list | grep -qE '^mapper .*(shutdown|crashed)'"
+vmmctl dmesg mapper >/tmp/mapper.out 2>&1
+check_helper "grant" cat /tmp/mapper.out
+check_out "grant: mapper powered off" '^mapper .*shutdown\(poweroff\)$' vmmctl list
+vmmctl destroy mapper >/dev/null 2>&1
+
 # Runstate and time areas, vm_assist.
 mkcfg runstate $G/runstate.elf 32 "" 2
 check_helper "runstate" vmmctl create /tmp/runstate.cfg -c
