@@ -73,7 +73,7 @@ void guest_main(const struct hvm_start_info *si)
 			((uint64_t *)scratch)[a1] = rnd();
 		a2 = rnd_ptr();
 		a3 = rnd_ptr();
-		switch (rnd() % 10) {
+		switch (rnd() % 11) {
 		case 0:
 			nr = __HYPERVISOR_xen_version;
 			a1 = rnd() % 16;
@@ -128,6 +128,15 @@ void guest_main(const struct hvm_start_info *si)
 			nr = __HYPERVISOR_set_timer_op;
 			a1 = rnd_arg();
 			break;
+		case 9:
+			/* grant_table_op without map (0) and copy (5): mapping or
+			 * copying over our own code is the guest's own undoing. */
+			nr = __HYPERVISOR_grant_table_op;
+			do {
+				a1 = rnd() % 16;
+			} while (a1 == 0 || a1 == 5);
+			a3 = rnd() % 3 ? rnd() % 4 : rnd_arg();	/* count */
+			break;
 		case 8:
 			nr = __HYPERVISOR_vm_assist;
 			a1 = rnd() % 3;
@@ -141,7 +150,8 @@ void guest_main(const struct hvm_start_info *si)
 				 nr == __HYPERVISOR_memory_op || nr == __HYPERVISOR_event_channel_op ||
 				 nr == __HYPERVISOR_vcpu_op || nr == __HYPERVISOR_hvm_op ||
 				 nr == __HYPERVISOR_sched_op || nr == __HYPERVISOR_set_timer_op ||
-				 nr == __HYPERVISOR_vm_assist || nr == __HYPERVISOR_iret);
+				 nr == __HYPERVISOR_vm_assist || nr == __HYPERVISOR_grant_table_op ||
+				 nr == __HYPERVISOR_iret);
 			a1 = rnd_arg();
 			break;
 		}

@@ -17,7 +17,10 @@
  * granting domain: a granter that dies or balloons the page out leaves the
  * mapper a live page, never a freed one. Mappings go when the mapper does.
  *
- * Not yet: GNTTABOP_copy, unmap_and_replace (-ENOSYS, as an unknown op).
+ * GNTTABOP_copy: batches of copies between grants (pinned for the copy) and
+ * the caller's own frames, each bounded to its page, with a status per op.
+ *
+ * Not yet: unmap_and_replace, transfer (-ENOSYS, as an unknown op).
  *
  * Locking: pvhv_domain.lock protects the table (frames, nr_frames, the gfn
  * each frame is mapped at, version, the active entries and the maptrack), as
@@ -28,6 +31,7 @@
 
 #include <linux/errno.h>
 #include <linux/gfp.h>
+#include <linux/highmem.h>
 #include <linux/kthread.h>
 #include <linux/sched/signal.h>
 #include <linux/mm.h>
@@ -602,6 +606,104 @@ static long pvhv_gnttab_unmap(struct pvhv_vcpu *v, u64 uop, u32 count)
 	return 0;
 }
 
+/*
+ * One side of a GNTTABOP_copy: a grant of @dom's (GNTCOPY_*_gref), which
+ * must permit access to us, pinned for the copy; or a frame of our own.
+ */
+static s16 pvhv_copy_side(struct pvhv_domain *ld, struct gnttab_copy_ptr *p, bool gref,
+			  bool write, struct pvhv_domain **rd, struct page **page)
+{
+	u16 dom = p->domid == DOMID_SELF ? ld->domid : p->domid;
+	s16 st;
+
+	*rd = NULL;
+	if (!gref) {
+		/* An unprivileged domain copies to and from its own frames only. */
+		if (dom != ld->domid)
+			return pvhv_domid_exists(dom) ? GNTST_permission_denied : GNTST_bad_domain;
+		rcu_read_lock();
+		*page = pvhv_gfn_to_page(ld, p->u.gmfn);
+		if (*page && write && pvhv_gfn_is_readonly(ld, p->u.gmfn))
+			*page = NULL;
+		if (*page)
+			get_page(*page);
+		rcu_read_unlock();
+		return *page ? GNTST_okay : GNTST_bad_page;
+	}
+	if (dom == ld->domid) {
+		*rd = ld;
+		pvhv_domain_ref(ld);
+	} else {
+		*rd = pvhv_domain_get_by_id(dom);
+		if (!*rd)
+			return GNTST_bad_domain;
+	}
+	st = pvhv_grant_pin(*rd, p->u.ref, ld->domid, !write, page);
+	if (st != GNTST_okay) {
+		pvhv_domain_unref(*rd);
+		*rd = NULL;
+	}
+	return st;
+}
+
+static void pvhv_copy_side_done(struct gnttab_copy_ptr *p, bool write, struct pvhv_domain *rd,
+				struct page *page)
+{
+	if (rd) {
+		pvhv_grant_unpin(rd, p->u.ref, !write);
+		pvhv_domain_unref(rd);
+	}
+	put_page(page);
+}
+
+static s16 pvhv_grant_copy_one(struct pvhv_domain *ld, struct gnttab_copy *op)
+{
+	struct pvhv_domain *srd, *drd;
+	struct page *sp, *dp;
+	void *s, *dst;
+	s16 st;
+
+	if (op->source.offset >= PAGE_SIZE || op->len > PAGE_SIZE - op->source.offset ||
+	    op->dest.offset >= PAGE_SIZE || op->len > PAGE_SIZE - op->dest.offset)
+		return GNTST_bad_copy_arg;
+	st = pvhv_copy_side(ld, &op->source, op->flags & GNTCOPY_source_gref, false, &srd, &sp);
+	if (st != GNTST_okay)
+		return st;
+	st = pvhv_copy_side(ld, &op->dest, op->flags & GNTCOPY_dest_gref, true, &drd, &dp);
+	if (st != GNTST_okay) {
+		pvhv_copy_side_done(&op->source, false, srd, sp);
+		return st;
+	}
+	s = kmap_local_page(sp);
+	dst = kmap_local_page(dp);
+	memmove(dst + op->dest.offset, s + op->source.offset, op->len);
+	kunmap_local(dst);
+	kunmap_local(s);
+	pvhv_copy_side_done(&op->dest, true, drd, dp);
+	pvhv_copy_side_done(&op->source, false, srd, sp);
+	return GNTST_okay;
+}
+
+static long pvhv_gnttab_copy(struct pvhv_vcpu *v, u64 uop, u32 count)
+{
+	struct gnttab_copy op;
+	u32 i;
+
+	for (i = 0; i < count; i++) {
+		u64 p = uop + (u64)i * sizeof(op);
+
+		if (pvhv_gnttab_interrupted(i))
+			return -EINTR;
+		if (pvhv_copy_from_guest(v, &op, p, sizeof(op)))
+			return -EFAULT;
+		op.status = pvhv_grant_copy_one(v->d, &op);
+		if (pvhv_copy_to_guest(v, p + offsetof(struct gnttab_copy, status), &op.status,
+				       sizeof(op.status)))
+			return -EFAULT;
+	}
+	return 0;
+}
+
 /* Nothing to flush on x86 (coherent caches); the arguments are still checked. */
 static long pvhv_gnttab_cache_flush(struct pvhv_vcpu *v, u64 uop, u32 count)
 {
@@ -633,6 +735,8 @@ long pvhv_xen_grant_table_op(struct pvhv_vcpu *v, u64 cmd, u64 uop, u64 count, b
 		return pvhv_gnttab_map(v, uop, count);
 	case GNTTABOP_unmap_grant_ref:
 		return pvhv_gnttab_unmap(v, uop, count);
+	case GNTTABOP_copy:
+		return pvhv_gnttab_copy(v, uop, count);
 	case GNTTABOP_query_size:
 		return pvhv_gnttab_query_size(v, uop, count);
 	case GNTTABOP_setup_table:
