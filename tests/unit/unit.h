@@ -9,5 +9,6 @@ Suite *lib_suite(void);
 Suite *vmmctl_suite(void);
 Suite *loader_suite(void);
 Suite *xenstore_suite(void);
+Suite *console_suite(void);
 
 #endif
