@@ -483,6 +483,8 @@ static long pvhv_domain_ioctl(struct file *file, unsigned int cmd, unsigned long
 		return pvhv_hvm_param_ioctl(d, cmd, uarg);
 	case PVHV_DOMAIN_SHUTDOWN:
 		return pvhv_domain_shutdown_ioctl(d, uarg);
+	case PVHV_DOMAIN_ALLOC_UNBOUND:
+		return pvhv_toolstack_alloc_unbound(d, uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -176,6 +176,8 @@ static long pvhv_check_extension(unsigned long cap)
 		return PVHV_CONSOLE_LOG_SIZE;
 	case PVHV_CAP_HOST_EVTCHN:
 		return PVHV_HOST_PORTS;
+	case PVHV_CAP_ALLOC_UNBOUND:
+		return 1;
 	default:
 		return 0;
 	}

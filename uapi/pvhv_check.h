@@ -35,5 +35,6 @@ PVHV_CHECK_SIZE(pvhv_evtchn_bind, 32);
 PVHV_CHECK_SIZE(pvhv_evtchn_port, 24);
 PVHV_CHECK_SIZE(pvhv_hvm_param, 32);
 PVHV_CHECK_SIZE(pvhv_domain_shutdown, 24);
+PVHV_CHECK_SIZE(pvhv_alloc_unbound, 32);
 
 #endif /* _PVHV_CHECK_H */
