@@ -129,12 +129,13 @@ void guest_main(const struct hvm_start_info *si)
 			a1 = rnd_arg();
 			break;
 		case 9:
-			/* grant_table_op without map (0) and copy (5): mapping or
-			 * copying over our own code is the guest's own undoing. */
+			/* grant_table_op without map (0), copy (5) and setup_table
+			 * (2): mapping, copying or writing the frame list over our
+			 * own code is the guest's own undoing. */
 			nr = __HYPERVISOR_grant_table_op;
 			do {
 				a1 = rnd() % 16;
-			} while (a1 == 0 || a1 == 5);
+			} while (a1 == 0 || a1 == 5 || a1 == 2);
 			a3 = rnd() % 3 ? rnd() % 4 : rnd_arg();	/* count */
 			break;
 		case 8:

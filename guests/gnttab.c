@@ -4,7 +4,7 @@
  * over RAM (the table grows to the index; moving a frame brings the RAM back;
  * remove_from_physmap; shared_info placed over a frame displaces it),
  * setup_table reporting where frames are, set/get_version (v1 only),
- * cache_flush, and bad arguments to each.
+ * cache_flush, XENMEM_add_to_physmap_batch, and bad arguments to each.
  */
 #include "rt.h"
 #include <xen/grant_table.h>
@@ -134,4 +134,32 @@ void guest_main(const struct hvm_start_info *si)
 	q.dom = DOMID_SELF;
 	CHECK(gnttab_op(GNTTABOP_query_size, &q, 1) == 0 && q.nr_frames == 4,
 	      "after all that: still 4 frames");
+
+	/* XENMEM_add_to_physmap_batch: an error per entry. */
+	{
+		xen_ulong_t idxs[3] = { 1, 2, 40 };
+		xen_pfn_t gpfns[3] = { GFN + 0x21, GFN + 0x22, GFN + 0x23 };
+		int errs[3] = { 99, 99, 99 };
+		struct xen_add_to_physmap_batch b = {
+			.domid = DOMID_SELF, .space = XENMAPSPACE_grant_table, .size = 3,
+		};
+
+		set_xen_guest_handle(b.idxs, idxs);
+		set_xen_guest_handle(b.gpfns, gpfns);
+		set_xen_guest_handle(b.errs, errs);
+		ret = memory_op(XENMEM_add_to_physmap_batch, &b);
+		CHECK(ret == 0 && errs[0] == 0 && errs[1] == 0 && errs[2] == -EINVAL,
+		      "add_to_physmap_batch: frames 1 and 2 placed, 40: -EINVAL (%ld: %d %d %d)", ret,
+		      errs[0], errs[1], errs[2]);
+		CHECK(setup(DOMID_SELF, 3, list, &status) == 0 && list[1] == GFN + 0x21 &&
+		      list[2] == GFN + 0x22, "  ... setup_table shows them there");
+		b.space = XENMAPSPACE_gmfn_foreign;
+		b.u.foreign_domid = 777;
+		CHECK(memory_op(XENMEM_add_to_physmap_batch, &b) == -ESRCH,
+		      "add_to_physmap_batch of foreign frames of domain 777 (none): -ESRCH");
+		b.space = XENMAPSPACE_grant_table;
+		set_xen_guest_handle(b.errs, (int *)0x100000000ULL);
+		CHECK(memory_op(XENMEM_add_to_physmap_batch, &b) == -EFAULT,
+		      "add_to_physmap_batch with unwritable errs: -EFAULT");
+	}
 }

@@ -28,11 +28,6 @@ static volatile int finished[NV];
 static volatile uint64_t sent[NV], pongs[NV], echoed[NV];
 static uint64_t secs;
 
-static long evtchn_op(int cmd, void *arg)
-{
-	return rt_hypercall(__HYPERVISOR_event_channel_op, cmd, (unsigned long)arg, 0);
-}
-
 static uint32_t my_vcpu(void)
 {
 	uint32_t r[4];
@@ -50,51 +45,15 @@ static void send(evtchn_port_t p)
 {
 	struct evtchn_send s = { .port = p };
 
-	evtchn_op(EVTCHNOP_send, &s);
+	rt_evtchn_op(EVTCHNOP_send, &s);
 }
 
 /* The 2-level upcall, for this vCPU's own ports only (as Linux's per-CPU masks). */
 static void upcall(void)
 {
 	uint32_t v = my_vcpu();
-	volatile struct vcpu_info *vi = &sh->vcpu_info[v];
 
-	while (vi->evtchn_upcall_pending) {
-		unsigned long sel;
-
-		vi->evtchn_upcall_pending = 0;
-		sel = __atomic_exchange_n(&vi->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
-		while (sel) {
-			int w = __builtin_ctzl(sel);
-			unsigned long pend;
-
-			sel &= sel - 1;
-			pend = sh->evtchn_pending[w] & ~sh->evtchn_mask[w] & mine[v][w];
-			while (pend) {
-				int b = __builtin_ctzl(pend);
-
-				pend &= pend - 1;
-				__atomic_and_fetch(&sh->evtchn_pending[w], ~(1UL << b), __ATOMIC_SEQ_CST);
-				__atomic_add_fetch(&count[w * 64 + b], 1, __ATOMIC_SEQ_CST);
-			}
-		}
-	}
-}
-
-static unsigned long arg(const char *cmdline, const char *key)
-{
-	size_t n = rt_strlen(key);
-	unsigned long v = 0;
-	const char *p;
-
-	for (p = cmdline; *p; p++) {
-		if ((p == cmdline || p[-1] == ' ') && !rt_strncmp(p, key, n) && p[n] == '=') {
-			for (p += n + 1; *p >= '0' && *p <= '9'; p++)
-				v = v * 10 + (unsigned long)(*p - '0');
-			return v;
-		}
-	}
-	return 0;
+	rt_evtchn_scan(sh, &sh->vcpu_info[v], count, mine[v]);
 }
 
 static void own(unsigned int v, evtchn_port_t p)
@@ -102,7 +61,7 @@ static void own(unsigned int v, evtchn_port_t p)
 	struct evtchn_bind_vcpu bv = { .port = p, .vcpu = v };
 
 	mine[v][p / 64] |= 1UL << (p % 64);
-	ASSERT(evtchn_op(EVTCHNOP_bind_vcpu, &bv) == 0);
+	ASSERT(rt_evtchn_op(EVTCHNOP_bind_vcpu, &bv) == 0);
 }
 
 /* Bind the port @rport that domain @dom offered us, retrying until it has. */
@@ -113,7 +72,7 @@ static evtchn_port_t bind_from(domid_t dom, evtchn_port_t rport)
 	long rc;
 
 	do {
-		rc = evtchn_op(EVTCHNOP_bind_interdomain, &b);
+		rc = rt_evtchn_op(EVTCHNOP_bind_interdomain, &b);
 		if (rc)
 			sched_op(SCHEDOP_yield, 0);
 	} while (rc && now_ns() - t0 < 60000000000ULL);
@@ -169,12 +128,12 @@ void guest_main(const struct hvm_start_info *si)
 					   .gpfn = SHINFO_GFN };
 	struct xen_hvm_param hp = { .domid = DOMID_SELF, .index = HVM_PARAM_CALLBACK_IRQ,
 				    .value = (2ULL << 56) | VECTOR };
-	unsigned long idx = arg(c, "idx"), n = arg(c, "n");
+	unsigned long idx = rt_arg(c, "idx"), n = rt_arg(c, "n");
 	domid_t self, base, next, prev;
 	unsigned int v;
 	uint32_t r[4];
 
-	secs = arg(c, "secs");
+	secs = rt_arg(c, "secs");
 	ASSERT(n >= 2 && idx < n && secs > 0);
 	rt_cpuid(0x40000004, 0, r);
 	self = (domid_t)r[2];
@@ -191,7 +150,7 @@ void guest_main(const struct hvm_start_info *si)
 	for (v = 0; v < 2 * NV; v++) {
 		struct evtchn_alloc_unbound au = { .dom = DOMID_SELF, .remote_dom = next };
 
-		ASSERT(evtchn_op(EVTCHNOP_alloc_unbound, &au) == 0 && au.port == v + 1);
+		ASSERT(rt_evtchn_op(EVTCHNOP_alloc_unbound, &au) == 0 && au.port == v + 1);
 	}
 	for (v = 0; v < NV; v++) {
 		ping[v] = v + 1;

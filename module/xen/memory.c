@@ -127,31 +127,13 @@ static bool pvhv_special_clear(struct pvhv_domain *d, u64 gfn)
 	return was;
 }
 
-static long pvhv_add_to_physmap(struct pvhv_vcpu *v, u64 ptr, bool compat)
+/* Place page @idx of @space at @gpfn (XENMEM_add_to_physmap and _batch). */
+static long pvhv_physmap_add(struct pvhv_domain *d, u32 space, u64 idx, u64 gpfn)
 {
-	struct pvhv_domain *d = v->d;
 	struct page *page;
-	u64 idx, gpfn, old;
-	u32 space;
-	u16 domid;
+	u64 old;
 	long ret;
 
-	if (compat) {
-		struct compat_add_to_physmap a;
-
-		if (pvhv_copy_from_guest(v, &a, ptr, sizeof(a)))
-			return -EFAULT;
-		domid = a.domid, space = a.space, idx = a.idx, gpfn = a.gpfn;
-	} else {
-		struct xen_add_to_physmap a;
-
-		if (pvhv_copy_from_guest(v, &a, ptr, sizeof(a)))
-			return -EFAULT;
-		domid = a.domid, space = a.space, idx = a.idx, gpfn = a.gpfn;
-	}
-	ret = pvhv_check_self(v, domid);
-	if (ret)
-		return ret;
 	if (gpfn > PVHV_MAX_GFN)
 		return -EINVAL;
 	switch (space) {
@@ -201,6 +183,77 @@ out_unlock:
 	default:
 		return -EINVAL;
 	}
+}
+
+static long pvhv_add_to_physmap(struct pvhv_vcpu *v, u64 ptr, bool compat)
+{
+	u64 idx, gpfn;
+	u32 space;
+	u16 domid;
+	long ret;
+
+	if (compat) {
+		struct compat_add_to_physmap a;
+
+		if (pvhv_copy_from_guest(v, &a, ptr, sizeof(a)))
+			return -EFAULT;
+		domid = a.domid, space = a.space, idx = a.idx, gpfn = a.gpfn;
+	} else {
+		struct xen_add_to_physmap a;
+
+		if (pvhv_copy_from_guest(v, &a, ptr, sizeof(a)))
+			return -EFAULT;
+		domid = a.domid, space = a.space, idx = a.idx, gpfn = a.gpfn;
+	}
+	ret = pvhv_check_self(v, domid);
+	return ret ? ret : pvhv_physmap_add(v->d, space, idx, gpfn);
+}
+
+/*
+ * XENMEM_add_to_physmap_batch: @size entries of (idx, gpfn), an error per
+ * entry in errs[]. Foreign frames (gmfn_foreign) are for privileged domains.
+ */
+static long pvhv_add_to_physmap_batch(struct pvhv_vcpu *v, u64 ptr, bool compat)
+{
+	u64 idxs, gpfns, errs, idx, gpfn, i;
+	u16 domid, space, size, foreign;
+	int esize = compat ? 4 : 8;
+	s32 err;
+	long ret;
+
+	if (compat) {
+		struct { u16 domid, space, size, foreign; u32 idxs, gpfns, errs; } b;
+
+		if (pvhv_copy_from_guest(v, &b, ptr, sizeof(b)))
+			return -EFAULT;
+		domid = b.domid, space = b.space, size = b.size, foreign = b.foreign;
+		idxs = b.idxs, gpfns = b.gpfns, errs = b.errs;
+	} else {
+		struct xen_add_to_physmap_range b;
+
+		if (pvhv_copy_from_guest(v, &b, ptr, sizeof(b)))
+			return -EFAULT;
+		domid = b.domid, space = b.space, size = b.size, foreign = b.foreign_domid;
+		idxs = (u64)(unsigned long)b.idxs, gpfns = (u64)(unsigned long)b.gpfns;
+		errs = (u64)(unsigned long)b.errs;
+	}
+	ret = pvhv_check_self(v, domid);
+	if (ret)
+		return ret;
+	if (space == XENMAPSPACE_gmfn_foreign)
+		return pvhv_domid_exists(foreign) ? -EPERM : -ESRCH;
+	if (space == XENMAPSPACE_gmfn_range)
+		return -EINVAL;	/* as Xen: not in a batch */
+	for (i = 0; i < size; i++) {
+		idx = gpfn = 0;
+		if (pvhv_copy_from_guest(v, &idx, idxs + i * esize, esize) ||
+		    pvhv_copy_from_guest(v, &gpfn, gpfns + i * esize, esize))
+			return -EFAULT;
+		err = pvhv_physmap_add(v->d, space, idx, gpfn);
+		if (pvhv_copy_to_guest(v, errs + i * 4, &err, sizeof(err)))
+			return -EFAULT;
+	}
+	return 0;
 }
 
 static long pvhv_remove_from_physmap(struct pvhv_vcpu *v, u64 ptr, bool compat)
@@ -446,6 +499,8 @@ long pvhv_xen_memory_op(struct pvhv_vcpu *v, u64 cmd, u64 arg, bool compat)
 	switch (cmd & PVHV_MEMOP_CMD_MASK) {
 	case XENMEM_add_to_physmap:
 		return pvhv_add_to_physmap(v, arg, compat);
+	case XENMEM_add_to_physmap_range:	/* Xen's XENMEM_add_to_physmap_batch */
+		return pvhv_add_to_physmap_batch(v, arg, compat);
 	case XENMEM_remove_from_physmap:
 		return pvhv_remove_from_physmap(v, arg, compat);
 	case XENMEM_memory_map:
