@@ -11,7 +11,15 @@
 
 #define CALLS 20000
 
-static uint8_t scratch[4 * 4096] __attribute__((aligned(4096)));
+/*
+ * Hypercalls write their results into scratch; those given a pointer that
+ * runs off its end write into the guard that follows, not into our own data.
+ */
+static struct {
+	uint8_t scratch[4 * 4096];
+	uint8_t guard[4096];
+} mem __attribute__((aligned(4096)));
+#define scratch mem.scratch
 /* What console_io may print: no newline, nothing the harness could read as a result line. */
 static char xbuf[4096 + 512];
 static uint64_t seed = 0x9e3779b97f4a7c15ULL;
@@ -87,13 +95,14 @@ void guest_main(const struct hvm_start_info *si)
 				a3 = (uintptr_t)xbuf + rnd() % 512;
 			break;
 		case 2:
-			/* memory_op without add_to_physmap (7), decrease_reservation
-			 * (1) and remove_from_physmap (15): moving shared_info over,
-			 * or ballooning out, our own code is the guest's own undoing. */
+			/* memory_op without add_to_physmap (7) and its batch (23),
+			 * decrease_reservation (1) and remove_from_physmap (15):
+			 * moving shared_info or grant frames over, or ballooning
+			 * out, our own code is the guest's own undoing. */
 			nr = __HYPERVISOR_memory_op;
 			do {
 				a1 = rnd() % 32;
-			} while (a1 == 7 || a1 == 1 || a1 == 15);
+			} while (a1 == 7 || a1 == 23 || a1 == 1 || a1 == 15);
 			break;
 		case 3:
 			nr = __HYPERVISOR_event_channel_op;
@@ -129,13 +138,15 @@ void guest_main(const struct hvm_start_info *si)
 			a1 = rnd_arg();
 			break;
 		case 9:
-			/* grant_table_op without map (0), copy (5) and setup_table
-			 * (2): mapping, copying or writing the frame list over our
-			 * own code is the guest's own undoing. */
+			/* grant_table_op without map (0), unmap (1), copy (5) and
+			 * setup_table (2): they write a status per op (or a frame
+			 * list) for as many ops as asked, through whatever follows
+			 * the pointer: our own stack, say. That is the guest's own
+			 * undoing, as on Xen. */
 			nr = __HYPERVISOR_grant_table_op;
 			do {
 				a1 = rnd() % 16;
-			} while (a1 == 0 || a1 == 5 || a1 == 2);
+			} while (a1 == 0 || a1 == 1 || a1 == 5 || a1 == 2);
 			a3 = rnd() % 3 ? rnd() % 4 : rnd_arg();	/* count */
 			break;
 		case 8:
