@@ -26,12 +26,12 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes 
 CFLAGS ?= -O2 -g
 USER_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) -Iuapi -Ilib $(CFLAGS)
 
-LIB_SRCS := lib/libpvhv.c lib/loader.c
+LIB_SRCS := lib/libpvhv.c lib/loader.c lib/xs_tree.c lib/xenstored.c lib/xs_save.c lib/xs_client.c lib/xencons.c
 LIB_OBJS := $(LIB_SRCS:.c=.o)
 LIB_PIC_OBJS := $(LIB_SRCS:.c=.pic.o)
 VMMCTL_SRCS := $(wildcard vmmctl/*.c)
 VMMCTL_OBJS := $(VMMCTL_SRCS:.c=.o)
-HDRS := uapi/pvhv.h uapi/pvhv_check.h lib/libpvhv.h vmmctl/vmmctl.h
+HDRS := uapi/pvhv.h uapi/pvhv_check.h lib/libpvhv.h lib/pvhv_xenstore.h lib/pvhv_console.h lib/xs_internal.h vmmctl/vmmctl.h
 
 .PHONY: bench all module lib guests userspace check check-unit check-vm vm-helpers header-check install clean
 
@@ -103,7 +103,7 @@ install: userspace
 	ln -sf libpvhv.so.$(LIB_VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libpvhv.so
 	install -m 0644 lib/libpvhv.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
-	install -m 0644 lib/libpvhv.h uapi/pvhv.h $(DESTDIR)$(INCLUDEDIR)/pvhv/
+	install -m 0644 lib/libpvhv.h lib/pvhv_xenstore.h lib/pvhv_console.h uapi/pvhv.h $(DESTDIR)$(INCLUDEDIR)/pvhv/
 	install -m 0755 vmmctl/vmmctl $(DESTDIR)$(BINDIR)/
 	install -m 0644 scripts/60-pvhv.rules $(DESTDIR)/usr/lib/udev/rules.d/
 

@@ -30,11 +30,6 @@ static volatile struct shared_info *sh = (volatile void *)(SHINFO_GFN << 12);
 static volatile struct vcpu_info *vinfo = (volatile void *)(SHINFO_GFN << 12);
 static volatile unsigned int upcalls, count[4096];
 
-static long evtchn_op(int cmd, void *arg)
-{
-	return rt_hypercall(__HYPERVISOR_event_channel_op, cmd, (unsigned long)arg, 0);
-}
-
 static long hvm_op(int cmd, void *arg)
 {
 	return rt_hypercall(__HYPERVISOR_hvm_op, cmd, (unsigned long)arg, 0);
@@ -49,7 +44,7 @@ static long vcpu_op(int cmd, int vcpu, void *arg)
 static void upcall(void)
 {
 	upcalls++;
-	rt_evtchn_scan(sh, vinfo, count);
+	rt_evtchn_scan(sh, vinfo, count, NULL);
 }
 
 static uint64_t now_ns(void)
@@ -61,14 +56,14 @@ static int send(evtchn_port_t p)
 {
 	struct evtchn_send s = { .port = p };
 
-	return (int)evtchn_op(EVTCHNOP_send, &s);
+	return (int)rt_evtchn_op(EVTCHNOP_send, &s);
 }
 
 static int do_close(evtchn_port_t p)
 {
 	struct evtchn_close c = { .port = p };
 
-	return (int)evtchn_op(EVTCHNOP_close, &c);
+	return (int)rt_evtchn_op(EVTCHNOP_close, &c);
 }
 
 static void test_timers(void)
@@ -79,9 +74,9 @@ static void test_timers(void)
 	unsigned int c, i, early = 0;
 	long rc;
 
-	rc = evtchn_op(EVTCHNOP_bind_virq, &bv);
+	rc = rt_evtchn_op(EVTCHNOP_bind_virq, &bv);
 	CHECK(rc == 0 && bv.port, "bind_virq(VIRQ_TIMER) = port %u", bv.port);
-	CHECK(evtchn_op(EVTCHNOP_bind_virq, &bv) == -EEXIST, "bind_virq(VIRQ_TIMER) twice: -EEXIST");
+	CHECK(rt_evtchn_op(EVTCHNOP_bind_virq, &bv) == -EEXIST, "bind_virq(VIRQ_TIMER) twice: -EEXIST");
 	for (i = 0; i < 10; i++) {
 		c = count[bv.port];
 		deadline = now_ns() + 2000000 + i * 500000;	/* 2 .. 6.5 ms */
@@ -167,11 +162,11 @@ static void test_poll_and_placement(void)
 	/* Find the timer port again (bound earlier) through EVTCHNOP_status. */
 	for (i = 1; i < 64 && !tp; i++) {
 		st.port = i;
-		if (evtchn_op(EVTCHNOP_status, &st) == 0 && st.status == EVTCHNSTAT_virq &&
+		if (rt_evtchn_op(EVTCHNOP_status, &st) == 0 && st.status == EVTCHNSTAT_virq &&
 		    st.u.virq == VIRQ_TIMER)
 			tp = i;
 	}
-	if (!tp && evtchn_op(EVTCHNOP_bind_virq, &bv) == 0)
+	if (!tp && rt_evtchn_op(EVTCHNOP_bind_virq, &bv) == 0)
 		tp = bv.port;
 	CHECK(tp, "the VIRQ_TIMER port (%u)", tp);
 
@@ -261,16 +256,16 @@ void guest_main(const struct hvm_start_info *si)
 	CHECK(hvm_op(HVMOP_get_param, &hp) == 0 && hp.value == ((2ULL << 56) | VECTOR),
 	      "  ... and reads back");
 
-	rc = evtchn_op(EVTCHNOP_alloc_unbound, &au);
+	rc = rt_evtchn_op(EVTCHNOP_alloc_unbound, &au);
 	CHECK(rc == 0 && au.port, "alloc_unbound = port %u", au.port);
 	a = au.port;
 	st = (struct evtchn_status){ .dom = DOMID_SELF, .port = a };
-	rc = evtchn_op(EVTCHNOP_status, &st);
+	rc = rt_evtchn_op(EVTCHNOP_status, &st);
 	CHECK(rc == 0 && st.status == EVTCHNSTAT_unbound && st.u.unbound.dom == self,
 	      "status: unbound, for domain %u", st.u.unbound.dom);
 	bi = (struct evtchn_bind_interdomain){ .remote_dom = DOMID_SELF, .remote_port = a };
 	asm volatile("sti");
-	rc = evtchn_op(EVTCHNOP_bind_interdomain, &bi);
+	rc = rt_evtchn_op(EVTCHNOP_bind_interdomain, &bi);
 	CHECK(rc == 0 && bi.local_port, "bind_interdomain (loopback) = port %u", bi.local_port);
 	b = bi.local_port;
 	CHECK(count[b] == 1, "the new port starts pending and the upcall saw it (%u)", count[b]);
@@ -279,7 +274,7 @@ void guest_main(const struct hvm_start_info *si)
 	CHECK(send(b) == 0 && count[a] == 1, "send(b) raises a");
 	CHECK(upcalls > c, "upcalls arrived through vector %#x (%u)", VECTOR, upcalls);
 	st.port = b;
-	rc = evtchn_op(EVTCHNOP_status, &st);
+	rc = rt_evtchn_op(EVTCHNOP_status, &st);
 	CHECK(rc == 0 && st.status == EVTCHNSTAT_interdomain && st.u.interdomain.port == a,
 	      "status: interdomain, peer port %u", st.u.interdomain.port);
 
@@ -292,11 +287,11 @@ void guest_main(const struct hvm_start_info *si)
 	{
 		struct evtchn_unmask um = { .port = b };
 
-		CHECK(evtchn_op(EVTCHNOP_unmask, &um) == 0 && count[b] == n + 1,
+		CHECK(rt_evtchn_op(EVTCHNOP_unmask, &um) == 0 && count[b] == n + 1,
 		      "EVTCHNOP_unmask delivers it");
 	}
 
-	rc = evtchn_op(EVTCHNOP_bind_ipi, &bip);
+	rc = rt_evtchn_op(EVTCHNOP_bind_ipi, &bip);
 	CHECK(rc == 0 && bip.port, "bind_ipi = port %u", bip.port);
 	CHECK(send(bip.port) == 0 && count[bip.port] == 1, "send on an IPI port raises it");
 
@@ -306,7 +301,7 @@ void guest_main(const struct hvm_start_info *si)
 	/* Closing one end unbinds the other. */
 	CHECK(do_close(b) == 0, "close(b)");
 	st.port = a;
-	CHECK(evtchn_op(EVTCHNOP_status, &st) == 0 && st.status == EVTCHNSTAT_unbound,
+	CHECK(rt_evtchn_op(EVTCHNOP_status, &st) == 0 && st.status == EVTCHNSTAT_unbound,
 	      "  ... a is unbound again");
 	CHECK(do_close(b) == -EINVAL, "close of a closed port: -EINVAL");
 	CHECK(send(b) == -EINVAL, "send on a closed port: -EINVAL");
@@ -320,28 +315,28 @@ void guest_main(const struct hvm_start_info *si)
 		struct evtchn_alloc_unbound bad = { .dom = 777, .remote_dom = DOMID_SELF };
 		struct evtchn_init_control ic = { .control_gfn = 1ULL << 40 };
 
-		CHECK(evtchn_op(EVTCHNOP_bind_virq, &bv) == -EINVAL, "bind_virq(99): -EINVAL");
+		CHECK(rt_evtchn_op(EVTCHNOP_bind_virq, &bv) == -EINVAL, "bind_virq(99): -EINVAL");
 		bv.virq = VIRQ_TIMER;
 		bv.vcpu = 5;
-		CHECK(evtchn_op(EVTCHNOP_bind_virq, &bv) == -ENOENT, "bind_virq on vCPU 5 (none): -ENOENT");
+		CHECK(rt_evtchn_op(EVTCHNOP_bind_virq, &bv) == -ENOENT, "bind_virq on vCPU 5 (none): -ENOENT");
 		bip.vcpu = 9;
-		CHECK(evtchn_op(EVTCHNOP_bind_ipi, &bip) == -ENOENT, "bind_ipi on vCPU 9 (none): -ENOENT");
+		CHECK(rt_evtchn_op(EVTCHNOP_bind_ipi, &bip) == -ENOENT, "bind_ipi on vCPU 9 (none): -ENOENT");
 		bi.remote_dom = DOMID_SELF;
 		bi.remote_port = 4000;
-		CHECK(evtchn_op(EVTCHNOP_bind_interdomain, &bi) == -EINVAL,
+		CHECK(rt_evtchn_op(EVTCHNOP_bind_interdomain, &bi) == -EINVAL,
 		      "bind_interdomain to a closed port: -EINVAL");
 		bi.remote_dom = 777;
-		CHECK(evtchn_op(EVTCHNOP_bind_interdomain, &bi) == -ESRCH,
+		CHECK(rt_evtchn_op(EVTCHNOP_bind_interdomain, &bi) == -ESRCH,
 		      "bind_interdomain to domain 777 (none): -ESRCH");
-		CHECK(evtchn_op(EVTCHNOP_alloc_unbound, &bad) == -ESRCH, "alloc_unbound for domain 777: -ESRCH");
-		CHECK(evtchn_op(99, &bad) == -ENOSYS, "unknown event channel op: -ENOSYS");
-		CHECK(evtchn_op(EVTCHNOP_init_control, &ic) == -EINVAL,
+		CHECK(rt_evtchn_op(EVTCHNOP_alloc_unbound, &bad) == -ESRCH, "alloc_unbound for domain 777: -ESRCH");
+		CHECK(rt_evtchn_op(99, &bad) == -ENOSYS, "unknown event channel op: -ENOSYS");
+		CHECK(rt_evtchn_op(EVTCHNOP_init_control, &ic) == -EINVAL,
 		      "init_control (FIFO) with a bad control gfn: -EINVAL");
 		ic.control_gfn = 0x600;
-		CHECK(evtchn_op(EVTCHNOP_init_control, &ic) == -ENOSYS,
+		CHECK(rt_evtchn_op(EVTCHNOP_init_control, &ic) == -ENOSYS,
 		      "init_control (FIFO) otherwise: -ENOSYS, 2-level it is");
-		CHECK(evtchn_op(EVTCHNOP_expand_array, &ic) == -ENOSYS, "expand_array: -ENOSYS");
-		CHECK(evtchn_op(EVTCHNOP_alloc_unbound, (void *)0x100000000ULL) == -EFAULT,
+		CHECK(rt_evtchn_op(EVTCHNOP_expand_array, &ic) == -ENOSYS, "expand_array: -ENOSYS");
+		CHECK(rt_evtchn_op(EVTCHNOP_alloc_unbound, (void *)0x100000000ULL) == -EFAULT,
 		      "alloc_unbound from an unmapped address: -EFAULT");
 		hp.index = 99;
 		CHECK(hvm_op(HVMOP_set_param, &hp) == -EINVAL, "set_param(99): -EINVAL");
@@ -365,17 +360,17 @@ void guest_main(const struct hvm_start_info *si)
 	/* Exhaust the ports, then EVTCHNOP_reset gives them all back. */
 	for (n = 0; n < 5000; n++) {
 		au = (struct evtchn_alloc_unbound){ .dom = DOMID_SELF, .remote_dom = DOMID_SELF };
-		if (evtchn_op(EVTCHNOP_alloc_unbound, &au))
+		if (rt_evtchn_op(EVTCHNOP_alloc_unbound, &au))
 			break;
 	}
-	CHECK(evtchn_op(EVTCHNOP_alloc_unbound, &au) == -ENOSPC && n > 4000,
+	CHECK(rt_evtchn_op(EVTCHNOP_alloc_unbound, &au) == -ENOSPC && n > 4000,
 	      "ports run out after %u more: -ENOSPC", n);
 	{
 		struct evtchn_reset rs = { .dom = DOMID_SELF };
 
-		CHECK(evtchn_op(EVTCHNOP_reset, &rs) == 0, "EVTCHNOP_reset");
+		CHECK(rt_evtchn_op(EVTCHNOP_reset, &rs) == 0, "EVTCHNOP_reset");
 	}
 	au = (struct evtchn_alloc_unbound){ .dom = DOMID_SELF, .remote_dom = DOMID_SELF };
-	rc = evtchn_op(EVTCHNOP_alloc_unbound, &au);
+	rc = rt_evtchn_op(EVTCHNOP_alloc_unbound, &au);
 	CHECK(rc == 0 && au.port == 1, "  ... and port 1 is free again (%u)", au.port);
 }

@@ -20,30 +20,9 @@
 static volatile struct shared_info *sh = (volatile void *)(SHINFO_GFN << 12);
 static volatile unsigned int count[4096];
 
-static long evtchn_op(int cmd, void *arg)
-{
-	return rt_hypercall(__HYPERVISOR_event_channel_op, cmd, (unsigned long)arg, 0);
-}
-
 static void upcall(void)
 {
-	rt_evtchn_scan(sh, &sh->vcpu_info[0], count);
-}
-
-static unsigned long arg(const char *cmdline, const char *key)
-{
-	size_t n = rt_strlen(key);
-	unsigned long v = 0;
-	const char *p;
-
-	for (p = cmdline; *p; p++) {
-		if ((p == cmdline || p[-1] == ' ') && !rt_strncmp(p, key, n) && p[n] == '=') {
-			for (p += n + 1; *p >= '0' && *p <= '9'; p++)
-				v = v * 10 + (unsigned long)(*p - '0');
-			return v;
-		}
-	}
-	return 0;
+	rt_evtchn_scan(sh, &sh->vcpu_info[0], count, NULL);
 }
 
 static void wait_for(unsigned int port, unsigned int n)
@@ -58,7 +37,7 @@ void guest_main(const struct hvm_start_info *si)
 					   .gpfn = SHINFO_GFN };
 	struct xen_hvm_param hp = { .domid = DOMID_SELF, .index = HVM_PARAM_CALLBACK_IRQ,
 				    .value = (2ULL << 56) | VECTOR };
-	unsigned long rounds = arg(c, "rounds"), i;
+	unsigned long rounds = rt_arg(c, "rounds"), i;
 	struct evtchn_send snd;
 	uint32_t r[4];
 
@@ -69,9 +48,9 @@ void guest_main(const struct hvm_start_info *si)
 	asm volatile("sti");
 
 	if (!rt_strncmp(c, "role=server", 11)) {
-		struct evtchn_alloc_unbound au = { .dom = DOMID_SELF, .remote_dom = (domid_t)arg(c, "peer") };
+		struct evtchn_alloc_unbound au = { .dom = DOMID_SELF, .remote_dom = (domid_t)rt_arg(c, "peer") };
 		struct evtchn_status st = { .dom = DOMID_SELF, .port = 1 };
-		long rc = evtchn_op(EVTCHNOP_alloc_unbound, &au);
+		long rc = rt_evtchn_op(EVTCHNOP_alloc_unbound, &au);
 
 		CHECK(rc == 0 && au.port == 1, "server (domain %u): port %u offered to domain %u",
 		      r[2], au.port, au.remote_dom);
@@ -79,16 +58,16 @@ void guest_main(const struct hvm_start_info *si)
 		snd.port = au.port;
 		for (i = 1; i <= rounds; i++) {
 			wait_for(au.port, i);
-			evtchn_op(EVTCHNOP_send, &snd);
+			rt_evtchn_op(EVTCHNOP_send, &snd);
 		}
 		/* The client may already have closed its end after its last answer. */
-		rc = evtchn_op(EVTCHNOP_status, &st);
+		rc = rt_evtchn_op(EVTCHNOP_status, &st);
 		CHECK(rc == 0 && (st.status == EVTCHNSTAT_interdomain || st.status == EVTCHNSTAT_unbound),
 		      "server: answered %lu events (port now %s)", rounds,
 		      st.status == EVTCHNSTAT_interdomain ? "bound" : "unbound: the client closed");
 		/* Wait until the client closes its end: ours becomes unbound. */
 		for (i = 0; i < 5000; i++) {
-			evtchn_op(EVTCHNOP_status, &st);
+			rt_evtchn_op(EVTCHNOP_status, &st);
 			if (st.status == EVTCHNSTAT_unbound)
 				break;
 			sched_op(SCHEDOP_yield, 0);
@@ -102,13 +81,13 @@ void guest_main(const struct hvm_start_info *si)
 		struct evtchn_status st = { .dom = DOMID_SELF };
 		struct evtchn_close cl;
 		uint64_t t0, total = 0;
-		long rc = evtchn_op(EVTCHNOP_alloc_unbound, &au);
+		long rc = rt_evtchn_op(EVTCHNOP_alloc_unbound, &au);
 
 		CHECK(rc == 0, "guest: port %u offered to the host", au.port);
 		rt_printf("host-port: %u\n", au.port);
 		st.port = au.port;
 		for (i = 0; i < 2000000; i++) {
-			if (evtchn_op(EVTCHNOP_status, &st) == 0 && st.status == EVTCHNSTAT_interdomain)
+			if (rt_evtchn_op(EVTCHNOP_status, &st) == 0 && st.status == EVTCHNSTAT_interdomain)
 				break;
 			sched_op(SCHEDOP_yield, 0);
 		}
@@ -118,7 +97,7 @@ void guest_main(const struct hvm_start_info *si)
 		wait_for(snd.port, 1);	/* the host's "go" */
 		for (i = 1; i <= rounds; i++) {
 			t0 = rdtsc();
-			evtchn_op(EVTCHNOP_send, &snd);
+			rt_evtchn_op(EVTCHNOP_send, &snd);
 			wait_for(snd.port, i + 1);
 			total += rdtsc() - t0;
 		}
@@ -126,7 +105,7 @@ void guest_main(const struct hvm_start_info *si)
 		rt_printf("bench: guest-host event round trip: %lu cycles average (%lu rounds)\n",
 			  (unsigned long)(total / (rounds ? rounds : 1)), rounds);
 		cl.port = snd.port;
-		CHECK(evtchn_op(EVTCHNOP_close, &cl) == 0, "guest: closed its end");
+		CHECK(rt_evtchn_op(EVTCHNOP_close, &cl) == 0, "guest: closed its end");
 		return;
 	}
 
@@ -141,7 +120,7 @@ void guest_main(const struct hvm_start_info *si)
 		for (tries = 0; rc && tries < 200000; tries++) {
 			for (dom = r[2] + 1; rc && dom < r[2] + 4; dom++) {
 				bi.remote_dom = (domid_t)dom;
-				rc = evtchn_op(EVTCHNOP_bind_interdomain, &bi);
+				rc = rt_evtchn_op(EVTCHNOP_bind_interdomain, &bi);
 			}
 			if (rc)
 				sched_op(SCHEDOP_yield, 0);
@@ -152,7 +131,7 @@ void guest_main(const struct hvm_start_info *si)
 		count[snd.port] = 0;	/* the new port starts pending: not an answer */
 		for (i = 1; i <= rounds; i++) {
 			t0 = rdtsc();
-			evtchn_op(EVTCHNOP_send, &snd);
+			rt_evtchn_op(EVTCHNOP_send, &snd);
 			wait_for(snd.port, i);
 			t = rdtsc() - t0;
 			total += t;
@@ -163,6 +142,6 @@ void guest_main(const struct hvm_start_info *si)
 		rt_printf("bench: interdomain event round trip: %lu cycles average, %lu best (%lu rounds)\n",
 			  (unsigned long)(total / (rounds ? rounds : 1)), (unsigned long)best, rounds);
 		cl.port = snd.port;
-		CHECK(evtchn_op(EVTCHNOP_close, &cl) == 0, "client: closed its end");
+		CHECK(rt_evtchn_op(EVTCHNOP_close, &cl) == 0, "client: closed its end");
 	}
 }

@@ -29,11 +29,6 @@ static volatile uint64_t sent_at[NAP + 1], got_at[NAP + 1];
 static volatile unsigned int backwards;
 static unsigned int to_ap[NAP + 1], to_bsp[NAP + 1];
 
-static long evtchn_op(int cmd, void *arg)
-{
-	return rt_hypercall(__HYPERVISOR_event_channel_op, cmd, (unsigned long)arg, 0);
-}
-
 static uint32_t my_id(void)
 {
 	uint32_t r[4];
@@ -49,14 +44,14 @@ static uint64_t now_ns(uint32_t id)
 
 static void upcall(void)
 {
-	rt_evtchn_scan(sh, &sh->vcpu_info[my_id()], count);
+	rt_evtchn_scan(sh, &sh->vcpu_info[my_id()], count, NULL);
 }
 
 static int send(unsigned int p)
 {
 	struct evtchn_send s = { .port = p };
 
-	return (int)evtchn_op(EVTCHNOP_send, &s);
+	return (int)rt_evtchn_op(EVTCHNOP_send, &s);
 }
 
 /* Each AP: answer every event on its port, after reading its clock. */
@@ -101,10 +96,10 @@ void guest_main(const struct hvm_start_info *si)
 		CHECK(rc == 0, "VCPUOP_initialise(vCPU %u, 64-bit) (%ld)", id, rc);
 		CHECK(rt_init_ap(id, stacks[id] + sizeof(stacks[id]), ap_main) == -EEXIST,
 		      "VCPUOP_initialise of vCPU %u again: -EEXIST", id);
-		rc = evtchn_op(EVTCHNOP_bind_ipi, &b);
+		rc = rt_evtchn_op(EVTCHNOP_bind_ipi, &b);
 		to_ap[id] = b.port;
 		b.vcpu = 0;
-		rc |= evtchn_op(EVTCHNOP_bind_ipi, &b);
+		rc |= rt_evtchn_op(EVTCHNOP_bind_ipi, &b);
 		to_bsp[id] = b.port;
 		CHECK(rc == 0, "IPI ports to vCPU %u (%u) and back (%u)", id, to_ap[id], to_bsp[id]);
 		CHECK(rt_vcpu_op(VCPUOP_up, id, 0) == 0 && rt_vcpu_op(VCPUOP_is_up, id, 0) == 1,

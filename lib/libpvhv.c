@@ -436,6 +436,21 @@ PVHV_API int pvhv_domain_get_param(int dfd, uint32_t index, uint64_t *value)
 	return ret;
 }
 
+PVHV_API int pvhv_domain_alloc_unbound(int dfd, uint32_t remote_dom, uint32_t *port)
+{
+	struct pvhv_alloc_unbound req;
+	int ret;
+
+	if (!port)
+		return -EINVAL;
+	memset(&req, 0, sizeof(req));
+	req.remote_dom = remote_dom;
+	ret = xioctl(dfd, PVHV_DOMAIN_ALLOC_UNBOUND, &req);
+	if (!ret)
+		*port = req.port;
+	return ret;
+}
+
 PVHV_API int pvhv_domain_shutdown(int dfd, uint32_t reason)
 {
 	struct pvhv_domain_shutdown req;

@@ -43,6 +43,11 @@ int pvhv_domain_open(int fd, uint32_t domid);	/* returns a domain fd */
 int pvhv_domain_list(int fd, struct pvhv_domain_info **infos, size_t *count);
 int pvhv_domain_get_info(int dfd, struct pvhv_domain_info *info);
 int pvhv_domain_destroy(int dfd);
+/*
+ * Allocate a port in the domain, unbound and offered to @remote_dom (0: the
+ * host), as Xen's xc_evtchn_alloc_unbound: the xenstore and console channels.
+ */
+int pvhv_domain_alloc_unbound(int dfd, uint32_t remote_dom, uint32_t *port);
 /* Shut a running domain down with SHUTDOWN_* @reason (Xen's remote_shutdown). */
 int pvhv_domain_shutdown(int dfd, uint32_t reason);
 /* Map [gpa, gpa + len) of guest RAM shared; prot as for mmap(2). */
@@ -75,7 +80,10 @@ struct pvhv_pvh_image {
 /* Lay the image out in guest RAM given as a buffer (no module involved). */
 int pvhv_pvh_load(void *ram, uint64_t ram_bytes, const struct pvhv_boot_config *cfg,
 		  struct pvhv_pvh_image *out);
-/* Read the files, load them into the domain's RAM and start vCPU 0. */
+/* Read the files and load them into the domain's RAM (vCPU 0 not started). */
+int pvhv_domain_load_pvh(int dfd, const char *kernel, const char *ramdisk,
+			 const char *cmdline, struct pvhv_pvh_image *out);
+/* pvhv_domain_load_pvh(), then start vCPU 0. */
 int pvhv_domain_boot_pvh(int dfd, const char *kernel, const char *ramdisk,
 			 const char *cmdline, struct pvhv_pvh_image *out);
 int pvhv_domain_start_pvh(int dfd, uint64_t entry, uint64_t start_info);

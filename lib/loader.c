@@ -305,7 +305,7 @@ PVHV_API int pvhv_domain_start_pvh(int dfd, uint64_t entry, uint64_t start_info)
 	return ioctl(dfd, PVHV_DOMAIN_START_PVH, &req) < 0 ? -errno : 0;
 }
 
-PVHV_API int pvhv_domain_boot_pvh(int dfd, const char *kernel, const char *ramdisk,
+PVHV_API int pvhv_domain_load_pvh(int dfd, const char *kernel, const char *ramdisk,
 				  const char *cmdline, struct pvhv_pvh_image *out)
 {
 	struct pvhv_boot_config cfg;
@@ -340,14 +340,22 @@ PVHV_API int pvhv_domain_boot_pvh(int dfd, const char *kernel, const char *ramdi
 	}
 	ret = pvhv_pvh_load(ram, info.memory_bytes, &cfg, out);
 	pvhv_domain_unmap(ram, info.memory_bytes);
+out_free:
+	free((void *)cfg.kernel);
+	free((void *)cfg.ramdisk);
+	return ret;
+}
+
+PVHV_API int pvhv_domain_boot_pvh(int dfd, const char *kernel, const char *ramdisk,
+				  const char *cmdline, struct pvhv_pvh_image *out)
+{
+	int ret = pvhv_domain_load_pvh(dfd, kernel, ramdisk, cmdline, out);
+
 	if (!ret) {
 		ret = pvhv_domain_start_pvh(dfd, out->entry, out->start_info);
 		if (ret)
 			out->error = "the module refused to start the domain";
 	}
-out_free:
-	free((void *)cfg.kernel);
-	free((void *)cfg.ramdisk);
 	return ret;
 }
 

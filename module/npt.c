@@ -97,7 +97,7 @@ err_destroy:
 	return -ENOMEM;
 }
 
-int pvhv_npt_map(struct pvhv_npt *npt, u64 gfn, struct page *page)
+int pvhv_npt_map(struct pvhv_npt *npt, u64 gfn, struct page *page, bool writable)
 {
 	u64 *pte;
 
@@ -106,7 +106,8 @@ int pvhv_npt_map(struct pvhv_npt *npt, u64 gfn, struct page *page)
 	pte = pvhv_npt_leaf(npt, gfn);
 	if (!pte)
 		return -ENOMEM;
-	WRITE_ONCE(*pte, page ? page_to_phys(page) | npt->leaf_bits : 0);
+	/* Bit 1 is "writable" in both formats (NPT R/W, EPT W). */
+	WRITE_ONCE(*pte, page ? page_to_phys(page) | (npt->leaf_bits & ~(writable ? 0 : BIT_ULL(1))) : 0);
 	atomic_inc(&npt->gen);
 	return 0;
 }

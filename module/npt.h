@@ -38,7 +38,7 @@ int pvhv_npt_init(struct pvhv_npt *npt, struct pvhv_domain *d, u64 table_bits,
 		  u64 leaf_bits, bool five_level);
 /* Free every table (after the hardware stopped using them). */
 void pvhv_npt_destroy(struct pvhv_npt *npt);
-/* Point @gfn at @page (NULL: not present) and bump gen. Domain lock held. */
-int pvhv_npt_map(struct pvhv_npt *npt, u64 gfn, struct page *page);
+/* Point @gfn at @page (NULL: not present), read-only unless @writable, and bump gen. Domain lock held. */
+int pvhv_npt_map(struct pvhv_npt *npt, u64 gfn, struct page *page, bool writable);
 
 #endif /* PVHV_NPT_H */

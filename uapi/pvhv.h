@@ -60,6 +60,8 @@
 #define PVHV_CAP_START_PVH	9	/* PVHV_DOMAIN_START_PVH runs guests */
 #define PVHV_CAP_CONSOLE_LOG	10	/* PVHV_DOMAIN_CONSOLE_READ; value: log size */
 #define PVHV_CAP_HOST_EVTCHN	11	/* PVHV_DOMAIN_EVTCHN_OPEN; value: ports per fd */
+#define PVHV_CAP_BALLOON	12	/* guests balloon; pvhv_domain_info.current_bytes */
+#define PVHV_CAP_ALLOC_UNBOUND	13	/* PVHV_DOMAIN_ALLOC_UNBOUND */
 
 /* Domain states (pvhv_domain_info.state). */
 #define PVHV_STATE_CREATED	0	/* built, vCPUs not started */
@@ -97,7 +99,8 @@ struct pvhv_domain_info {
 	__u32 shutdown_reason;	/* SHUTDOWN_* from xen/sched.h when state is SHUTDOWN */
 	__u32 flags;		/* none defined yet, 0 */
 	__u8  name[PVHV_NAME_LEN];
-	__u64 reserved[4];
+	__u64 current_bytes;	/* guest RAM populated now (balloon); PVHV_CAP_BALLOON */
+	__u64 reserved[3];
 };
 
 /* PVHV_LIST_DOMAINS */
@@ -191,6 +194,20 @@ struct pvhv_domain_shutdown {
 	__u64 reserved[2];	/* must be 0 */
 };
 
+/*
+ * PVHV_DOMAIN_ALLOC_UNBOUND: the toolstack allocates a port in the domain,
+ * unbound and offered to @remote_dom (0: the host), as dom0's
+ * EVTCHNOP_alloc_unbound on another domain does on Xen. The host binds it
+ * with PVHV_EVTCHN_BIND; the guest learns it from an HVM parameter.
+ */
+struct pvhv_alloc_unbound {
+	__u32 flags;		/* must be 0 */
+	__u32 remote_dom;	/* in: who may bind it, 0..PVHV_DOMID_MAX */
+	__u32 port;		/* out: the domain's new port (in: must be 0) */
+	__u32 pad;		/* must be 0 */
+	__u64 reserved[2];	/* must be 0 */
+};
+
 /* ioctls on /dev/pvhv */
 #define PVHV_GET_API_VERSION	_IO(PVHV_IO_MAGIC, 0x00)
 #define PVHV_CHECK_EXTENSION	_IO(PVHV_IO_MAGIC, 0x01)	/* arg: PVHV_CAP_* */
@@ -211,6 +228,7 @@ struct pvhv_domain_shutdown {
 #define PVHV_DOMAIN_SET_HVM_PARAM _IOW(PVHV_IO_MAGIC, 0x45, struct pvhv_hvm_param)
 #define PVHV_DOMAIN_GET_HVM_PARAM _IOWR(PVHV_IO_MAGIC, 0x46, struct pvhv_hvm_param)
 #define PVHV_DOMAIN_SHUTDOWN	_IOW(PVHV_IO_MAGIC, 0x47, struct pvhv_domain_shutdown)
+#define PVHV_DOMAIN_ALLOC_UNBOUND _IOWR(PVHV_IO_MAGIC, 0x60, struct pvhv_alloc_unbound)
 
 /* ioctls on an evtchn fd */
 #define PVHV_EVTCHN_BIND	_IOWR(PVHV_IO_MAGIC, 0x80, struct pvhv_evtchn_bind)

@@ -23,7 +23,8 @@ PVHV_CHECK_SIZE(pvhv_open_domain, 24);
 PVHV_CHECK_SIZE(pvhv_domain_info, 128);
 PVHV_CHECK_OFF(pvhv_domain_info, memory_bytes, 8);
 PVHV_CHECK_OFF(pvhv_domain_info, name, 32);
-PVHV_CHECK_OFF(pvhv_domain_info, reserved, 96);
+PVHV_CHECK_OFF(pvhv_domain_info, current_bytes, 96);
+PVHV_CHECK_OFF(pvhv_domain_info, reserved, 104);
 PVHV_CHECK_SIZE(pvhv_list_domains, 32);
 PVHV_CHECK_OFF(pvhv_list_domains, info_ptr, 8);
 PVHV_CHECK_SIZE(pvhv_stats, 64);
@@ -34,5 +35,6 @@ PVHV_CHECK_SIZE(pvhv_evtchn_bind, 32);
 PVHV_CHECK_SIZE(pvhv_evtchn_port, 24);
 PVHV_CHECK_SIZE(pvhv_hvm_param, 32);
 PVHV_CHECK_SIZE(pvhv_domain_shutdown, 24);
+PVHV_CHECK_SIZE(pvhv_alloc_unbound, 32);
 
 #endif /* _PVHV_CHECK_H */

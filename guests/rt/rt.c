@@ -390,8 +390,24 @@ uint64_t rt_pvclock_ns(volatile struct vcpu_time_info *t, uint32_t *odd)
 	return ns;
 }
 
+unsigned long rt_arg(const char *cmdline, const char *key)
+{
+	size_t n = rt_strlen(key);
+	unsigned long v = 0;
+	const char *p;
+
+	for (p = cmdline; *p; p++) {
+		if ((p == cmdline || p[-1] == ' ') && !rt_strncmp(p, key, n) && p[n] == '=') {
+			for (p += n + 1; *p >= '0' && *p <= '9'; p++)
+				v = v * 10 + (unsigned long)(*p - '0');
+			return v;
+		}
+	}
+	return 0;
+}
+
 void rt_evtchn_scan(volatile struct shared_info *sh, volatile struct vcpu_info *vi,
-		    volatile unsigned int *count)
+		    volatile unsigned int *count, const unsigned long *mine)
 {
 	while (vi->evtchn_upcall_pending) {
 		unsigned long sel;
@@ -403,7 +419,7 @@ void rt_evtchn_scan(volatile struct shared_info *sh, volatile struct vcpu_info *
 			unsigned long pend;
 
 			sel &= sel - 1;
-			pend = sh->evtchn_pending[w] & ~sh->evtchn_mask[w];
+			pend = sh->evtchn_pending[w] & ~sh->evtchn_mask[w] & (mine ? mine[w] : ~0UL);
 			while (pend) {
 				int b = __builtin_ctzl(pend);
 

@@ -64,9 +64,18 @@ long rt_vcpu_op(int cmd, unsigned int vcpu, void *arg);
 long rt_init_ap(unsigned int id, void *stack_top, void (*fn)(unsigned int id));
 /* System time in ns from a pvclock record (version protocol); counts odd versions seen. */
 uint64_t rt_pvclock_ns(volatile struct vcpu_time_info *t, uint32_t *odd);
-/* The 2-level upcall, as Linux scans it: count[port]++ for each event. */
+/*
+ * The 2-level upcall, as Linux scans it: count[port]++ for each event. With
+ * @mine (a bitmap of ports), only those are taken, as Linux's per-CPU masks.
+ */
 void rt_evtchn_scan(volatile struct shared_info *sh, volatile struct vcpu_info *vi,
-		    volatile unsigned int *count);
+		    volatile unsigned int *count, const unsigned long *mine);
+static inline long rt_evtchn_op(int cmd, void *arg)
+{
+	return rt_hypercall(__HYPERVISOR_event_channel_op, cmd, (unsigned long)arg, 0);
+}
+/* The number after "KEY=" in a command line of space-separated words; 0 if absent. */
+unsigned long rt_arg(const char *cmdline, const char *key);
 /*
  * Sleep (HLT) until @cond holds, woken by upcalls. Interrupts are off while
  * @cond is tested, and STI;HLT re-enables them atomically with the halt, so

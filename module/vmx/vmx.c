@@ -769,14 +769,14 @@ static int vmx_domain_init(struct pvhv_domain *d)
 }
 
 /* Domain lock held: one 4 KiB mapping changes; every vCPU flushes before it re-enters. */
-static int vmx_npt_set(struct pvhv_domain *d, u64 gfn, struct page *page)
+static int vmx_npt_set(struct pvhv_domain *d, u64 gfn, struct page *page, bool writable)
 {
 	struct vmx_domain *vd = d->arch;
 	int ret;
 
 	if (!vd)
 		return -EINVAL;
-	ret = pvhv_npt_map(&vd->npt, gfn, page);
+	ret = pvhv_npt_map(&vd->npt, gfn, page, writable);
 	if (!ret)
 		pvhv_domain_kick_all(d);
 	return ret;
@@ -1720,6 +1720,13 @@ static int vmx_handle_exit(struct pvhv_vcpu *v, const struct vmx_exit *ex)
 		pvhv_domain_crash(v->d, "triple fault at rip %#llx", s->rip);
 		break;
 	case EXIT_REASON_EPT_VIOLATION:
+		/* SDM 28.3.3.2: qualification bit 1 a write, bit 3 the entry allowed reads. */
+		if ((ex->qual & (BIT_ULL(1) | BIT_ULL(3))) == (BIT_ULL(1) | BIT_ULL(3)) &&
+		    pvhv_gfn_is_readonly(v->d, vmx_read(s, GUEST_PHYSICAL_ADDRESS) >> PAGE_SHIFT)) {
+			/* A write to a read-only grant mapping: #GP, as Xen does. */
+			vmx_inject_exception(v, X86_GP, true, 0);
+			break;
+		}
 		pvhv_domain_crash(v->d, "access to guest-physical %#llx outside RAM (qualification %#llx) at rip %#llx",
 				  vmx_read(s, GUEST_PHYSICAL_ADDRESS), ex->qual, s->rip);
 		break;

@@ -8,5 +8,7 @@ Suite *uapi_suite(void);
 Suite *lib_suite(void);
 Suite *vmmctl_suite(void);
 Suite *loader_suite(void);
+Suite *xenstore_suite(void);
+Suite *console_suite(void);
 
 #endif

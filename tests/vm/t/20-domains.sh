@@ -15,7 +15,7 @@ vmmctl list --json >/tmp/list.json 2>&1
 check "list --json: a with memory_bytes 67108864" \
 	grep -q '"name": "a", "memory_bytes": 67108864, "memory_mib": 64' /tmp/list.json
 check "list --json: b with memory_bytes 134217728, 2 vCPUs" \
-	grep -q '"name": "b", "memory_bytes": 134217728, "memory_mib": 128, "max_vcpus": 2' /tmp/list.json
+	grep -q '"name": "b", "memory_bytes": 134217728, "memory_mib": 128, "current_bytes": 134217728, "max_vcpus": 2' /tmp/list.json
 check_out "list --json: 3 entries" "^3$" sh -c "grep -c domid /tmp/list.json"
 id_a=$(awk '$1 == "a" {print $2}' /tmp/list)
 id_b=$(awk '$1 == "b" {print $2}' /tmp/list)

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The toolstack's event-channel operation on a domain (PVHV_DOMAIN_ALLOC_UNBOUND):
+ * allocate a port in the domain, unbound and offered to a remote domain, as
+ * dom0's EVTCHNOP_alloc_unbound on another domain (libxc's
+ * xc_evtchn_alloc_unbound) does on Xen. The toolstack uses it for the
+ * xenstore and console channels (remote domain 0, the host) before the guest
+ * starts, and hands the port to the guest in HVM_PARAM_STORE/CONSOLE_EVTCHN;
+ * the host binds it with PVHV_EVTCHN_BIND.
+ *
+ * Locking: the domain's evtchn_lock, as every port-table change.
+ */
+#define pr_fmt(fmt) "pvhv: toolstack: " fmt
+
+#include <linux/spinlock.h>
+#include <linux/uaccess.h>
+#include <xen/interface/event_channel.h>
+
+#include "core.h"
+
+long pvhv_toolstack_alloc_unbound(struct pvhv_domain *d, void __user *arg)
+{
+	struct pvhv_alloc_unbound req;
+	unsigned long flags;
+	struct pvhv_evtchn *c;
+	long ret = -ENOSPC;
+	u32 p;
+
+	if (copy_from_user(&req, arg, sizeof(req)))
+		return -EFAULT;
+	if (req.flags || req.port || req.pad || !pvhv_all_zero(req.reserved, sizeof(req.reserved)))
+		return -EINVAL;
+	if (req.remote_dom > PVHV_DOMID_MAX)
+		return -EINVAL;
+	spin_lock_irqsave(&d->evtchn_lock, flags);
+	for (p = 1; p < PVHV_EVTCHN_PORTS; p++) {
+		c = &d->evtchn[p];
+		if (c->state != EVTCHNSTAT_closed)
+			continue;
+		memset(c, 0, sizeof(*c));
+		c->state = EVTCHNSTAT_unbound;
+		c->remote_domid = req.remote_dom;
+		req.port = p;
+		ret = 0;
+		break;
+	}
+	spin_unlock_irqrestore(&d->evtchn_lock, flags);
+	if (ret)
+		return ret;
+	return copy_to_user(arg, &req, sizeof(req)) ? -EFAULT : 0;
+}
