@@ -56,6 +56,7 @@
 #include <asm/segment.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
+#include <asm/tsc.h>
 #include <asm/vmx.h>
 #include <xen/interface/xen.h>
 #include <xen/interface/hvm/hvm_vcpu.h>
@@ -112,6 +113,7 @@ static struct {
 	u64 cr0_mask, cr4_mask;		/* the CR bits the guest does not own */
 	u64 ept_vpid;			/* IA32_VMX_EPT_VPID_CAP */
 	bool vpid;			/* VPIDs in use */
+	u32 watchdog;			/* VMX-preemption timer value of one tick; 0: none */
 	u64 host_xcr0;
 	u8 phys_bits;
 } vmx_cfg;
@@ -160,7 +162,7 @@ struct vmx_vcpu {
 	u32 intr_state;			/* GUEST_INTERRUPTIBILITY_INFO */
 	bool rip_dirty, intr_dirty;
 	bool inject_pending;		/* VM_ENTRY_INTR_INFO_FIELD holds an event */
-	u32 proc, entry;		/* current primary proc-based / entry controls */
+	u32 pin, proc, entry;		/* current pin-based, primary proc-based, entry controls */
 
 	/* Guest state VMX does not switch, or that the guest only reaches
 	 * through intercepts. */
@@ -522,7 +524,8 @@ static int vmx_hardware_setup(char *reason, size_t len)
 	 * handled too.
 	 */
 	ret = vmx_adjust(true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS : MSR_IA32_VMX_PINBASED_CTLS,
-			 PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING, 0,
+			 PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING,
+			 PIN_BASED_VMX_PREEMPTION_TIMER,
 			 &vmx_cfg.pin, "pin-based", reason, len);
 	if (!ret)
 		ret = vmx_adjust(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
@@ -551,8 +554,16 @@ static int vmx_hardware_setup(char *reason, size_t len)
 				 &vmx_cfg.entry, "VM-entry", reason, len);
 	if (ret)
 		return ret;
-	/* Toggled per guest: interrupt windows and long mode. */
+	/* Toggled per guest: interrupt windows, long mode, the watchdog. */
 	vmx_cfg.entry &= ~VM_ENTRY_IA32E_MODE;
+	if (vmx_cfg.pin & PIN_BASED_VMX_PREEMPTION_TIMER) {
+		u64 misc, tick = tsc_khz ? (u64)tsc_khz * 1000 / HZ : 1ULL << 24;
+
+		/* 25.5.1: the timer counts down as TSC bit IA32_VMX_MISC[4:0] toggles. */
+		rdmsrl(MSR_IA32_VMX_MISC, misc);
+		vmx_cfg.watchdog = clamp_t(u64, tick >> (misc & 0x1f), 1, U32_MAX);
+		vmx_cfg.pin &= ~PIN_BASED_VMX_PREEMPTION_TIMER;
+	}
 	{
 		u64 cap;
 
@@ -809,7 +820,8 @@ static int vmx_vcpu_create(struct pvhv_vcpu *v)
 	preempt_disable();
 	vmx_vmclear(s->vmcs_pa);	/* 24.11.3: a new VMCS starts clear */
 	vmx_vmcs_load(s);
-	__vmx_write(PIN_BASED_VM_EXEC_CONTROL, vmx_cfg.pin);
+	s->pin = vmx_cfg.pin;
+	__vmx_write(PIN_BASED_VM_EXEC_CONTROL, s->pin);
 	__vmx_write(CPU_BASED_VM_EXEC_CONTROL, s->proc);
 	__vmx_write(SECONDARY_VM_EXEC_CONTROL, vmx_cfg.proc2);
 	__vmx_write(VM_EXIT_CONTROLS, vmx_cfg.exit);
@@ -1522,6 +1534,26 @@ static void vmx_deliver_upcall(struct pvhv_vcpu *v, struct vmx_vcpu *s)
 	}
 }
 
+/*
+ * With interrupts off the guest still exits within a host tick: the
+ * VMX-preemption timer (25.5.1) runs while its RFLAGS.IF is 0. External
+ * interrupts alone should do (25.2, "external-interrupt exiting" ignores
+ * RFLAGS.IF), but bochs 2.7 masks them at a VM entry with IF = 0 until the
+ * guest sets IF, and a guest spinning with interrupts off (destroy must
+ * still stop it) would never leave. VMCS current.
+ */
+static void vmx_arm_watchdog(struct vmx_vcpu *s)
+{
+	bool want = vmx_cfg.watchdog && !(s->rflags & X86_EFLAGS_IF);
+
+	if (want != !!(s->pin & PIN_BASED_VMX_PREEMPTION_TIMER)) {
+		s->pin ^= PIN_BASED_VMX_PREEMPTION_TIMER;
+		__vmx_write(PIN_BASED_VM_EXEC_CONTROL, s->pin);
+	}
+	if (want)
+		__vmx_write(VMX_PREEMPTION_TIMER_VALUE, vmx_cfg.watchdog);
+}
+
 /* 27.2.4: an event whose delivery the exit interrupted is delivered again. */
 static void vmx_reinject(struct vmx_vcpu *s, const struct vmx_exit *ex)
 {
@@ -1619,6 +1651,7 @@ static int vmx_handle_exit(struct pvhv_vcpu *v, const struct vmx_exit *ex)
 
 	switch (reason) {
 	case EXIT_REASON_EXTERNAL_INTERRUPT:
+	case EXIT_REASON_PREEMPTION_TIMER:
 	case EXIT_REASON_INIT_SIGNAL:
 	case EXIT_REASON_SIPI_SIGNAL:
 		break;	/* the host took it once interrupts were enabled again */
@@ -1874,6 +1907,7 @@ static int vmx_vcpu_run(struct pvhv_vcpu *v)
 		__vmx_write(GUEST_INTERRUPTIBILITY_INFO, s->intr_state);
 	s->rip_dirty = s->intr_dirty = false;
 	vmx_deliver_upcall(v, s);
+	vmx_arm_watchdog(s);
 
 	local_irq_disable();
 	cpu = smp_processor_id();

@@ -5,9 +5,12 @@
 # build_initramfs, count_tap and say): one boot of the 6.1 kernel under
 # bochs, which emulates Intel VMX with EPT, VPID and unrestricted guest, with
 # the test files bochs/plan lists. Recipe measured in
-# /work/shared/notes/bochs-vmx.md: an isolinux CD, one CPU (corei7_skylake_x),
-# the serial console to a file, the rfb display (Debian's bochs has no
-# "nogui"; it listens on TCP 5900, so one bochs at a time: a lock file).
+# /work/shared/notes/bochs-vmx.md: an isolinux CD, one CPU, the serial console
+# to a file, the rfb display (Debian's bochs has no "nogui"; it listens on TCP
+# 5900, so one bochs at a time: a lock file). The CPU is corei7_haswell_4770
+# (PVHV_BOCHS_CPU): with corei7_skylake_x the Debian kernel rejects bochs'
+# XSAVE layout (the xstate WARNING at boot) and runs without XSAVE, which
+# pvhv needs to switch the guest's FPU state.
 
 bochs_bios=/usr/share/bochs/BIOS-bochs-latest
 bochs_vgabios=/usr/share/vgabios/vgabios.bin
