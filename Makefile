@@ -2,7 +2,7 @@
 #
 # pvhv: make            builds module/pvhv.ko, libpvhv (.so/.a/.pc) and vmmctl
 #       make check      unit tests, then the VM tests on every installed kernel
-#       make install    installs library, header, vmmctl, udev rule (DESTDIR, PREFIX)
+#       make install    installs library, headers, vmmctl, udev rule, systemd unit (DESTDIR, PREFIX)
 #
 # KDIR (the kernel build tree) defaults to the running kernel's, or, when the
 # running kernel has none, to the newest installed Debian linux-headers.
@@ -98,7 +98,7 @@ bench: userspace vm-helpers
 
 install: userspace
 	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/pvhv $(DESTDIR)$(BINDIR) \
-		$(DESTDIR)/usr/lib/udev/rules.d
+		$(DESTDIR)/usr/lib/udev/rules.d $(DESTDIR)/usr/lib/systemd/system
 	install -m 0644 lib/libpvhv.so.$(LIB_VERSION) lib/libpvhv.a $(DESTDIR)$(LIBDIR)/
 	ln -sf libpvhv.so.$(LIB_VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libpvhv.so
@@ -106,6 +106,7 @@ install: userspace
 	install -m 0644 lib/libpvhv.h lib/pvhv_xenstore.h lib/pvhv_console.h uapi/pvhv.h $(DESTDIR)$(INCLUDEDIR)/pvhv/
 	install -m 0755 vmmctl/vmmctl $(DESTDIR)$(BINDIR)/
 	install -m 0644 scripts/60-pvhv.rules $(DESTDIR)/usr/lib/udev/rules.d/
+	sed 's|@BINDIR@|$(BINDIR)|g' scripts/pvhvd.service.in > $(DESTDIR)/usr/lib/systemd/system/pvhvd.service
 
 clean:
 	-$(if $(KDIR),$(MAKE) -C $(KDIR) M=$(CURDIR) clean)

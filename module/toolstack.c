@@ -12,6 +12,7 @@
  */
 #define pr_fmt(fmt) "pvhv: toolstack: " fmt
 
+#include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
 #include <xen/interface/event_channel.h>
@@ -32,6 +33,12 @@ long pvhv_toolstack_alloc_unbound(struct pvhv_domain *d, void __user *arg)
 		return -EINVAL;
 	if (req.remote_dom > PVHV_DOMID_MAX)
 		return -EINVAL;
+	mutex_lock(&d->lock);
+	ret = d->state == PVHV_STATE_DYING ? -ESRCH : 0;
+	mutex_unlock(&d->lock);
+	if (ret)
+		return ret;	/* destroyed: its ports are being closed */
+	ret = -ENOSPC;
 	spin_lock_irqsave(&d->evtchn_lock, flags);
 	for (p = 1; p < PVHV_EVTCHN_PORTS; p++) {
 		c = &d->evtchn[p];
