@@ -73,7 +73,7 @@ void guest_main(const struct hvm_start_info *si)
 			((uint64_t *)scratch)[a1] = rnd();
 		a2 = rnd_ptr();
 		a3 = rnd_ptr();
-		switch (rnd() % 9) {
+		switch (rnd() % 11) {
 		case 0:
 			nr = __HYPERVISOR_xen_version;
 			a1 = rnd() % 16;
@@ -87,23 +87,26 @@ void guest_main(const struct hvm_start_info *si)
 				a3 = (uintptr_t)xbuf + rnd() % 512;
 			break;
 		case 2:
-			/* memory_op without add_to_physmap (7): moving shared_info
-			 * over our own code is the guest's own undoing. */
+			/* memory_op without add_to_physmap (7), decrease_reservation
+			 * (1) and remove_from_physmap (15): moving shared_info over,
+			 * or ballooning out, our own code is the guest's own undoing. */
 			nr = __HYPERVISOR_memory_op;
 			do {
 				a1 = rnd() % 32;
-			} while (a1 == 7);
+			} while (a1 == 7 || a1 == 1 || a1 == 15);
 			break;
 		case 3:
 			nr = __HYPERVISOR_event_channel_op;
 			a1 = rnd() % 16;
 			break;
 		case 4:
-			/* vcpu_op without down (2) and register_vcpu_info (10). */
+			/* vcpu_op without down (2), register_vcpu_info (10) and the
+			 * runstate / time areas (5, 13): Xen writes those wherever
+			 * the guest says, our own code included. */
 			nr = __HYPERVISOR_vcpu_op;
 			do {
 				a1 = rnd() % 16;
-			} while (a1 == 2 || a1 == 10);
+			} while (a1 == 2 || a1 == 10 || a1 == 5 || a1 == 13);
 			a2 = rnd() % 3 ? 0 : rnd_arg();	/* vCPU id */
 			a3 = rnd_ptr();
 			break;
@@ -125,6 +128,20 @@ void guest_main(const struct hvm_start_info *si)
 			nr = __HYPERVISOR_set_timer_op;
 			a1 = rnd_arg();
 			break;
+		case 9:
+			/* grant_table_op without map (0) and copy (5): mapping or
+			 * copying over our own code is the guest's own undoing. */
+			nr = __HYPERVISOR_grant_table_op;
+			do {
+				a1 = rnd() % 16;
+			} while (a1 == 0 || a1 == 5);
+			a3 = rnd() % 3 ? rnd() % 4 : rnd_arg();	/* count */
+			break;
+		case 8:
+			nr = __HYPERVISOR_vm_assist;
+			a1 = rnd() % 3;
+			a2 = rnd() % 2 ? rnd() % 8 : rnd_arg();
+			break;
 		default:
 			/* Hypercall numbers pvhv does not implement. */
 			do {
@@ -133,6 +150,7 @@ void guest_main(const struct hvm_start_info *si)
 				 nr == __HYPERVISOR_memory_op || nr == __HYPERVISOR_event_channel_op ||
 				 nr == __HYPERVISOR_vcpu_op || nr == __HYPERVISOR_hvm_op ||
 				 nr == __HYPERVISOR_sched_op || nr == __HYPERVISOR_set_timer_op ||
+				 nr == __HYPERVISOR_vm_assist || nr == __HYPERVISOR_grant_table_op ||
 				 nr == __HYPERVISOR_iret);
 			a1 = rnd_arg();
 			break;

@@ -5,11 +5,12 @@
  * Lock order (outermost first):
  *   pvhv_domains_lock (mutex, domain.c)  ->  pvhv_domain.lock (mutex)
  *       ->  pvhv_domain.con_lock (spinlock, console.c)
- *   pvhv_domain.evtchn_lock (spinlock, irqsave; xen/evtchn.c) nests in nothing
- *   and takes nothing but the vCPU wait queues and pvhv_host_evtchn.lock
- *   (host_evtchn.c); two of them (an interdomain channel) are taken lower
- *   domid first.
- * A vCPU thread takes pvhv_domain.lock only to change the domain's state;
+ *       ->  pvhv_domain.evtchn_lock (VCPUOP_register_vcpu_info only)
+ *   pvhv_domain.evtchn_lock (spinlock, irqsave; xen/evtchn.c) takes nothing
+ *   but the vCPU wait queues and pvhv_host_evtchn.lock (host_evtchn.c); two
+ *   of them (an interdomain channel) are taken lower domid first.
+ * A vCPU thread takes pvhv_domain.lock to change the domain's state or its
+ * physmap (xen/memory.c);
  * kthread_stop() of vCPU threads is never called with a lock held.
  */
 #ifndef PVHV_CORE_H
@@ -20,19 +21,25 @@
 #include <linux/smp.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
+#include <linux/seqlock.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
+#include <linux/xarray.h>
 
 #include <pvhv.h>
+#include <xen/interface/xen.h>
+#include <xen/interface/vcpu.h>
 
 #include "vendor.h"
 
-/* Module parameters (read-only after load). */
+/* Module parameters (read-only after load, but for halt_poll_ns). */
 extern unsigned int pvhv_max_domains;
 extern unsigned int pvhv_max_vcpus;
 extern unsigned int pvhv_max_domain_mb;
 extern unsigned int pvhv_max_total_mb;
+extern unsigned int pvhv_halt_poll_ns;	/* writable at run time: READ_ONCE */
+extern unsigned int pvhv_gnttab_max_frames;
 
 /* The vendor backend chosen at load; immutable while the module is loaded. */
 extern const struct pvhv_vendor_ops *pvhv_vendor;
@@ -95,8 +102,8 @@ struct pvhv_vcpu {
 	/* pvclock (xen/time.c); vCPU thread only. */
 	int time_cpu;
 	u64 time_updated;		/* jiffies of the last refresh */
-	u32 time_mul;
-	s8 time_shift;
+	/* The record when no vcpu_info is visible yet (for the time area only). */
+	struct pvclock_vcpu_time_info time_rec;
 	wait_queue_head_t wq;		/* a halted vCPU sleeps here */
 	call_single_data_t kick_csd;	/* IPI that forces a guest exit (any context) */
 	struct hrtimer timer;		/* set_timer_op / singleshot: raises VIRQ_TIMER */
@@ -107,7 +114,16 @@ struct pvhv_vcpu {
 	/* VCPUOP_register_vcpu_info: where its vcpu_info lives (NULL: shared_info
 	 * slot). Written under pvhv_domain.evtchn_lock, read with READ_ONCE. */
 	struct vcpu_info *vcpu_info;
+	struct page *vcpu_info_page;	/* our reference on its page; set with vcpu_info */
 	u8 upcall_vector;		/* HVMOP_set_evtchn_upcall_vector; 0: none */
+	/* xen/runstate.c: the record and what was written where; its thread only. */
+	struct vcpu_runstate_info runstate;	/* changes under runstate_seq */
+	seqcount_t runstate_seq;
+	u64 runstate_delay;		/* sched_info.run_delay at the last update */
+	u64 runstate_written;		/* the area the thread last wrote */
+	/* Registered areas (guest-virtual, 0: none); WRITE_ONCE by any vCPU. */
+	u64 runstate_gva;
+	u64 time_area_gva;
 	/* SCHEDOP_poll: the ports this vCPU waits on (its own thread only). */
 	u32 poll_ports[128];
 	u32 nr_poll_ports;
@@ -121,13 +137,31 @@ struct pvhv_domain {
 	u32 domid;			/* immutable */
 	u32 max_vcpus;			/* immutable */
 	char name[PVHV_NAME_LEN];	/* immutable after creation */
-	u64 nr_pages;			/* immutable */
-	struct page **pages;		/* immutable; freed on the last kref_put */
+	u64 nr_pages;			/* immutable: size of the RAM part of the physmap */
+	/*
+	 * [nr_pages]: the RAM page at each gfn, NULL where ballooned out. The
+	 * array is immutable; entries change under lock and are read under
+	 * lock or rcu_read_lock() (guest.c). Freed on the last kref_put.
+	 */
+	struct page **pages;
+	u64 tot_pages;			/* entries populated; protected by lock */
 
 	struct pvhv_vcpu **vcpus;	/* [max_vcpus]; entries set under lock, freed on release */
 	void *arch;			/* vendor state (nested page tables); set under lock */
 	struct page *shinfo;		/* the shared_info page; immutable */
 	u64 shinfo_gfn;			/* where the guest put it, or PVHV_GFN_NONE; changed under lock */
+	/*
+	 * gfn -> a hypervisor page the guest placed over it (grant-table
+	 * frames); changed under lock, looked up under RCU. The pages live
+	 * as long as the domain.
+	 */
+	struct xarray overlay;
+	/* Guest system time = base_ns + scale(TSC - base_tsc); immutable (xen/time.c). */
+	u64 time_base_tsc;
+	u64 time_base_ns;
+	u32 time_mul;
+	s8 time_shift;
+	struct pvhv_gnttab *gnttab;	/* xen/gnttab.c; protected by lock */
 
 	struct mutex lock;		/* protects the fields below */
 	u32 state;			/* PVHV_STATE_*; protected by lock */
@@ -140,6 +174,7 @@ struct pvhv_domain {
 	u64 callback_irq;		/* HVM_PARAM_CALLBACK_IRQ (also in hvm_params[0]) */
 	u64 hvm_params[PVHV_HVM_NR_PARAMS];	/* protected by evtchn_lock */
 	atomic_t pollers;		/* vCPUs in SCHEDOP_poll */
+	unsigned long vm_assist;	/* VMASST_TYPE_* enabled; atomic bitops */
 
 	spinlock_t con_lock;		/* protects con_buf and con_head */
 	char *con_buf;			/* PVHV_CONSOLE_LOG_SIZE bytes */
@@ -159,6 +194,10 @@ struct pvhv_domain *pvhv_domain_get_by_id(u32 domid);
 void pvhv_domain_ref(struct pvhv_domain *d);
 void pvhv_domain_unref(struct pvhv_domain *d);
 void pvhv_domain_kick_all(struct pvhv_domain *d);	/* force every vCPU out of the guest */
+/* Return once no vCPU of @d can still use a nested translation dropped before. */
+void pvhv_domain_flush_sync(struct pvhv_domain *d);
+/* Drop the references on @pages, taken out of @d's physmap, once unreachable. */
+void pvhv_domain_free_pages(struct pvhv_domain *d, struct page **pages, unsigned int n);
 
 /* vcpu.c */
 struct vcpu_hvm_context;
@@ -179,6 +218,8 @@ void pvhv_vcpu_halt(struct pvhv_vcpu *v);	/* HLT: sleep until woken */
 /* guest.c: the one audited path to guest memory. */
 struct page *pvhv_gfn_to_page(struct pvhv_domain *d, u64 gfn);	/* what the guest sees */
 struct page *pvhv_gfn_to_ram(struct pvhv_domain *d, u64 gfn);	/* its RAM page, or NULL */
+#define PVHV_OVERLAY_RO	1	/* xa_tag_pointer() tag: a read-only grant mapping */
+bool pvhv_gfn_is_readonly(struct pvhv_domain *d, u64 gfn);
 int pvhv_read_gpa(struct pvhv_domain *d, u64 gpa, void *buf, size_t len);
 int pvhv_write_gpa(struct pvhv_domain *d, u64 gpa, const void *buf, size_t len);
 int pvhv_gva_to_gpa(struct pvhv_vcpu *v, const struct pvhv_paging *pg, u64 gva,
@@ -216,6 +257,19 @@ long pvhv_toolstack_alloc_unbound(struct pvhv_domain *d, void __user *arg);
 void pvhv_host_evtchn_fire(struct pvhv_host_evtchn *he, u32 port);
 void pvhv_host_evtchn_detach(struct pvhv_host_evtchn *he, u32 port);
 
+/* xen/memory.c: point the nested tables at what the guest sees at @gfn (lock held). */
+int pvhv_physmap_sync(struct pvhv_domain *d, u64 gfn);
+
+/* xen/gnttab.c */
+struct pvhv_gnttab;
+int pvhv_gnttab_init(struct pvhv_domain *d);
+void pvhv_gnttab_free(struct pvhv_domain *d);
+void pvhv_gnttab_destroy(struct pvhv_domain *d);	/* drops the mappings it holds */
+int pvhv_gnttab_frame_locked(struct pvhv_domain *d, u64 idx, struct page **page, u64 *old_gfn);
+void pvhv_gnttab_set_gfn_locked(struct pvhv_domain *d, u64 idx, u64 gfn);
+void pvhv_gnttab_forget_gfn_locked(struct pvhv_domain *d, u64 gfn);
+long pvhv_xen_grant_table_op(struct pvhv_vcpu *v, u64 cmd, u64 uop, u64 count, bool compat);
+
 /* Domain destruction: close every port (peers see their ends unbound). */
 void pvhv_xen_evtchn_destroy(struct pvhv_domain *d);
 long pvhv_xen_set_timer(struct pvhv_vcpu *v, u64 deadline);
@@ -227,6 +281,15 @@ bool pvhv_xen_event_pending(struct pvhv_vcpu *v);
 /* The vector to inject now (HVM_PARAM_CALLBACK_IRQ), or 0. */
 u8 pvhv_xen_upcall_vector(struct pvhv_vcpu *v);
 void pvhv_xen_update_wallclock(struct pvhv_domain *d);
+void pvhv_xen_time_init(struct pvhv_domain *d);		/* at creation */
+u64 pvhv_xen_now(struct pvhv_domain *d);		/* the guest's system time */
+ktime_t pvhv_xen_to_host(struct pvhv_domain *d, u64 guest_ns);
+/* xen/runstate.c: runstate (RUNSTATE_*) changes, by the vCPU's own thread. */
+void pvhv_xen_runstate_init(struct pvhv_vcpu *v);
+void pvhv_xen_runstate(struct pvhv_vcpu *v, int state);
+void pvhv_xen_runstate_tick(struct pvhv_vcpu *v);	/* before each entry */
+long pvhv_xen_runstate_op(struct pvhv_vcpu *v, int cmd, struct pvhv_vcpu *t, u64 arg);
+long pvhv_xen_vm_assist(struct pvhv_vcpu *v, u64 cmd, u64 type);
 /* Refresh the vCPU's pvclock if it moved or aged; before each guest entry. */
 void pvhv_xen_update_time(struct pvhv_vcpu *v, int cpu);
 long pvhv_ioctl_create_domain(void __user *arg);

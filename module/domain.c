@@ -22,6 +22,7 @@
 #include <linux/gfp.h>
 #include <linux/idr.h>
 #include <linux/mm.h>
+#include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -47,11 +48,41 @@ static void pvhv_domain_free_ram(struct pvhv_domain *d, u64 nr)
 	u64 i;
 
 	for (i = 0; i < nr; i++) {
-		__free_page(d->pages[i]);
+		if (d->pages[i]) {	/* NULL: ballooned out */
+			__free_page(d->pages[i]);
+			atomic64_dec(&pvhv_counters.guest_pages);
+		}
 		if (!(i & 1023))
 			cond_resched();
 	}
-	atomic64_sub(nr, &pvhv_counters.guest_pages);
+}
+
+static void pvhv_flush_ipi(void *info)
+{
+	/* Nothing to do: taking the interrupt forced any guest on this CPU out. */
+}
+
+void pvhv_domain_flush_sync(struct pvhv_domain *d)
+{
+	/*
+	 * The nested-table change already bumped the vendor's generation, so
+	 * a vCPU flushes before its next entry; a vCPU in the guest right now
+	 * takes the interrupt as a #VMEXIT (APM 15.21 / SDM 25.2) and only then
+	 * runs this handler with interrupts on again, i.e. outside the guest.
+	 */
+	on_each_cpu(pvhv_flush_ipi, NULL, 1);
+}
+
+void pvhv_domain_free_pages(struct pvhv_domain *d, struct page **pages, unsigned int n)
+{
+	unsigned int i;
+
+	if (!n)
+		return;
+	pvhv_domain_flush_sync(d);	/* no vCPU still translates to them */
+	synchronize_rcu();		/* no host copy still reads them */
+	for (i = 0; i < n; i++)
+		put_page(pages[i]);
 }
 
 static void pvhv_domain_release(struct kref *ref)
@@ -67,6 +98,8 @@ static void pvhv_domain_release(struct kref *ref)
 	pvhv_vendor->domain_free(d);
 	kvfree(d->con_buf);
 	__free_page(d->shinfo);
+	xa_destroy(&d->overlay);	/* its pages belong to the grant table */
+	pvhv_gnttab_free(d);
 	kvfree(d->evtchn);
 	atomic64_sub(4, &pvhv_counters.objects);
 	pvhv_domain_free_ram(d, d->nr_pages);
@@ -113,6 +146,7 @@ static int pvhv_domain_alloc_ram(struct pvhv_domain *d)
 		if (!page)
 			goto err_free_pages;
 		d->pages[i] = page;
+		d->tot_pages++;
 		atomic64_inc(&pvhv_counters.guest_pages);
 		if (!(i & 1023))
 			cond_resched();
@@ -207,6 +241,7 @@ static void pvhv_domain_fill_info(struct pvhv_domain *d, struct pvhv_domain_info
 	info->state = d->state;
 	info->shutdown_reason = d->shutdown_reason;
 	info->online_vcpus = d->online_vcpus;
+	info->current_bytes = d->tot_pages << PAGE_SHIFT;
 	mutex_unlock(&d->lock);
 }
 
@@ -242,6 +277,7 @@ static void pvhv_domain_put_unlisted(struct pvhv_domain *d)
 {
 	pvhv_domain_stop_vcpus(d);
 	pvhv_xen_evtchn_destroy(d);
+	pvhv_gnttab_destroy(d);
 	pr_info("domain %u (%s) destroyed\n", d->domid, d->name);
 	pvhv_domain_put(d);
 }
@@ -315,6 +351,7 @@ static long pvhv_domain_start_pvh(struct pvhv_domain *d, void __user *arg)
 	struct pvhv_start_pvh req;
 	struct pvhv_vcpu *v;
 	long ret;
+	u32 i;
 
 	if (copy_from_user(&req, arg, sizeof(req)))
 		return -EFAULT;
@@ -331,13 +368,23 @@ static long pvhv_domain_start_pvh(struct pvhv_domain *d, void __user *arg)
 	ret = pvhv_vendor->domain_init(d);
 	if (ret)
 		goto out_unlock;
-	v = pvhv_vcpu_create(d, 0);
-	if (IS_ERR(v)) {
-		ret = PTR_ERR(v);
-		goto out_unlock;
+	/*
+	 * As on Xen, every vCPU exists from the start (event channels may be
+	 * bound to it); vCPU 0 runs now, the others once VCPUOP_initialise +
+	 * up. After a failure the ones made are kept (freed with the domain).
+	 */
+	for (i = 0; i < d->max_vcpus; i++) {
+		if (d->vcpus[i])
+			continue;
+		v = pvhv_vcpu_create(d, i);
+		if (IS_ERR(v)) {
+			ret = PTR_ERR(v);
+			goto out_unlock;
+		}
+		smp_store_release(&d->vcpus[i], v);
 	}
+	v = d->vcpus[0];
 	v->up = true;
-	smp_store_release(&d->vcpus[0], v);
 	pvhv_vendor->vcpu_reset_pvh(v, req.entry, req.start_info);
 	d->state = PVHV_STATE_RUNNING;
 	d->online_vcpus = 1;
@@ -376,8 +423,13 @@ static vm_fault_t pvhv_domain_vm_fault(struct vm_fault *vmf)
 
 	if (vmf->pgoff >= d->nr_pages)
 		return VM_FAULT_SIGBUS;
-	page = d->pages[vmf->pgoff];
-	get_page(page);
+	rcu_read_lock();
+	page = pvhv_gfn_to_ram(d, vmf->pgoff);
+	if (page)
+		get_page(page);
+	rcu_read_unlock();
+	if (!page)
+		return VM_FAULT_SIGBUS;	/* ballooned out */
 	vmf->page = page;
 	return 0;
 }
@@ -519,7 +571,9 @@ long pvhv_ioctl_create_domain(void __user *arg)
 	d->shinfo_gfn = PVHV_GFN_NONE;
 	spin_lock_init(&d->evtchn_lock);
 	d->evtchn = kvcalloc(PVHV_EVTCHN_PORTS, sizeof(*d->evtchn), GFP_KERNEL_ACCOUNT);
-	if (!d->vcpus || !d->con_buf || !d->shinfo || !d->evtchn) {
+	xa_init(&d->overlay);
+	pvhv_xen_time_init(d);
+	if (!d->vcpus || !d->con_buf || !d->shinfo || !d->evtchn || pvhv_gnttab_init(d)) {
 		ret = -ENOMEM;
 		goto err_free_domain;
 	}
@@ -584,6 +638,7 @@ err_put_domain:
 err_free_bufs:
 	atomic64_sub(4, &pvhv_counters.objects);
 err_free_domain:
+	pvhv_gnttab_free(d);
 	kvfree(d->evtchn);
 	if (d->shinfo)
 		__free_page(d->shinfo);

@@ -9,12 +9,17 @@
  * array, bounds-checked; nothing else of the host is ever reachable.
  * Copies are chunked by page and fail with -EFAULT, never partially silently.
  *
- * Locking: none; guest RAM pages are immutable for the domain's lifetime.
+ * Locking: d->pages[] entries change under pvhv_domain.lock (the balloon,
+ * xen/memory.c) and are read here under rcu_read_lock(): a page taken out of
+ * the array is freed only after every vCPU left the guest and an RCU grace
+ * period passed (pvhv_domain_release_ram()), so a copy in flight finishes on
+ * a live page.
  */
 #define pr_fmt(fmt) "pvhv: guest: " fmt
 
 #include <linux/highmem.h>
 #include <linux/mm.h>
+#include <linux/rcupdate.h>
 #include <linux/string.h>
 #include <asm/msr-index.h>
 #include <asm/processor-flags.h>
@@ -27,33 +32,56 @@
 #define PTE_PS		BIT_ULL(7)
 #define PTE_ADDR_MASK	0x000ffffffffff000ULL	/* bits 51:12 */
 
+/* Under rcu_read_lock() or pvhv_domain.lock. */
 struct page *pvhv_gfn_to_ram(struct pvhv_domain *d, u64 gfn)
 {
-	return gfn < d->nr_pages ? d->pages[gfn] : NULL;
+	return gfn < d->nr_pages ? READ_ONCE(d->pages[gfn]) : NULL;
 }
 
+/*
+ * Under rcu_read_lock() or pvhv_domain.lock. Overlay entries tagged
+ * PVHV_OVERLAY_RO are read-only grant mappings.
+ */
 struct page *pvhv_gfn_to_page(struct pvhv_domain *d, u64 gfn)
 {
+	void *entry;
+
 	if (gfn == READ_ONCE(d->shinfo_gfn))
 		return d->shinfo;
-	return pvhv_gfn_to_ram(d, gfn);
+	entry = xa_load(&d->overlay, gfn);
+	return entry ? xa_untag_pointer(entry) : pvhv_gfn_to_ram(d, gfn);
+}
+
+bool pvhv_gfn_is_readonly(struct pvhv_domain *d, u64 gfn)
+{
+	void *entry;
+
+	if (gfn == READ_ONCE(d->shinfo_gfn))
+		return false;
+	entry = xa_load(&d->overlay, gfn);
+	return entry && xa_pointer_tag(entry) == PVHV_OVERLAY_RO;
 }
 
 static int pvhv_access_gpa(struct pvhv_domain *d, u64 gpa, void *buf, size_t len, bool write)
 {
 	while (len) {
 		size_t off = offset_in_page(gpa), n = min_t(size_t, len, PAGE_SIZE - off);
-		struct page *page = pvhv_gfn_to_page(d, gpa >> PAGE_SHIFT);
+		struct page *page;
 		void *p;
 
-		if (!page)
+		rcu_read_lock();
+		page = pvhv_gfn_to_page(d, gpa >> PAGE_SHIFT);
+		if (!page || (write && pvhv_gfn_is_readonly(d, gpa >> PAGE_SHIFT))) {
+			rcu_read_unlock();
 			return -EFAULT;
+		}
 		p = kmap_local_page(page);
 		if (write)
 			memcpy(p + off, buf, n);
 		else
 			memcpy(buf, p + off, n);
 		kunmap_local(p);
+		rcu_read_unlock();
 		gpa += n;
 		buf += n;
 		len -= n;

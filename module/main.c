@@ -39,6 +39,15 @@ unsigned int pvhv_max_vcpus = 128;
 module_param_named(max_vcpus, pvhv_max_vcpus, uint, 0444);
 MODULE_PARM_DESC(max_vcpus, "vCPUs per domain (1..4096, default 128)");
 
+unsigned int pvhv_halt_poll_ns;
+module_param_named(halt_poll_ns, pvhv_halt_poll_ns, uint, 0644);
+MODULE_PARM_DESC(halt_poll_ns,
+		 "Spin this long for an event before a halted vCPU sleeps (ns, default 0: never)");
+
+unsigned int pvhv_gnttab_max_frames = 32;
+module_param_named(gnttab_max_frames, pvhv_gnttab_max_frames, uint, 0444);
+MODULE_PARM_DESC(gnttab_max_frames, "Grant-table frames per domain (1..1024, default 32)");
+
 unsigned int pvhv_max_domain_mb = 4096;
 module_param_named(max_domain_mb, pvhv_max_domain_mb, uint, 0444);
 MODULE_PARM_DESC(max_domain_mb, "Guest RAM per domain in MiB (default 4096)");
@@ -161,6 +170,7 @@ static long pvhv_check_extension(unsigned long cap)
 	case PVHV_CAP_STATS:
 	case PVHV_CAP_DOMAIN_MMAP:
 	case PVHV_CAP_START_PVH:
+	case PVHV_CAP_BALLOON:
 		return 1;
 	case PVHV_CAP_CONSOLE_LOG:
 		return PVHV_CONSOLE_LOG_SIZE;
@@ -223,8 +233,9 @@ static struct miscdevice pvhv_misc = {
 static int pvhv_check_params(void)
 {
 	if (!pvhv_max_domains || pvhv_max_domains > PVHV_DOMID_MAX ||
-	    !pvhv_max_vcpus || pvhv_max_vcpus > 4096 || !pvhv_max_domain_mb) {
-		pr_err("invalid module parameters (max_domains 1..%u, max_vcpus 1..4096, max_domain_mb > 0)\n",
+	    !pvhv_max_vcpus || pvhv_max_vcpus > 4096 || !pvhv_max_domain_mb ||
+	    !pvhv_gnttab_max_frames || pvhv_gnttab_max_frames > 1024) {
+		pr_err("invalid module parameters (max_domains 1..%u, max_vcpus 1..4096, max_domain_mb > 0, gnttab_max_frames 1..1024)\n",
 		       PVHV_DOMID_MAX);
 		return -EINVAL;
 	}

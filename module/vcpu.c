@@ -12,8 +12,10 @@
 #define pr_fmt(fmt) "pvhv: vcpu: " fmt
 
 #include <linux/kthread.h>
+#include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/sched/task.h>
+#include <linux/timekeeping.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
 
@@ -39,6 +41,7 @@ struct pvhv_vcpu *pvhv_vcpu_create(struct pvhv_domain *d, u32 id)
 	init_waitqueue_head(&v->wq);
 	INIT_CSD(&v->kick_csd, pvhv_vcpu_kick_ipi, v);
 	pvhv_xen_timer_init(v);
+	pvhv_xen_runstate_init(v);
 	ret = pvhv_vendor->vcpu_create(v);
 	if (ret) {
 		kfree(v);
@@ -55,6 +58,8 @@ void pvhv_vcpu_free(struct pvhv_vcpu *v)
 	on_each_cpu(pvhv_vcpu_kick_ipi, NULL, 1);
 	if (v->task)
 		put_task_struct(v->task);
+	if (v->vcpu_info_page)
+		put_page(v->vcpu_info_page);
 	pvhv_vendor->vcpu_free(v);
 	kfree(v);
 	atomic64_dec(&pvhv_counters.objects);
@@ -72,11 +77,17 @@ static int pvhv_vcpu_thread(void *arg)
 
 	while (!kthread_should_stop()) {
 		if (!pvhv_vcpu_should_run(v)) {
-			/* Shut down or crashed: wait to be stopped. */
+			/* Down, shut down or crashed: wait to be brought up or stopped. */
+			if (v->runstate.state != RUNSTATE_offline)
+				pvhv_xen_runstate(v, RUNSTATE_offline);
 			wait_event_interruptible(v->wq, pvhv_vcpu_should_run(v) ||
 						 kthread_should_stop());
 			continue;
 		}
+		if (v->runstate.state != RUNSTATE_running)
+			pvhv_xen_runstate(v, RUNSTATE_running);
+		else
+			pvhv_xen_runstate_tick(v);
 		ret = pvhv_vendor->vcpu_run(v);
 		if (ret)
 			pvhv_domain_crash(v->d, "vCPU %u: entry failed (%d)", v->id, ret);
@@ -100,8 +111,27 @@ int pvhv_vcpu_start(struct pvhv_vcpu *v)
 
 void pvhv_vcpu_halt(struct pvhv_vcpu *v)
 {
+	u64 poll = READ_ONCE(pvhv_halt_poll_ns), start;
+
 	/* Until an event is pending for this vCPU, or the domain stops. */
+	if (!pvhv_vcpu_should_run(v) || pvhv_xen_event_pending(v))
+		return;
+	/*
+	 * Halt polling (as KVM's): an event that comes within halt_poll_ns is
+	 * seen without a trip through the scheduler, which is most of an event
+	 * round trip's cost. Anything else wanting this CPU ends the spin.
+	 */
+	if (poll) {
+		start = ktime_get_ns();
+		do {
+			cpu_relax();
+			if (!pvhv_vcpu_should_run(v) || pvhv_xen_event_pending(v))
+				return;
+		} while (!need_resched() && ktime_get_ns() - start < poll);
+	}
+	pvhv_xen_runstate(v, RUNSTATE_blocked);
 	wait_event_interruptible(v->wq, !pvhv_vcpu_should_run(v) || pvhv_xen_event_pending(v));
+	pvhv_xen_runstate(v, RUNSTATE_running);
 }
 
 /* Any context (the timers call it from hardirq). */

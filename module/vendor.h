@@ -53,10 +53,12 @@ struct pvhv_vendor_ops {
 	int (*domain_init)(struct pvhv_domain *d);
 	void (*domain_free)(struct pvhv_domain *d);
 	/*
-	 * Point guest frame @gfn at @page (NULL: nothing there) and make every
-	 * vCPU drop stale translations before it next runs. Domain lock held.
+	 * Point guest frame @gfn at @page (NULL: nothing there), writable or
+	 * read-only (a guest write then exits as a nested fault), and make
+	 * every vCPU drop stale translations before it next runs. Domain lock
+	 * held.
 	 */
-	int (*npt_set)(struct pvhv_domain *d, u64 gfn, struct page *page);
+	int (*npt_set)(struct pvhv_domain *d, u64 gfn, struct page *page, bool writable);
 
 	int (*vcpu_create)(struct pvhv_vcpu *v);
 	void (*vcpu_free)(struct pvhv_vcpu *v);

@@ -60,7 +60,8 @@
 #define PVHV_CAP_START_PVH	9	/* PVHV_DOMAIN_START_PVH runs guests */
 #define PVHV_CAP_CONSOLE_LOG	10	/* PVHV_DOMAIN_CONSOLE_READ; value: log size */
 #define PVHV_CAP_HOST_EVTCHN	11	/* PVHV_DOMAIN_EVTCHN_OPEN; value: ports per fd */
-#define PVHV_CAP_ALLOC_UNBOUND	12	/* PVHV_DOMAIN_ALLOC_UNBOUND */
+#define PVHV_CAP_BALLOON	12	/* guests balloon; pvhv_domain_info.current_bytes */
+#define PVHV_CAP_ALLOC_UNBOUND	13	/* PVHV_DOMAIN_ALLOC_UNBOUND */
 
 /* Domain states (pvhv_domain_info.state). */
 #define PVHV_STATE_CREATED	0	/* built, vCPUs not started */
@@ -98,7 +99,8 @@ struct pvhv_domain_info {
 	__u32 shutdown_reason;	/* SHUTDOWN_* from xen/sched.h when state is SHUTDOWN */
 	__u32 flags;		/* none defined yet, 0 */
 	__u8  name[PVHV_NAME_LEN];
-	__u64 reserved[4];
+	__u64 current_bytes;	/* guest RAM populated now (balloon); PVHV_CAP_BALLOON */
+	__u64 reserved[3];
 };
 
 /* PVHV_LIST_DOMAINS */

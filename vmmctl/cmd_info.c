@@ -12,6 +12,9 @@ static const struct {
 } vmm_flag_caps[] = {
 	{ PVHV_CAP_STATS, "stats" },
 	{ PVHV_CAP_DOMAIN_MMAP, "domain-mmap" },
+	{ PVHV_CAP_START_PVH, "start-pvh" },
+	{ PVHV_CAP_HOST_EVTCHN, "host-evtchn" },
+	{ PVHV_CAP_BALLOON, "balloon" },
 };
 
 int cmd_info(int argc, char **argv)

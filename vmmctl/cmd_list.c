@@ -19,8 +19,9 @@ static void print_table(const struct pvhv_domain_info *d, size_t n)
 				 pvhv_shutdown_reason_name(d[i].shutdown_reason));
 		else
 			snprintf(state, sizeof(state), "%s", pvhv_state_name(d[i].state));
+		/* As xl list: the memory the domain has now (after ballooning). */
 		printf("%-24.*s %5u %9llu %5u  %s\n", PVHV_NAME_LEN, (const char *)d[i].name,
-		       d[i].domid, (unsigned long long)(d[i].memory_bytes >> 20),
+		       d[i].domid, (unsigned long long)(d[i].current_bytes >> 20),
 		       d[i].max_vcpus, state);
 	}
 }
@@ -35,10 +36,11 @@ static int print_json(const struct pvhv_domain_info *d, size_t n)
 		if (vmm_json_string((const char *)d[i].name, PVHV_NAME_LEN, name, sizeof(name)))
 			return -1;
 		printf("%s\n  {\"domid\": %u, \"name\": %s, \"memory_bytes\": %llu, "
-		       "\"memory_mib\": %llu, \"max_vcpus\": %u, \"online_vcpus\": %u, "
-		       "\"state\": \"%s\"",
+		       "\"memory_mib\": %llu, \"current_bytes\": %llu, \"max_vcpus\": %u, "
+		       "\"online_vcpus\": %u, \"state\": \"%s\"",
 		       i ? "," : "", d[i].domid, name, (unsigned long long)d[i].memory_bytes,
-		       (unsigned long long)(d[i].memory_bytes >> 20), d[i].max_vcpus,
+		       (unsigned long long)(d[i].memory_bytes >> 20),
+		       (unsigned long long)d[i].current_bytes, d[i].max_vcpus,
 		       d[i].online_vcpus, pvhv_state_name(d[i].state));
 		if (d[i].state == PVHV_STATE_SHUTDOWN)
 			printf(", \"shutdown_reason\": \"%s\"",

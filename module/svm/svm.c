@@ -260,6 +260,8 @@ struct svm_domain {
 #define NPT_RW		BIT_ULL(1)
 #define NPT_US		BIT_ULL(2)	/* nested walks are user accesses (APM 15.25.5) */
 #define NPT_ADDR	0x000ffffffffff000ULL
+#define NPF_P		BIT_ULL(0)	/* nested fault error code: the entry was present */
+#define NPF_RW		BIT_ULL(1)	/* ... on a write */
 
 static u64 *svm_npt_next(struct svm_domain *sd, u64 *table, unsigned int idx)
 {
@@ -335,7 +337,7 @@ err_free:
 }
 
 /* Domain lock held: one 4 KiB mapping changes, every vCPU flushes its ASID. */
-static int svm_npt_set(struct pvhv_domain *d, u64 gfn, struct page *page)
+static int svm_npt_set(struct pvhv_domain *d, u64 gfn, struct page *page, bool writable)
 {
 	struct svm_domain *sd = d->arch;
 	u64 *l3, *l2, *l1;
@@ -347,7 +349,8 @@ static int svm_npt_set(struct pvhv_domain *d, u64 gfn, struct page *page)
 	l1 = l2 ? svm_npt_next(sd, l2, (gfn >> 9) & 511) : NULL;
 	if (!l1)
 		return -ENOMEM;
-	WRITE_ONCE(l1[gfn & 511], page ? page_to_phys(page) | NPT_P | NPT_RW | NPT_US : 0);
+	WRITE_ONCE(l1[gfn & 511], page ? page_to_phys(page) | NPT_P | NPT_US |
+					(writable ? NPT_RW : 0) : 0);
 	atomic_inc(&sd->gen);
 	/* A vCPU in the guest exits on the kick and flushes before it re-enters. */
 	pvhv_domain_kick_all(d);
@@ -786,6 +789,13 @@ static int svm_handle_exit(struct pvhv_vcpu *v, struct vmcb *vmcb)
 		pvhv_domain_crash(v->d, "triple fault at rip %#llx", vmcb->save.rip);
 		break;
 	case SVM_EXIT_NPF:
+		/* APM 15.25.6: EXITINFO1 is a #PF error code (P, RW), EXITINFO2 the address. */
+		if ((vmcb->ctrl.exit_info1 & (NPF_P | NPF_RW)) == (NPF_P | NPF_RW) &&
+		    pvhv_gfn_is_readonly(v->d, vmcb->ctrl.exit_info2 >> PAGE_SHIFT)) {
+			/* A write to a read-only grant mapping: #GP, as Xen does. */
+			svm_inject_exception(v, X86_GP, true, 0);
+			break;
+		}
 		pvhv_domain_crash(v->d, "access to guest-physical %#llx outside RAM (error %#llx) at rip %#llx",
 				  vmcb->ctrl.exit_info2, vmcb->ctrl.exit_info1, vmcb->save.rip);
 		break;

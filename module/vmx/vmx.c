@@ -1,36 +1,70 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * pvhv Intel VMX backend: detection and per-CPU VMXON/VMXOFF.
+ * pvhv Intel VMX backend: the second implementation of the vendor ops
+ * (vendor.h), beside svm/svm.c.
  *
- * References: Intel SDM vol. 3C: 24.7 "Enabling and entering VMX operation",
- * 24.11.5 "VMXON region", 25.8 "Restrictions on VMX operation" (CR0/CR4
- * fixed bits), A.1 "Basic VMX information", A.3.3 / A.3.2 (processor-based
- * controls), A.10 "VPID and EPT capabilities".
+ * References: Intel SDM vol. 3C (325384):
+ *   24.6 "Discovering support for VMX", 24.7 "Enabling and entering VMX
+ *   operation", 24.11 "VMCS regions" (24.11.3 VMCS states, 24.11.5 VMXON),
+ *   25.2-25.3 (instructions and events that exit), 25.8 "Restrictions on VMX
+ *   operation" (CR0/CR4 fixed bits), 25.6 VM-execution controls (25.6.3
+ *   exception bitmap, 25.6.6 CR0/CR4 guest/host masks, 25.6.9 MSR bitmaps,
+ *   25.6.11 EPTP, 25.6.12 VPID), 25.7 exit controls, 25.8 entry controls,
+ *   26.2-26.3 VM-entry checks (26.3.1 guest state, 26.3.2.4 PDPTEs),
+ *   26.6 event injection, 27.2 exit information, 27.5 loading host state,
+ *   28.1-28.3 (VPIDs, EPT-tagged TLBs, INVEPT/INVVPID), 29.3 EPT,
+ *   31.4 VM-instruction error numbers; Appendix A (capability MSRs),
+ *   B (VMCS field encodings), C (basic exit reasons).
+ * Field encodings and control bits come from the kernel's <asm/vmx.h>.
  *
- * This backend is exercised only under bochs (issue: VMX backend); QEMU TCG
- * does not emulate VMX.
+ * This backend is exercised under bochs (tests/vm/bochs); QEMU TCG does not
+ * emulate VMX.
  *
- * Locking: none. The per-CPU state (vmx_vmxon_page, vmx_enabled) is written
- * only by the CPU hotplug and syscore callbacks, which the core serializes.
+ * Locking: the per-CPU state (vmx_vmxon_page, vmx_enabled, vmx_current,
+ * vmx_loaded, vmx_host_syscall) is written on its own CPU with interrupts
+ * disabled: by the CPU hotplug/syscore callbacks (which the core serializes),
+ * by vmx_vmcs_load() and by the VMCLEAR IPI. The module-wide tables
+ * (vmx_cfg, vmx_msr_bitmap) are written once in hardware_setup. VPIDs come
+ * from an IDA (its own lock). A vCPU's VMCS and vendor state belong to the
+ * thread that owns the vCPU (its vCPU thread; before that, the creator
+ * under the domain lock); the VMCS follows that thread from CPU to CPU
+ * (vmx_vmcs_load: VMCLEAR on the old CPU by IPI, VMPTRLD on the new one).
+ * A domain's EPT is built before its first vCPU runs and changed under the
+ * domain lock (npt.h).
  */
 #define pr_fmt(fmt) "pvhv: vmx: " fmt
 
 #include <linux/gfp.h>
+#include <linux/idr.h>
+#include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
+#include <linux/ratelimit.h>
+#include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/topology.h>
 #include <asm/asm.h>
+#include <asm/debugreg.h>
+#include <asm/desc.h>
+#include <asm/fpu/api.h>
+#include <asm/fpu/xcr.h>
 #include <asm/io.h>
+#include <asm/mce.h>
 #include <asm/msr.h>
 #include <asm/msr-index.h>
 #include <asm/processor.h>
+#include <asm/segment.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
+#include <asm/vmx.h>
+#include <xen/interface/xen.h>
+#include <xen/interface/hvm/hvm_vcpu.h>
 
 #include "../core.h"
+#include "../npt.h"
+#include "../x86.h"
 
-/* CPUID.01H:ECX[5] = VMX (SDM 24.6 "Discovering support for VMX"). */
+/* CPUID.01H:ECX[5] = VMX (SDM 24.6). */
 #define VMX_CPUID_ECX_VMX		BIT(5)
 /* IA32_FEATURE_CONTROL (3AH): bit 0 lock, bit 2 VMX outside SMX (SDM 24.7). */
 #define VMX_FEAT_CTL_LOCKED		BIT_ULL(0)
@@ -42,13 +76,221 @@
 /* IA32_VMX_EPT_VPID_CAP (48CH), SDM A.10. */
 #define VMX_EPT_CAP_PWL4		BIT_ULL(6)
 #define VMX_EPT_CAP_WB			BIT_ULL(14)
+#define VMX_EPT_CAP_INVEPT		BIT_ULL(20)
+#define VMX_EPT_CAP_INVEPT_SINGLE	BIT_ULL(25)
+#define VMX_EPT_CAP_INVEPT_ALL		BIT_ULL(26)
+#define VMX_VPID_CAP_INVVPID		BIT_ULL(32)
+#define VMX_VPID_CAP_SINGLE		BIT_ULL(41)
+#define VMX_VPID_CAP_ALL		BIT_ULL(42)
 /* IA32_VMX_BASIC (480H), SDM A.1. */
-#define VMX_BASIC_REVISION_MASK		0x7fffffffULL
-#define VMX_BASIC_32BIT_ADDR		BIT_ULL(48)
+#define PVHV_BASIC_REVISION_MASK		0x7fffffffULL
+#define PVHV_BASIC_SIZE(b)		(((b) >> 32) & 0x1fff)
+#define PVHV_BASIC_32BIT_ADDR		BIT_ULL(48)
+#define PVHV_BASIC_MEMTYPE(b)		(((b) >> 50) & 0xf)
+#define PVHV_BASIC_MEMTYPE_WB		6
+#define PVHV_BASIC_TRUE_CTLS		BIT_ULL(55)
+
+/* EPT entries (SDM 29.3.2): read/write/execute, memory type WB in bits 5:3. */
+#define VMX_EPT_RWX		(VMX_EPT_READABLE_MASK | VMX_EPT_WRITABLE_MASK | \
+				 VMX_EPT_EXECUTABLE_MASK)
+#define VMX_EPT_LEAF		(VMX_EPT_RWX | (VMX_EPTP_MT_WB << VMX_EPT_MT_EPTE_SHIFT))
+
+/* Exit reason bit 31: the VM entry failed (SDM 27.2.1, 26.8). */
+#define VMX_EXIT_ENTRY_FAILED	BIT(31)
+
+#define X86_UD	6
+#define X86_GP	13
+#define X86_MC	18
+
+/* --- module-wide configuration (hardware_setup) ------------------------- */
+
+static struct {
+	u32 revision;
+	bool dma32;			/* VMCS/VMXON regions below 4 GiB (A.1) */
+	u32 pin, proc, proc2, exit, entry;	/* the controls every VMCS starts with */
+	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
+	u64 cr0_mask, cr4_mask;		/* the CR bits the guest does not own */
+	u64 ept_vpid;			/* IA32_VMX_EPT_VPID_CAP */
+	bool vpid;			/* VPIDs in use */
+	u64 host_xcr0;
+	u8 phys_bits;
+} vmx_cfg;
+
+static struct page *vmx_msr_bitmap;	/* 4 KiB, SDM 25.6.9 */
+static DEFINE_IDA(vmx_vpids);
+
+/* --- per-CPU state ------------------------------------------------------ */
+
+struct vmx_vcpu;
 
 static DEFINE_PER_CPU(struct page *, vmx_vmxon_page);
 /* Whether this CPU is in VMX operation because of us. */
 static DEFINE_PER_CPU(bool, vmx_enabled);
+/* The VMCS current on this CPU (VMPTRLD), or NULL. */
+static DEFINE_PER_CPU(struct vmx_vcpu *, vmx_current);
+/* Every VMCS active on this CPU (SDM 24.11.3), through vmx_vcpu.loaded. */
+static DEFINE_PER_CPU(struct list_head, vmx_loaded);
+/* The host's STAR, LSTAR, CSTAR, SFMASK (set once at boot, same on every CPU). */
+static DEFINE_PER_CPU(u64 [4], vmx_host_syscall);
+
+static const u32 vmx_syscall_msrs[4] = {
+	MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK,
+};
+
+/* --- vCPU state ---------------------------------------------------------- */
+
+struct vmx_domain {
+	struct pvhv_npt npt;
+	u64 eptp;
+};
+
+struct vmx_vcpu {
+	struct pvhv_vcpu *v;
+	void *vmcs;
+	u64 vmcs_pa;
+	struct list_head loaded;	/* on vmx_loaded of @cpu */
+	int cpu;			/* where the VMCS is active, or -1 */
+	bool launched;			/* VMRESUME, not VMLAUNCH (24.11.3) */
+	u16 vpid;			/* 0: none */
+	u64 host_rsp;			/* HOST_RSP as last written */
+	u64 host_cr3, host_cr4, host_fs_base;	/* as last written */
+
+	/* Mirrors of VMCS fields, read at each exit, written back if dirty. */
+	u64 rip, rflags;
+	u32 intr_state;			/* GUEST_INTERRUPTIBILITY_INFO */
+	bool rip_dirty, intr_dirty;
+	bool inject_pending;		/* VM_ENTRY_INTR_INFO_FIELD holds an event */
+	u32 proc, entry;		/* current primary proc-based / entry controls */
+
+	/* Guest state VMX does not switch, or that the guest only reaches
+	 * through intercepts. */
+	u64 cr0, cr4;			/* read shadows: the guest's view of host-owned bits */
+	u64 efer;			/* GUEST_IA32_EFER */
+	u64 cr2;
+	u8 cr8;
+	u64 dr[4], dr6, dr7;		/* kept, not armed: no guest breakpoints */
+	u64 syscall_msrs[4];		/* STAR, LSTAR, CSTAR, SFMASK */
+	u64 kernel_gs_base;
+	u64 xcr0;
+	void *xsave;			/* x87/SSE/AVX state, XSAVE format */
+
+	int npt_gen;			/* pvhv_npt.gen when last flushed */
+	bool flush;			/* an emulated CR write: flush this VPID */
+};
+
+/* The fields one exit needs, read while the VMCS is surely current. */
+struct vmx_exit {
+	u32 reason;
+	u64 qual;
+	u32 intr_info;
+	u32 idt_info;
+	u32 insn_len;
+	u32 insn_error;			/* after a VMfailValid */
+};
+
+asmlinkage int pvhv_vmx_run(u64 *regs, u64 launched, u64 *host_rsp);
+asmlinkage void pvhv_vmx_exit(void);
+
+/* --- VMX instructions (SDM 31.3) --------------------------------------- */
+
+static void vmx_insn_failed(const char *insn, u64 arg)
+{
+	u64 err = 0;
+
+	/* VM_INSTRUCTION_ERROR is valid after a VMfailValid (31.4). */
+	asm volatile("vmread %1, %0" : "=r" (err) : "r" ((u64)VM_INSTRUCTION_ERROR) : "cc");
+	pr_err_ratelimited("%s %#llx failed (VM-instruction error %llu) on CPU %d\n",
+			   insn, arg, err, raw_smp_processor_id());
+}
+
+static u64 __vmx_read(unsigned long field)
+{
+	bool fail;
+	u64 val;
+
+	asm volatile("vmread %[f], %[v]\n\tsetna %[fail]"
+		     : [v] "=r" (val), [fail] "=qm" (fail) : [f] "r" ((u64)field) : "cc");
+	if (unlikely(fail)) {
+		vmx_insn_failed("vmread", field);
+		return 0;
+	}
+	return val;
+}
+
+static void __vmx_write(unsigned long field, u64 val)
+{
+	bool fail;
+
+	asm volatile("vmwrite %[v], %[f]\n\tsetna %[fail]"
+		     : [fail] "=qm" (fail) : [v] "rm" (val), [f] "r" ((u64)field) : "cc");
+	if (unlikely(fail))
+		vmx_insn_failed("vmwrite", field);
+}
+
+static void vmx_vmclear(u64 pa)
+{
+	bool fail;
+
+	asm volatile("vmclear %[pa]\n\tsetna %[fail]"
+		     : [fail] "=qm" (fail) : [pa] "m" (pa) : "cc", "memory");
+	if (unlikely(fail))
+		vmx_insn_failed("vmclear", pa);
+}
+
+static void vmx_vmptrld(u64 pa)
+{
+	bool fail;
+
+	asm volatile("vmptrld %[pa]\n\tsetna %[fail]"
+		     : [fail] "=qm" (fail) : [pa] "m" (pa) : "cc", "memory");
+	if (unlikely(fail))
+		vmx_insn_failed("vmptrld", pa);
+}
+
+/* INVEPT (28.3.3.1): type 1 one EPTP's mappings, type 2 all of them. */
+static void vmx_invept(unsigned long type, u64 eptp)
+{
+	struct { u64 eptp, zero; } desc = { eptp, 0 };
+	bool fail;
+
+	asm volatile("invept %[d], %[t]\n\tsetna %[fail]"
+		     : [fail] "=qm" (fail) : [d] "m" (desc), [t] "r" (type) : "cc", "memory");
+	if (unlikely(fail))
+		vmx_insn_failed("invept", type);
+}
+
+/* INVVPID (28.3.3.1): type 1 one VPID's mappings, type 2 every VPID's but 0. */
+static void vmx_invvpid(unsigned long type, u16 vpid)
+{
+	struct { u64 vpid, gva; } desc = { vpid, 0 };
+	bool fail;
+
+	asm volatile("invvpid %[d], %[t]\n\tsetna %[fail]"
+		     : [fail] "=qm" (fail) : [d] "m" (desc), [t] "r" (type) : "cc", "memory");
+	if (unlikely(fail))
+		vmx_insn_failed("invvpid", type);
+}
+
+static void vmx_flush_ept(u64 eptp)
+{
+	if (vmx_cfg.ept_vpid & VMX_EPT_CAP_INVEPT_SINGLE)
+		vmx_invept(VMX_EPT_EXTENT_CONTEXT, eptp);
+	else
+		vmx_invept(VMX_EPT_EXTENT_GLOBAL, 0);
+}
+
+static void vmx_flush_vpid(u16 vpid)
+{
+	/* Without VPIDs every entry and exit flushes VPID 0 (28.3.3.3). */
+	if (!vpid)
+		return;
+	if (vmx_cfg.ept_vpid & VMX_VPID_CAP_SINGLE)
+		vmx_invvpid(VMX_VPID_EXTENT_SINGLE_CONTEXT, vpid);
+	else
+		vmx_invvpid(VMX_VPID_EXTENT_ALL_CONTEXT, 0);
+}
+
+/* --- detection and per-CPU enable --------------------------------------- */
 
 static int vmx_probe(char *reason, size_t len)
 {
@@ -86,36 +328,45 @@ static int vmx_probe(char *reason, size_t len)
 	return 0;
 }
 
-static int vmx_cpu_prepare(unsigned int cpu)
+/* A zeroed page for a VMXON region or VMCS (24.11.5: revision id first). */
+static struct page *vmx_alloc_region(int node)
 {
-	struct page *page;
 	u64 basic;
+	struct page *page;
 
-	if (per_cpu(vmx_vmxon_page, cpu))
-		return 0;
 	rdmsrl(MSR_IA32_VMX_BASIC, basic);
 	/* SDM A.1: with bit 48 set, VMXON/VMCS regions must lie below 4 GiB. */
-	page = alloc_pages_node(cpu_to_node(cpu),
-				GFP_KERNEL | __GFP_ZERO |
-				((basic & VMX_BASIC_32BIT_ADDR) ? GFP_DMA32 : 0), 0);
+	page = alloc_pages_node(node, GFP_KERNEL | __GFP_ZERO |
+				((basic & PVHV_BASIC_32BIT_ADDR) ? GFP_DMA32 : 0), 0);
 	if (!page)
-		return -ENOMEM;
-	/* SDM 24.11.5: the region starts with the VMCS revision identifier. */
-	*(u32 *)page_address(page) = basic & VMX_BASIC_REVISION_MASK;
-	per_cpu(vmx_vmxon_page, cpu) = page;
+		return NULL;
+	*(u32 *)page_address(page) = basic & PVHV_BASIC_REVISION_MASK;
 	atomic64_inc(&pvhv_counters.objects);
-	return 0;
+	return page;
+}
+
+static void vmx_free_region(struct page *page)
+{
+	if (!page)
+		return;
+	__free_page(page);
+	atomic64_dec(&pvhv_counters.objects);
+}
+
+static int vmx_cpu_prepare(unsigned int cpu)
+{
+	/* Empty: the CPU is offline, its VMCSs were cleared by cpu_disable. */
+	INIT_LIST_HEAD(&per_cpu(vmx_loaded, cpu));
+	if (per_cpu(vmx_vmxon_page, cpu))
+		return 0;
+	per_cpu(vmx_vmxon_page, cpu) = vmx_alloc_region(cpu_to_node(cpu));
+	return per_cpu(vmx_vmxon_page, cpu) ? 0 : -ENOMEM;
 }
 
 static void vmx_cpu_unprepare(unsigned int cpu)
 {
-	struct page *page = per_cpu(vmx_vmxon_page, cpu);
-
-	if (!page)
-		return;
+	vmx_free_region(per_cpu(vmx_vmxon_page, cpu));
 	per_cpu(vmx_vmxon_page, cpu) = NULL;
-	__free_page(page);
-	atomic64_dec(&pvhv_counters.objects);
 }
 
 static bool vmx_cr_fixed_ok(unsigned long val, u32 fixed0_msr, u32 fixed1_msr)
@@ -134,6 +385,7 @@ static int vmx_cpu_enable(char *reason, size_t len)
 	struct page *page = this_cpu_read(vmx_vmxon_page);
 	int cpu = raw_smp_processor_id();
 	u64 pa;
+	int i;
 
 	if (__read_cr4() & X86_CR4_VMXE) {
 		snprintf(reason, len,
@@ -159,6 +411,12 @@ static int vmx_cpu_enable(char *reason, size_t len)
 		 _ASM_EXTABLE(1b, %l[fail])
 		 : : [pa] "m" (pa) : "memory", "cc" : fail);
 	this_cpu_write(vmx_enabled, true);
+	this_cpu_write(vmx_current, NULL);
+	for (i = 0; i < ARRAY_SIZE(vmx_syscall_msrs); i++)
+		rdmsrl(vmx_syscall_msrs[i], (*this_cpu_ptr(&vmx_host_syscall))[i]);
+	/* 28.3.3.4: nothing EPT-tagged from before VMXON may be used. */
+	if (vmx_cfg.ept_vpid & VMX_EPT_CAP_INVEPT_ALL)
+		vmx_invept(VMX_EPT_EXTENT_GLOBAL, 0);
 	return 0;
 
 fail:
@@ -167,14 +425,1508 @@ fail:
 	return -EIO;
 }
 
-/* Interrupts disabled. */
+static void vmx_vmcs_forget(struct vmx_vcpu *s)
+{
+	if (this_cpu_read(vmx_current) == s)
+		this_cpu_write(vmx_current, NULL);
+	list_del(&s->loaded);
+	s->launched = false;	/* VMCLEAR made it "clear" (24.11.3) */
+	WRITE_ONCE(s->cpu, -1);
+}
+
+/* Interrupts disabled: every VMCS active here is written back first (24.11.1). */
 static void vmx_cpu_disable(void)
 {
+	struct vmx_vcpu *s, *tmp;
+
 	if (!this_cpu_read(vmx_enabled))
 		return;
+	list_for_each_entry_safe(s, tmp, this_cpu_ptr(&vmx_loaded), loaded) {
+		vmx_vmclear(s->vmcs_pa);
+		vmx_vmcs_forget(s);
+	}
 	asm volatile("vmxoff" : : : "memory", "cc");
 	cr4_clear_bits(X86_CR4_VMXE);
 	this_cpu_write(vmx_enabled, false);
+}
+
+/* --- module-wide setup: controls checked against the capability MSRs ---- */
+
+/*
+ * A control field (SDM A.3-A.5): bits set in the low dword of @msr must be 1
+ * (allowed-0 settings), bits clear in the high dword must be 0 (allowed-1).
+ * @need must be allowed, @want is taken if it is.
+ */
+static int vmx_adjust(u32 msr, u32 need, u32 want, u32 *out, const char *what,
+		      char *reason, size_t len)
+{
+	u64 cap;
+	u32 must, may;
+
+	rdmsrl(msr, cap);
+	must = cap;
+	may = cap >> 32;
+	if (need & ~may) {
+		snprintf(reason, len, "VMX %s controls lack %#x (allowed %#x)", what,
+			 need & ~may, may);
+		return -ENODEV;
+	}
+	*out = (need | (want & may) | must) & may;
+	return 0;
+}
+
+static void vmx_msr_intercept(u8 *bitmap, u32 msr, bool read, bool write)
+{
+	u32 base;
+
+	/* 25.6.9: read low, read high, write low, write high; 1 KiB each. */
+	if (msr <= 0x1fff)
+		base = 0;
+	else if (msr >= 0xc0000000 && msr <= 0xc0001fff)
+		base = 1024, msr -= 0xc0000000;
+	else
+		return;		/* outside both ranges: always intercepted */
+	if (!read)
+		bitmap[base + msr / 8] &= ~BIT(msr % 8);
+	if (!write)
+		bitmap[base + 2048 + msr / 8] &= ~BIT(msr % 8);
+}
+
+static int vmx_hardware_setup(char *reason, size_t len)
+{
+	/* Switched by the VMCS itself (guest-state area): safe to give the guest. */
+	static const u32 passthrough[] = {
+		MSR_FS_BASE, MSR_GS_BASE, MSR_IA32_SYSENTER_CS,
+		MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
+	};
+	bool true_ctls;
+	u64 basic, ept;
+	u8 *bitmap;
+	int i, ret;
+
+	rdmsrl(MSR_IA32_VMX_BASIC, basic);
+	vmx_cfg.revision = basic & PVHV_BASIC_REVISION_MASK;
+	vmx_cfg.dma32 = basic & PVHV_BASIC_32BIT_ADDR;
+	true_ctls = basic & PVHV_BASIC_TRUE_CTLS;
+	if (PVHV_BASIC_SIZE(basic) > PAGE_SIZE || PVHV_BASIC_MEMTYPE(basic) != PVHV_BASIC_MEMTYPE_WB) {
+		snprintf(reason, len, "VMCS of %llu bytes or not write-back (IA32_VMX_BASIC=%#llx)",
+			 PVHV_BASIC_SIZE(basic), basic);
+		return -ENODEV;
+	}
+
+	/*
+	 * Every exit pvhv handles, nothing it does not: external interrupts and
+	 * NMIs go to the host; HLT, MONITOR/MWAIT, RDPMC, CR8, MOV DR and all
+	 * I/O exit; MSRs through the bitmap; EPT with unrestricted guest.
+	 * Default-1 controls (CR3 load/store without the TRUE MSRs) are
+	 * handled too.
+	 */
+	ret = vmx_adjust(true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS : MSR_IA32_VMX_PINBASED_CTLS,
+			 PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING, 0,
+			 &vmx_cfg.pin, "pin-based", reason, len);
+	if (!ret)
+		ret = vmx_adjust(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
+				 MSR_IA32_VMX_PROCBASED_CTLS,
+				 CPU_BASED_HLT_EXITING | CPU_BASED_MWAIT_EXITING |
+				 CPU_BASED_RDPMC_EXITING | CPU_BASED_CR8_LOAD_EXITING |
+				 CPU_BASED_CR8_STORE_EXITING | CPU_BASED_MOV_DR_EXITING |
+				 CPU_BASED_UNCOND_IO_EXITING | CPU_BASED_USE_MSR_BITMAPS |
+				 CPU_BASED_MONITOR_EXITING | CPU_BASED_ACTIVATE_SECONDARY_CONTROLS,
+				 0, &vmx_cfg.proc, "processor-based", reason, len);
+	if (!ret)
+		ret = vmx_adjust(MSR_IA32_VMX_PROCBASED_CTLS2,
+				 SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_UNRESTRICTED_GUEST,
+				 SECONDARY_EXEC_ENABLE_VPID | SECONDARY_EXEC_ENABLE_RDTSCP,
+				 &vmx_cfg.proc2, "secondary processor-based", reason, len);
+	if (!ret)
+		ret = vmx_adjust(true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS : MSR_IA32_VMX_EXIT_CTLS,
+				 VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_SAVE_IA32_PAT |
+				 VM_EXIT_LOAD_IA32_PAT | VM_EXIT_SAVE_IA32_EFER |
+				 VM_EXIT_LOAD_IA32_EFER, VM_EXIT_SAVE_DEBUG_CONTROLS,
+				 &vmx_cfg.exit, "VM-exit", reason, len);
+	if (!ret)
+		ret = vmx_adjust(true_ctls ? MSR_IA32_VMX_TRUE_ENTRY_CTLS : MSR_IA32_VMX_ENTRY_CTLS,
+				 VM_ENTRY_LOAD_IA32_PAT | VM_ENTRY_LOAD_IA32_EFER | VM_ENTRY_IA32E_MODE,
+				 VM_ENTRY_LOAD_DEBUG_CONTROLS,
+				 &vmx_cfg.entry, "VM-entry", reason, len);
+	if (ret)
+		return ret;
+	/* Toggled per guest: interrupt windows and long mode. */
+	vmx_cfg.entry &= ~VM_ENTRY_IA32E_MODE;
+	{
+		u64 cap;
+
+		rdmsrl(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS : MSR_IA32_VMX_PROCBASED_CTLS,
+		       cap);
+		if (!((cap >> 32) & CPU_BASED_INTR_WINDOW_EXITING)) {
+			snprintf(reason, len, "VMX without interrupt-window exiting");
+			return -ENODEV;
+		}
+	}
+
+	rdmsrl(MSR_IA32_VMX_EPT_VPID_CAP, ept);
+	vmx_cfg.ept_vpid = ept;
+	if (!(ept & VMX_EPT_CAP_INVEPT) ||
+	    !(ept & (VMX_EPT_CAP_INVEPT_SINGLE | VMX_EPT_CAP_INVEPT_ALL))) {
+		snprintf(reason, len, "EPT without INVEPT (IA32_VMX_EPT_VPID_CAP=%#llx)", ept);
+		return -ENODEV;
+	}
+	vmx_cfg.vpid = (vmx_cfg.proc2 & SECONDARY_EXEC_ENABLE_VPID) &&
+		       (ept & VMX_VPID_CAP_INVVPID) &&
+		       (ept & (VMX_VPID_CAP_SINGLE | VMX_VPID_CAP_ALL));
+	if (!vmx_cfg.vpid)
+		vmx_cfg.proc2 &= ~SECONDARY_EXEC_ENABLE_VPID;
+
+	rdmsrl(MSR_IA32_VMX_CR0_FIXED0, vmx_cfg.cr0_fixed0);
+	rdmsrl(MSR_IA32_VMX_CR0_FIXED1, vmx_cfg.cr0_fixed1);
+	rdmsrl(MSR_IA32_VMX_CR4_FIXED0, vmx_cfg.cr4_fixed0);
+	rdmsrl(MSR_IA32_VMX_CR4_FIXED1, vmx_cfg.cr4_fixed1);
+	/* 26.3.1.1: with unrestricted guest, PE and PG are the guest's choice. */
+	vmx_cfg.cr0_fixed0 &= ~(u64)(X86_CR0_PE | X86_CR0_PG);
+	/*
+	 * 25.6.6: bits in the mask are the host's; the guest reads the shadow
+	 * and a write that changes one exits. The host keeps the fixed bits,
+	 * mode changes (PE, PG: EFER.LMA, PDPTEs) and every CR4 bit the guest
+	 * may not set (PVHV_X86_GUEST_CR4).
+	 */
+	vmx_cfg.cr0_mask = X86_CR0_PE | X86_CR0_PG | vmx_cfg.cr0_fixed0 |
+			   (~vmx_cfg.cr0_fixed1 & 0xffffffffULL);
+	vmx_cfg.cr4_mask = ~(PVHV_X86_GUEST_CR4 & vmx_cfg.cr4_fixed1 & ~vmx_cfg.cr4_fixed0);
+
+	if (!(cpuid_ecx(1) & BIT(26)) || !(__read_cr4() & X86_CR4_OSXSAVE)) {
+		snprintf(reason, len, "the host does not use XSAVE");
+		return -ENODEV;
+	}
+	vmx_cfg.host_xcr0 = xgetbv(0);
+	if ((vmx_cfg.host_xcr0 & 3) != 3) {
+		snprintf(reason, len, "host XCR0 lacks x87/SSE");
+		return -ENODEV;
+	}
+	vmx_cfg.phys_bits = boot_cpu_data.x86_phys_bits;
+
+	vmx_msr_bitmap = alloc_page(GFP_KERNEL);
+	if (!vmx_msr_bitmap) {
+		snprintf(reason, len, "out of memory for the MSR bitmap");
+		return -ENOMEM;
+	}
+	bitmap = page_address(vmx_msr_bitmap);
+	memset(bitmap, 0xff, PAGE_SIZE);
+	for (i = 0; i < ARRAY_SIZE(passthrough); i++)
+		vmx_msr_intercept(bitmap, passthrough[i], false, false);
+	atomic64_inc(&pvhv_counters.objects);
+	return 0;
+}
+
+static void vmx_hardware_unsetup(void)
+{
+	__free_page(vmx_msr_bitmap);
+	vmx_msr_bitmap = NULL;
+	atomic64_dec(&pvhv_counters.objects);
+	ida_destroy(&vmx_vpids);
+}
+
+/* --- the current VMCS ---------------------------------------------------- */
+
+/* IPI: VMCLEAR @arg where it is active, so another CPU may load it. */
+static void vmx_vmcs_clear_remote(void *arg)
+{
+	struct vmx_vcpu *s = arg;
+
+	if (READ_ONCE(s->cpu) != smp_processor_id())
+		return;		/* cleared meanwhile (CPU offline) */
+	vmx_vmclear(s->vmcs_pa);
+	vmx_vmcs_forget(s);
+}
+
+/* Host state that depends on the CPU (27.5.2): TR, GDT, IDT, GS base, SYSENTER. */
+static void vmx_set_host_cpu_state(void)
+{
+	struct desc_ptr gdt, idt;
+	struct ldttss_desc *tss;
+	u64 val;
+
+	native_store_gdt(&gdt);
+	store_idt(&idt);
+	tss = (struct ldttss_desc *)(gdt.address + GDT_ENTRY_TSS * 8);
+	__vmx_write(HOST_TR_BASE, tss->base0 | ((u64)tss->base1 << 16) |
+		    ((u64)tss->base2 << 24) | ((u64)tss->base3 << 32));
+	__vmx_write(HOST_GDTR_BASE, gdt.address);
+	__vmx_write(HOST_IDTR_BASE, idt.address);
+	rdmsrl(MSR_GS_BASE, val);
+	__vmx_write(HOST_GS_BASE, val);
+	rdmsrl(MSR_IA32_SYSENTER_ESP, val);
+	__vmx_write(HOST_IA32_SYSENTER_ESP, val);
+	rdmsrl(MSR_IA32_SYSENTER_EIP, val);
+	__vmx_write(HOST_IA32_SYSENTER_EIP, val);
+	__vmx_write(HOST_CR0, read_cr0());
+}
+
+/*
+ * Make @s the current VMCS of this CPU (preemption disabled, interrupts
+ * enabled unless @s already is current here). A VMCS active on another CPU
+ * is VMCLEARed there first (24.11.1: a VMCS may be active on one CPU only).
+ */
+static void vmx_vmcs_load(struct vmx_vcpu *s)
+{
+	int cpu = smp_processor_id();
+	unsigned long flags;
+	int old;
+
+	if (likely(this_cpu_read(vmx_current) == s))
+		return;
+	old = READ_ONCE(s->cpu);
+	if (old == cpu) {
+		vmx_vmptrld(s->vmcs_pa);
+		this_cpu_write(vmx_current, s);
+		return;
+	}
+	if (old >= 0)
+		smp_call_function_single(old, vmx_vmcs_clear_remote, s, 1);
+	local_irq_save(flags);
+	vmx_vmptrld(s->vmcs_pa);
+	this_cpu_write(vmx_current, s);
+	list_add(&s->loaded, this_cpu_ptr(&vmx_loaded));
+	WRITE_ONCE(s->cpu, cpu);
+	vmx_set_host_cpu_state();
+	local_irq_restore(flags);
+}
+
+/* Accessors for code that may run anywhere (preemptible). */
+static void vmx_get(struct vmx_vcpu *s)
+{
+	preempt_disable();
+	vmx_vmcs_load(s);
+}
+
+static void vmx_put(void)
+{
+	preempt_enable();
+}
+
+static u64 vmx_read(struct vmx_vcpu *s, unsigned long field)
+{
+	u64 val;
+
+	vmx_get(s);
+	val = __vmx_read(field);
+	vmx_put();
+	return val;
+}
+
+static void vmx_write(struct vmx_vcpu *s, unsigned long field, u64 val)
+{
+	vmx_get(s);
+	__vmx_write(field, val);
+	vmx_put();
+}
+
+/* --- EPT (SDM 29.3) -------------------------------------------------------- */
+
+static void vmx_domain_free(struct pvhv_domain *d)
+{
+	struct vmx_domain *vd = d->arch;
+
+	if (!vd)
+		return;
+	pvhv_npt_destroy(&vd->npt);
+	kfree(vd);
+	d->arch = NULL;
+	atomic64_dec(&pvhv_counters.objects);
+}
+
+/* Guest-physical [0, RAM) -> the domain's pages, 4 KiB, write-back, 4 levels. */
+static int vmx_domain_init(struct pvhv_domain *d)
+{
+	struct vmx_domain *vd;
+	int ret;
+
+	if (d->arch)
+		return 0;
+	vd = kzalloc(sizeof(*vd), GFP_KERNEL_ACCOUNT);
+	if (!vd)
+		return -ENOMEM;
+	atomic64_inc(&pvhv_counters.objects);
+	d->arch = vd;
+	ret = pvhv_npt_init(&vd->npt, d, VMX_EPT_RWX, VMX_EPT_LEAF, false);
+	if (ret) {
+		vmx_domain_free(d);
+		return ret;
+	}
+	/* 25.6.11: WB paging structures, 4-level walk, no accessed/dirty flags. */
+	vd->eptp = page_to_phys(vd->npt.root) | VMX_EPTP_MT_WB | VMX_EPTP_PWL_4;
+	return 0;
+}
+
+/* Domain lock held: one 4 KiB mapping changes; every vCPU flushes before it re-enters. */
+static int vmx_npt_set(struct pvhv_domain *d, u64 gfn, struct page *page, bool writable)
+{
+	struct vmx_domain *vd = d->arch;
+	int ret;
+
+	if (!vd)
+		return -EINVAL;
+	ret = pvhv_npt_map(&vd->npt, gfn, page, writable);
+	if (!ret)
+		pvhv_domain_kick_all(d);
+	return ret;
+}
+
+/* --- vCPUs: creation and the PVH state --------------------------------------- */
+
+static int vmx_vcpu_create(struct pvhv_vcpu *v)
+{
+	struct vmx_domain *vd = v->d->arch;
+	struct vmx_vcpu *s;
+	struct page *page;
+	int vpid = 0;
+
+	s = kzalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
+	if (!s)
+		return -ENOMEM;
+	if (vmx_cfg.vpid) {
+		vpid = ida_alloc_range(&vmx_vpids, 1, VMX_NR_VPIDS - 1, GFP_KERNEL);
+		if (vpid < 0)
+			goto err_free_s;
+	}
+	page = vmx_alloc_region(NUMA_NO_NODE);
+	if (!page)
+		goto err_free_vpid;
+	s->xsave = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!s->xsave)
+		goto err_free_vmcs;
+	atomic64_inc(&pvhv_counters.objects);
+	s->v = v;
+	s->vmcs = page_address(page);
+	s->vmcs_pa = page_to_phys(page);
+	s->vpid = vpid;
+	s->cpu = -1;
+	INIT_LIST_HEAD(&s->loaded);
+	s->proc = vmx_cfg.proc;
+	s->entry = vmx_cfg.entry;
+	s->xcr0 = 1;
+	v->arch = s;
+
+	preempt_disable();
+	vmx_vmclear(s->vmcs_pa);	/* 24.11.3: a new VMCS starts clear */
+	vmx_vmcs_load(s);
+	__vmx_write(PIN_BASED_VM_EXEC_CONTROL, vmx_cfg.pin);
+	__vmx_write(CPU_BASED_VM_EXEC_CONTROL, s->proc);
+	__vmx_write(SECONDARY_VM_EXEC_CONTROL, vmx_cfg.proc2);
+	__vmx_write(VM_EXIT_CONTROLS, vmx_cfg.exit);
+	__vmx_write(VM_ENTRY_CONTROLS, s->entry);
+	/* #UD: VMMCALL from a guest written for SVM; #MC: the host's. */
+	__vmx_write(EXCEPTION_BITMAP, BIT(X86_UD) | BIT(X86_MC));
+	__vmx_write(PAGE_FAULT_ERROR_CODE_MASK, 0);
+	__vmx_write(PAGE_FAULT_ERROR_CODE_MATCH, 0);
+	__vmx_write(CR3_TARGET_COUNT, 0);
+	__vmx_write(VM_EXIT_MSR_STORE_COUNT, 0);
+	__vmx_write(VM_EXIT_MSR_LOAD_COUNT, 0);
+	__vmx_write(VM_ENTRY_MSR_LOAD_COUNT, 0);
+	__vmx_write(VM_ENTRY_INTR_INFO_FIELD, 0);
+	__vmx_write(MSR_BITMAP, page_to_phys(vmx_msr_bitmap));
+	__vmx_write(EPT_POINTER, vd->eptp);
+	if (vpid)
+		__vmx_write(VIRTUAL_PROCESSOR_ID, vpid);
+	__vmx_write(VMCS_LINK_POINTER, ~0ULL);
+	__vmx_write(CR0_GUEST_HOST_MASK, vmx_cfg.cr0_mask);
+	__vmx_write(CR4_GUEST_HOST_MASK, vmx_cfg.cr4_mask);
+	__vmx_write(TSC_OFFSET, 0);
+
+	/* Host state that never changes (27.5); the rest is written per CPU/entry. */
+	__vmx_write(HOST_CS_SELECTOR, __KERNEL_CS);
+	__vmx_write(HOST_SS_SELECTOR, __KERNEL_DS);
+	__vmx_write(HOST_DS_SELECTOR, 0);
+	__vmx_write(HOST_ES_SELECTOR, 0);
+	__vmx_write(HOST_FS_SELECTOR, 0);
+	__vmx_write(HOST_GS_SELECTOR, 0);
+	__vmx_write(HOST_TR_SELECTOR, GDT_ENTRY_TSS * 8);
+	__vmx_write(HOST_RIP, (unsigned long)pvhv_vmx_exit);
+	{
+		u64 val;
+
+		rdmsrl(MSR_IA32_SYSENTER_CS, val);
+		__vmx_write(HOST_IA32_SYSENTER_CS, val);
+		rdmsrl(MSR_IA32_CR_PAT, val);
+		__vmx_write(HOST_IA32_PAT, val);
+		rdmsrl(MSR_EFER, val);
+		__vmx_write(HOST_IA32_EFER, val);
+	}
+	s->host_cr3 = __read_cr3();
+	s->host_cr4 = __read_cr4();
+	__vmx_write(HOST_CR3, s->host_cr3);
+	__vmx_write(HOST_CR4, s->host_cr4);
+	preempt_enable();
+	return 0;
+
+err_free_vmcs:
+	vmx_free_region(page);
+err_free_vpid:
+	if (vpid)
+		ida_free(&vmx_vpids, vpid);
+err_free_s:
+	kfree(s);
+	return -ENOMEM;
+}
+
+static void vmx_vcpu_free(struct pvhv_vcpu *v)
+{
+	struct vmx_vcpu *s = v->arch;
+	int cpu;
+
+	if (!s)
+		return;
+	/* The thread is gone; VMCLEAR where the VMCS is still active. */
+	cpu = READ_ONCE(s->cpu);
+	if (cpu >= 0)
+		smp_call_function_single(cpu, vmx_vmcs_clear_remote, s, 1);
+	vmx_free_region(virt_to_page(s->vmcs));
+	free_page((unsigned long)s->xsave);
+	atomic64_dec(&pvhv_counters.objects);
+	if (s->vpid)
+		ida_free(&vmx_vpids, s->vpid);
+	kfree(s);
+	v->arch = NULL;
+}
+
+/* Xen's packed segment attributes (the VMCB's) -> VMX access rights (24.4.1). */
+static u32 vmx_ar(u16 attrib)
+{
+	u32 ar = (attrib & 0xff) | ((attrib & 0xf00) << 4);
+
+	return (ar & VMX_AR_P_MASK) ? ar : VMX_AR_UNUSABLE_MASK;
+}
+
+enum { VMX_ES, VMX_CS, VMX_SS, VMX_DS, VMX_FS, VMX_GS, VMX_LDTR, VMX_TR };
+
+static void vmx_set_seg(int seg, u16 sel, u64 base, u32 limit, u32 ar)
+{
+	/* Selector, limit, AR and base fields are each laid out in ES..TR order. */
+	__vmx_write(GUEST_ES_SELECTOR + seg * 2, sel);
+	__vmx_write(GUEST_ES_BASE + seg * 2, base);
+	__vmx_write(GUEST_ES_LIMIT + seg * 2, limit);
+	__vmx_write(GUEST_ES_AR_BYTES + seg * 2, ar);
+}
+
+/* The real CR0/CR4 for the guest's view: fixed bits forced (25.8, A.7, A.8). */
+static u64 vmx_real_cr0(u64 cr0)
+{
+	return (cr0 | vmx_cfg.cr0_fixed0) & vmx_cfg.cr0_fixed1;
+}
+
+static u64 vmx_real_cr4(u64 cr4)
+{
+	return (cr4 | vmx_cfg.cr4_fixed0) & vmx_cfg.cr4_fixed1;
+}
+
+static void vmx_set_efer(struct vmx_vcpu *s, u64 efer)
+{
+	s->efer = efer;
+	__vmx_write(GUEST_IA32_EFER, efer);
+	/* 26.2.1.3/26.3.1.1: the IA-32e mode entry control is EFER.LMA. */
+	if (efer & EFER_LMA)
+		s->entry |= VM_ENTRY_IA32E_MODE;
+	else
+		s->entry &= ~VM_ENTRY_IA32E_MODE;
+	__vmx_write(VM_ENTRY_CONTROLS, s->entry);
+}
+
+static void vmx_set_cr0_cr4(struct vmx_vcpu *s, u64 cr0, u64 cr4)
+{
+	s->cr0 = cr0;
+	s->cr4 = cr4;
+	__vmx_write(CR0_READ_SHADOW, cr0);
+	__vmx_write(GUEST_CR0, vmx_real_cr0(cr0));
+	__vmx_write(CR4_READ_SHADOW, cr4);
+	__vmx_write(GUEST_CR4, vmx_real_cr4(cr4));
+}
+
+/*
+ * PAE paging with EPT: the CPU takes the four PDPTEs from the VMCS at entry
+ * (26.3.2.4), so a CR write emulated here loads them, as the instruction
+ * would (SDM vol. 3A 4.4.1): -EINVAL (#GP) if one is present with reserved
+ * bits set or cannot be read.
+ */
+static int vmx_load_pdptrs(struct pvhv_vcpu *v, u64 cr3)
+{
+	u64 pdpte[4], rsvd = GENMASK_ULL(63, vmx_cfg.phys_bits) | 0x1e6;
+	int i;
+
+	if (pvhv_read_gpa(v->d, cr3 & 0xffffffe0ULL, pdpte, sizeof(pdpte)))
+		return -EINVAL;
+	for (i = 0; i < 4; i++)
+		if ((pdpte[i] & 1) && (pdpte[i] & rsvd))
+			return -EINVAL;
+	for (i = 0; i < 4; i++)
+		__vmx_write(GUEST_PDPTR0 + i * 2, pdpte[i]);
+	return 0;
+}
+
+static bool vmx_pae_paging(u64 cr0, u64 cr4, u64 efer)
+{
+	return (cr0 & X86_CR0_PG) && (cr4 & X86_CR4_PAE) && !(efer & EFER_LMA);
+}
+
+/*
+ * Xen's PVH entry state (docs/misc/pvh.pandoc), as svm_vcpu_reset_pvh():
+ * 32-bit flat protected mode, paging off, CR0 = PE|ET, CR4 = 0, flat 4 GiB
+ * CS/DS/ES/SS/FS/GS, TR a 32-bit busy TSS with base 0 and limit 0x67,
+ * EFLAGS with only the reserved bit 1, EBX = start_info. Unrestricted guest
+ * (25.6.2) lets it run with paging off; the guest reads CR0.NE/CR4.VMXE as 0
+ * through the read shadows.
+ */
+static void vmx_reset_state(struct pvhv_vcpu *v, u32 entry, u32 ebx)
+{
+	struct vmx_vcpu *s = v->arch;
+
+	vmx_set_seg(VMX_CS, 0x08, 0, 0xffffffff, 0xc09b);	/* code, R/X, accessed, DB, G */
+	vmx_set_seg(VMX_DS, 0x10, 0, 0xffffffff, 0xc093);	/* data, R/W, accessed, DB, G */
+	vmx_set_seg(VMX_ES, 0x10, 0, 0xffffffff, 0xc093);
+	vmx_set_seg(VMX_SS, 0x10, 0, 0xffffffff, 0xc093);
+	vmx_set_seg(VMX_FS, 0x10, 0, 0xffffffff, 0xc093);
+	vmx_set_seg(VMX_GS, 0x10, 0, 0xffffffff, 0xc093);
+	vmx_set_seg(VMX_TR, 0x18, 0, 0x67, 0x8b);		/* 32-bit busy TSS */
+	vmx_set_seg(VMX_LDTR, 0, 0, 0xffff, VMX_AR_UNUSABLE_MASK);
+	__vmx_write(GUEST_GDTR_BASE, 0);
+	__vmx_write(GUEST_GDTR_LIMIT, 0xffff);
+	__vmx_write(GUEST_IDTR_BASE, 0);
+	__vmx_write(GUEST_IDTR_LIMIT, 0xffff);
+	vmx_set_cr0_cr4(s, X86_CR0_PE | X86_CR0_ET, 0);
+	__vmx_write(GUEST_CR3, 0);
+	vmx_set_efer(s, 0);
+	__vmx_write(GUEST_DR7, 0x400);
+	__vmx_write(GUEST_IA32_DEBUGCTL, 0);
+	__vmx_write(GUEST_IA32_PAT, 0x0007040600070406ULL);	/* the reset PAT */
+	__vmx_write(GUEST_SYSENTER_CS, 0);
+	__vmx_write(GUEST_SYSENTER_ESP, 0);
+	__vmx_write(GUEST_SYSENTER_EIP, 0);
+	__vmx_write(GUEST_RFLAGS, X86_EFLAGS_FIXED);
+	__vmx_write(GUEST_RIP, entry);
+	__vmx_write(GUEST_RSP, 0);
+	__vmx_write(GUEST_INTERRUPTIBILITY_INFO, 0);
+	__vmx_write(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
+	__vmx_write(GUEST_PENDING_DBG_EXCEPTIONS, 0);
+	__vmx_write(VM_ENTRY_INTR_INFO_FIELD, 0);
+	s->proc = vmx_cfg.proc;
+	__vmx_write(CPU_BASED_VM_EXEC_CONTROL, s->proc);
+
+	s->rip = entry;
+	s->rflags = X86_EFLAGS_FIXED;
+	s->intr_state = 0;
+	s->rip_dirty = s->intr_dirty = s->inject_pending = false;
+	s->cr2 = 0;
+	s->cr8 = 0;
+	memset(s->dr, 0, sizeof(s->dr));
+	s->dr6 = DR6_RESERVED;
+	s->dr7 = 0x400;
+	memset(s->syscall_msrs, 0, sizeof(s->syscall_msrs));
+	s->kernel_gs_base = 0;
+	s->flush = true;
+	memset(v->regs, 0, sizeof(v->regs));
+	v->regs[PVHV_RBX] = ebx;
+	s->xcr0 = 1;
+	memset(s->xsave, 0, PVHV_X86_XSAVE_SIZE);	/* XSTATE_BV 0: init state */
+}
+
+static void vmx_vcpu_reset_pvh(struct pvhv_vcpu *v, u32 entry, u32 ebx)
+{
+	vmx_get(v->arch);
+	vmx_reset_state(v, entry, ebx);
+	vmx_put();
+}
+
+/* A segment from a 32-bit vcpu_hvm_context: -EINVAL where VM entry would fail. */
+static int vmx_ctx_seg(int seg, u32 base, u32 limit, u16 attrib)
+{
+	u32 ar = vmx_ar(attrib);
+
+	if (!(ar & VMX_AR_UNUSABLE_MASK)) {
+		/* 26.3.1.2: limit and granularity agree; code/data accessed. */
+		if (((limit & 0xfff) != 0xfff && (ar & VMX_AR_G_MASK)) ||
+		    ((limit >> 20) && !(ar & VMX_AR_G_MASK)))
+			return -EINVAL;
+		if (ar & VMX_AR_S_MASK)
+			ar |= VMX_AR_TYPE_ACCESSES_MASK;
+	}
+	vmx_set_seg(seg, 0, base, limit, ar);	/* no selectors given, as on SVM */
+	return 0;
+}
+
+/*
+ * VCPUOP_initialise with Xen's vcpu_hvm_context (public/hvm/hvm_vcpu.h), as
+ * svm_vcpu_set_context(): 32-bit mode takes the segments as given, 64-bit
+ * mode starts in long mode with flat segments. State VM entry would refuse
+ * (26.3.1) is refused here with -EINVAL instead.
+ */
+static int vmx_set_context(struct pvhv_vcpu *v, const struct vcpu_hvm_context *ctx)
+{
+	struct vmx_vcpu *s = v->arch;
+	u64 cr0, cr4, efer, rflags;
+
+	vmx_reset_state(v, 0, 0);	/* defaults for everything not given */
+	if (ctx->mode == VCPU_HVM_MODE_64B) {
+		const struct vcpu_hvm_x86_64 *r = &ctx->cpu_regs.x86_64;
+
+		cr0 = r->cr0, cr4 = r->cr4, efer = r->efer, rflags = r->rflags;
+		if ((cr0 & (X86_CR0_PE | X86_CR0_PG)) != (X86_CR0_PE | X86_CR0_PG) ||
+		    !(cr4 & X86_CR4_PAE) || !(efer & EFER_LME) ||
+		    ((s64)r->rip << 16 >> 16) != (s64)r->rip)
+			return -EINVAL;
+		vmx_set_seg(VMX_CS, 0x08, 0, 0xffffffff, 0xa09b);	/* 64-bit code: L, not DB */
+		efer |= EFER_LMA;
+		__vmx_write(GUEST_CR3, r->cr3);
+		__vmx_write(GUEST_RIP, r->rip);
+		s->rip = r->rip;
+		v->regs[PVHV_RAX] = r->rax, v->regs[PVHV_RCX] = r->rcx;
+		v->regs[PVHV_RDX] = r->rdx, v->regs[PVHV_RBX] = r->rbx;
+		v->regs[PVHV_RSP] = r->rsp, v->regs[PVHV_RBP] = r->rbp;
+		v->regs[PVHV_RSI] = r->rsi, v->regs[PVHV_RDI] = r->rdi;
+	} else if (ctx->mode == VCPU_HVM_MODE_32B) {
+		const struct vcpu_hvm_x86_32 *r = &ctx->cpu_regs.x86_32;
+		u32 cs_ar = vmx_ar(r->cs_ar), ss_ar = vmx_ar(r->ss_ar);
+
+		cr0 = r->cr0, cr4 = r->cr4, efer = r->efer, rflags = r->eflags;
+		/* A present code segment; no long mode from a 32-bit context. */
+		if (!(cr0 & X86_CR0_PE) || (r->cs_ar & 0x98) != 0x98 ||
+		    ((cr0 & X86_CR0_PG) && (efer & EFER_LME)))
+			return -EINVAL;
+		/* 26.3.1.2: SS a writable data segment; CS.DPL against SS.DPL. */
+		if (ss_ar & VMX_AR_UNUSABLE_MASK || (ss_ar & 0x1a) != 0x12 ||
+		    ((cs_ar & 0x4) ? VMX_AR_DPL(cs_ar) > VMX_AR_DPL(ss_ar) :
+				     VMX_AR_DPL(cs_ar) != VMX_AR_DPL(ss_ar)))
+			return -EINVAL;
+		if (r->tr_ar && ((r->tr_ar & 0x9f) != 0x8b && (r->tr_ar & 0x9f) != 0x83))
+			return -EINVAL;		/* TR: a present busy TSS */
+		if (vmx_ctx_seg(VMX_CS, r->cs_base, r->cs_limit, r->cs_ar) ||
+		    vmx_ctx_seg(VMX_DS, r->ds_base, r->ds_limit, r->ds_ar) ||
+		    vmx_ctx_seg(VMX_SS, r->ss_base, r->ss_limit, r->ss_ar) ||
+		    vmx_ctx_seg(VMX_ES, r->es_base, r->es_limit, r->es_ar) ||
+		    (r->tr_ar && vmx_ctx_seg(VMX_TR, r->tr_base, r->tr_limit, r->tr_ar)))
+			return -EINVAL;
+		efer &= ~(u64)EFER_LMA;
+		__vmx_write(GUEST_CR3, r->cr3);
+		__vmx_write(GUEST_RIP, r->eip);
+		s->rip = r->eip;
+		v->regs[PVHV_RAX] = r->eax, v->regs[PVHV_RCX] = r->ecx;
+		v->regs[PVHV_RDX] = r->edx, v->regs[PVHV_RBX] = r->ebx;
+		v->regs[PVHV_RSP] = r->esp, v->regs[PVHV_RBP] = r->ebp;
+		v->regs[PVHV_RSI] = r->esi, v->regs[PVHV_RDI] = r->edi;
+		if (vmx_pae_paging(cr0, cr4, efer) && vmx_load_pdptrs(v, r->cr3))
+			return -EINVAL;
+	} else {
+		return -EINVAL;
+	}
+	if ((cr4 & ~PVHV_X86_GUEST_CR4) || (cr4 & ~vmx_cfg.cr4_fixed1) ||
+	    (efer & ~PVHV_X86_GUEST_EFER) ||
+	    ((cr0 & X86_CR0_NW) && !(cr0 & X86_CR0_CD)) || (cr0 >> 32) ||
+	    (rflags & X86_EFLAGS_VM))
+		return -EINVAL;
+	/* Reserved RFLAGS bits (3, 5, 15, 22 and up) read as 0, bit 1 as 1. */
+	rflags = (rflags & 0x3f7fd7ULL) | X86_EFLAGS_FIXED;
+	__vmx_write(GUEST_RFLAGS, rflags);
+	s->rflags = rflags;
+	vmx_set_cr0_cr4(s, cr0 | X86_CR0_ET, cr4);
+	vmx_set_efer(s, efer);
+	return 0;
+}
+
+static int vmx_vcpu_set_context(struct pvhv_vcpu *v, const struct vcpu_hvm_context *ctx)
+{
+	int ret;
+
+	vmx_get(v->arch);
+	ret = vmx_set_context(v, ctx);
+	vmx_put();
+	return ret;
+}
+
+/* The guest's view of CR0/CR4: its own bits from the VMCS, the host's from the shadows. */
+static u64 vmx_guest_cr0(struct vmx_vcpu *s)
+{
+	return (__vmx_read(GUEST_CR0) & ~vmx_cfg.cr0_mask) | (s->cr0 & vmx_cfg.cr0_mask);
+}
+
+static u64 vmx_guest_cr4(struct vmx_vcpu *s)
+{
+	return (__vmx_read(GUEST_CR4) & ~vmx_cfg.cr4_mask) | (s->cr4 & vmx_cfg.cr4_mask);
+}
+
+static void __vmx_get_paging(struct vmx_vcpu *s, struct pvhv_paging *pg)
+{
+	u32 cs_ar = __vmx_read(GUEST_CS_AR_BYTES);
+
+	pg->cr0 = vmx_guest_cr0(s);
+	pg->cr3 = __vmx_read(GUEST_CR3);
+	pg->cr4 = vmx_guest_cr4(s);
+	pg->efer = s->efer;
+	pg->mode64 = (s->efer & EFER_LMA) && (cs_ar & VMX_AR_L_MASK);
+	pg->cpl = VMX_AR_DPL(__vmx_read(GUEST_SS_AR_BYTES));	/* 24.4.1: CPL = SS.DPL */
+	pg->cs_base = __vmx_read(GUEST_CS_BASE);
+}
+
+static void vmx_get_paging(struct pvhv_vcpu *v, struct pvhv_paging *pg)
+{
+	vmx_get(v->arch);
+	__vmx_get_paging(v->arch, pg);
+	vmx_put();
+}
+
+/* 26.6: a hardware exception delivered at the next entry. */
+static void vmx_inject_exception(struct pvhv_vcpu *v, u8 vector, bool has_error, u32 error)
+{
+	struct vmx_vcpu *s = v->arch;
+	u32 info = vector | INTR_TYPE_HARD_EXCEPTION | INTR_INFO_VALID_MASK;
+
+	vmx_get(s);
+	/* 26.2.1.3: no error code in real mode (unrestricted guest, CR0.PE = 0). */
+	if (has_error && (s->cr0 & X86_CR0_PE)) {
+		info |= INTR_INFO_DELIVER_CODE_MASK;
+		__vmx_write(VM_ENTRY_EXCEPTION_ERROR_CODE, error);
+	}
+	__vmx_write(VM_ENTRY_INTR_INFO_FIELD, info);
+	s->inject_pending = true;
+	vmx_put();
+}
+
+/* --- exits ------------------------------------------------------------------ */
+
+/* Past the exiting instruction; it ends any STI/MOV SS blocking (24.4.2). */
+static void vmx_skip(struct vmx_vcpu *s, const struct vmx_exit *ex)
+{
+	s->rip += ex->insn_len;
+	s->rip_dirty = true;
+	if (s->intr_state & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS)) {
+		s->intr_state &= ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS);
+		s->intr_dirty = true;
+	}
+}
+
+static void vmx_hypercall(struct pvhv_vcpu *v, const struct vmx_exit *ex)
+{
+	vmx_skip(v->arch, ex);
+	pvhv_xen_hypercall(v);
+}
+
+/* #UD: a VMMCALL (AMD's hypercall instruction) is a hypercall here too. */
+static void vmx_handle_ud(struct pvhv_vcpu *v, const struct vmx_exit *ex)
+{
+	struct vmx_vcpu *s = v->arch;
+	struct pvhv_paging pg;
+	struct vmx_exit ex3 = *ex;
+	u8 insn[3];
+	u64 rip;
+
+	vmx_get_paging(v, &pg);
+	rip = pg.mode64 ? s->rip : (u32)(pg.cs_base + s->rip);
+	if (!pvhv_copy_from_guest(v, insn, rip, sizeof(insn)) &&
+	    insn[0] == 0x0f && insn[1] == 0x01 && insn[2] == 0xd9) {
+		ex3.insn_len = 3;	/* a fault has no instruction length (27.2.5) */
+		vmx_hypercall(v, &ex3);
+		return;
+	}
+	vmx_inject_exception(v, X86_UD, false, 0);
+}
+
+static u64 vmx_gpr(struct pvhv_vcpu *v, unsigned int reg, bool mode64)
+{
+	return mode64 ? v->regs[reg & 15] : (u32)v->regs[reg & 15];
+}
+
+/*
+ * MOV to CR0 (and LMSW, CLTS) with a host-owned bit changed (25.1.3): the
+ * checks and side effects of the instruction (SDM vol. 2 MOV CR, vol. 3A
+ * 2.5, 9.8.5 entering/leaving IA-32e mode). -EINVAL: #GP.
+ */
+static int vmx_set_cr0(struct pvhv_vcpu *v, u64 val)
+{
+	struct vmx_vcpu *s = v->arch;
+	u64 old = vmx_guest_cr0(s), efer = s->efer;
+	bool cs_l = __vmx_read(GUEST_CS_AR_BYTES) & VMX_AR_L_MASK;
+
+	if ((val >> 32) || ((val & X86_CR0_PG) && !(val & X86_CR0_PE)) ||
+	    ((val & X86_CR0_NW) && !(val & X86_CR0_CD)))
+		return -EINVAL;
+	val |= X86_CR0_ET;
+	if ((val & X86_CR0_PG) && !(old & X86_CR0_PG) && (efer & EFER_LME)) {
+		if (!(vmx_guest_cr4(s) & X86_CR4_PAE))
+			return -EINVAL;
+		if (cs_l)
+			return -EINVAL;
+		efer |= EFER_LMA;
+	} else if (!(val & X86_CR0_PG) && (old & X86_CR0_PG) && (efer & EFER_LMA)) {
+		if (cs_l)
+			return -EINVAL;	/* paging off from 64-bit mode */
+		efer &= ~(u64)EFER_LMA;
+	}
+	if (vmx_pae_paging(val, vmx_guest_cr4(s), efer) &&
+	    vmx_load_pdptrs(v, __vmx_read(GUEST_CR3)))
+		return -EINVAL;
+	if (efer != s->efer)
+		vmx_set_efer(s, efer);
+	s->cr0 = val;
+	__vmx_write(CR0_READ_SHADOW, val);
+	__vmx_write(GUEST_CR0, vmx_real_cr0(val));
+	if ((old ^ val) & (X86_CR0_PG | X86_CR0_PE | X86_CR0_WP))
+		s->flush = true;
+	return 0;
+}
+
+static int vmx_set_cr4(struct pvhv_vcpu *v, u64 val)
+{
+	struct vmx_vcpu *s = v->arch;
+	u64 old = vmx_guest_cr4(s);
+
+	if ((val & ~PVHV_X86_GUEST_CR4) || (val & ~vmx_cfg.cr4_fixed1) ||
+	    ((s->efer & EFER_LMA) && !(val & X86_CR4_PAE)))
+		return -EINVAL;
+	if (vmx_pae_paging(vmx_guest_cr0(s), val, s->efer) &&
+	    ((old ^ val) & (X86_CR4_PAE | X86_CR4_PSE | X86_CR4_PGE)) &&
+	    vmx_load_pdptrs(v, __vmx_read(GUEST_CR3)))
+		return -EINVAL;
+	s->cr4 = val;
+	__vmx_write(CR4_READ_SHADOW, val);
+	__vmx_write(GUEST_CR4, vmx_real_cr4(val));
+	if (old != val)
+		s->flush = true;
+	return 0;
+}
+
+/* Control-register accesses (exit qualification: SDM Table 28-3). */
+static void vmx_handle_cr(struct pvhv_vcpu *v, const struct vmx_exit *ex)
+{
+	struct vmx_vcpu *s = v->arch;
+	unsigned int cr = ex->qual & 15, type = (ex->qual >> 4) & 3, reg = (ex->qual >> 8) & 15;
+	struct pvhv_paging pg;
+	u64 val;
+	int ret = 0;
+
+	vmx_get(s);
+	__vmx_get_paging(s, &pg);
+	val = vmx_gpr(v, reg, pg.mode64);
+	switch (type) {
+	case 0:		/* MOV to CR */
+		if (cr == 0) {
+			ret = vmx_set_cr0(v, val);
+		} else if (cr == 4) {
+			ret = vmx_set_cr4(v, val);
+		} else if (cr == 3) {	/* CR3-load exiting forced on */
+			if (vmx_pae_paging(pg.cr0, pg.cr4, pg.efer))
+				ret = vmx_load_pdptrs(v, val);
+			if (!ret) {
+				__vmx_write(GUEST_CR3, val);
+				s->flush = true;
+			}
+		} else if (cr == 8) {
+			if (val & ~0xfULL)
+				ret = -EINVAL;
+			else
+				s->cr8 = val;
+		} else {
+			ret = -EINVAL;
+		}
+		break;
+	case 1:		/* MOV from CR */
+		if (cr == 3)
+			v->regs[reg] = pg.cr3;
+		else if (cr == 8)
+			v->regs[reg] = s->cr8;
+		else
+			ret = -EINVAL;
+		break;
+	case 2:		/* CLTS: TS is the guest's, this cannot happen; do it anyway */
+		ret = vmx_set_cr0(v, pg.cr0 & ~(u64)X86_CR0_TS);
+		break;
+	case 3:		/* LMSW: PE, MP, EM, TS; it never clears PE */
+		val = (ex->qual >> 16) & 0xf;
+		ret = vmx_set_cr0(v, (pg.cr0 & ~0xeULL) | val | (pg.cr0 & X86_CR0_PE));
+		break;
+	}
+	vmx_put();
+	if (ret) {
+		vmx_inject_exception(v, X86_GP, true, 0);
+		return;
+	}
+	vmx_skip(s, ex);
+}
+
+/*
+ * MOV DR (exit qualification: Table 28-4). Debug registers are kept per vCPU
+ * but not armed: the guest sees its values, no guest breakpoint fires, and
+ * the host's DR0-3 are never reachable.
+ */
+static void vmx_handle_dr(struct pvhv_vcpu *v, const struct vmx_exit *ex)
+{
+	struct vmx_vcpu *s = v->arch;
+	unsigned int dr = ex->qual & 7, reg = (ex->qual >> 8) & 15;
+	struct pvhv_paging pg;
+	u64 val;
+
+	vmx_get_paging(v, &pg);
+	if (dr == 4 || dr == 5) {
+		if (pg.cr4 & X86_CR4_DE) {
+			vmx_inject_exception(v, X86_UD, false, 0);
+			return;
+		}
+		dr += 2;
+	}
+	if (ex->qual & TYPE_MOV_FROM_DR) {
+		v->regs[reg] = dr < 4 ? s->dr[dr] : dr == 6 ? s->dr6 : s->dr7;
+		if (!pg.mode64)
+			v->regs[reg] = (u32)v->regs[reg];
+	} else {
+		val = vmx_gpr(v, reg, pg.mode64);
+		if (dr >= 6 && (val >> 32)) {
+			vmx_inject_exception(v, X86_GP, true, 0);
+			return;
+		}
+		if (dr < 4)
+			s->dr[dr] = val;
+		else if (dr == 6)
+			s->dr6 = val | DR6_RESERVED;
+		else
+			s->dr7 = (val & ~0xd000ULL) | 0x400;
+	}
+	vmx_skip(s, ex);
+}
+
+static int vmx_syscall_msr(u32 msr)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(vmx_syscall_msrs); i++)
+		if (vmx_syscall_msrs[i] == msr)
+			return i;
+	return -1;
+}
+
+static void vmx_handle_msr(struct pvhv_vcpu *v, const struct vmx_exit *ex, bool write)
+{
+	struct vmx_vcpu *s = v->arch;
+	u32 msr = v->regs[PVHV_RCX];
+	u64 val = ((u64)(u32)v->regs[PVHV_RDX] << 32) | (u32)v->regs[PVHV_RAX];
+	int ret = 0, i;
+
+	switch (msr) {
+	case MSR_EFER:
+		if (!write) {
+			val = s->efer;
+		} else if (val & ~PVHV_X86_GUEST_EFER ||
+			   ((val ^ s->efer) & EFER_LME && s->cr0 & X86_CR0_PG)) {
+			ret = -EINVAL;
+		} else {
+			/* LMA is the CPU's to set (on CR0.PG, vmx_set_cr0). */
+			vmx_get(s);
+			vmx_set_efer(s, (val & ~(u64)EFER_LMA) | (s->efer & EFER_LMA));
+			vmx_put();
+		}
+		break;
+	case MSR_IA32_CR_PAT:
+		if (!write)
+			val = vmx_read(s, GUEST_IA32_PAT);
+		else if (pvhv_x86_pat_ok(val))
+			vmx_write(s, GUEST_IA32_PAT, val);
+		else
+			ret = -EINVAL;
+		break;
+	case MSR_IA32_TSC:
+		if (write)
+			ret = -EINVAL;	/* TSC writes are not virtualized yet */
+		else
+			val = rdtsc();
+		break;
+	case MSR_KERNEL_GS_BASE:
+		if (!write)
+			val = s->kernel_gs_base;
+		else if (((s64)val << 16 >> 16) != (s64)val)
+			ret = -EINVAL;
+		else
+			s->kernel_gs_base = val;
+		break;
+	default:
+		i = vmx_syscall_msr(msr);
+		if (i < 0) {
+			ret = write ? pvhv_xen_wrmsr(v, msr, val) : pvhv_xen_rdmsr(v, msr, &val);
+		} else if (!write) {
+			val = s->syscall_msrs[i];
+		} else if ((msr == MSR_LSTAR || msr == MSR_CSTAR) &&
+			   ((s64)val << 16 >> 16) != (s64)val) {
+			ret = -EINVAL;	/* non-canonical: WRMSR would #GP */
+		} else {
+			s->syscall_msrs[i] = msr == MSR_SYSCALL_MASK ? (u32)val : val;
+		}
+	}
+	if (ret) {
+		vmx_inject_exception(v, X86_GP, true, 0);
+		return;
+	}
+	if (!write) {
+		v->regs[PVHV_RAX] = (u32)val;
+		v->regs[PVHV_RDX] = val >> 32;
+	}
+	vmx_skip(s, ex);
+}
+
+static void vmx_handle_xsetbv(struct pvhv_vcpu *v, const struct vmx_exit *ex)
+{
+	struct vmx_vcpu *s = v->arch;
+	u64 val = ((u64)(u32)v->regs[PVHV_RDX] << 32) | (u32)v->regs[PVHV_RAX];
+	struct pvhv_paging pg;
+
+	vmx_get_paging(v, &pg);
+	if (!pvhv_x86_xsetbv_ok(v->regs[PVHV_RCX], pg.cpl, val, vmx_cfg.host_xcr0)) {
+		vmx_inject_exception(v, X86_GP, true, 0);
+		return;
+	}
+	s->xcr0 = val;
+	vmx_skip(s, ex);
+}
+
+/* I/O instructions (exit qualification: Table 28-5). */
+static void vmx_handle_io(struct pvhv_vcpu *v, const struct vmx_exit *ex)
+{
+	u16 port = ex->qual >> 16;
+	u8 size = (ex->qual & 7) + 1;
+	bool in = ex->qual & BIT(3);
+	u32 val = v->regs[PVHV_RAX];
+
+	if ((ex->qual & (BIT(4) | BIT(5))) || !(size == 1 || size == 2 || size == 4)) {
+		pvhv_domain_crash(v->d, "string I/O to port %#x is not emulated", port);
+		return;
+	}
+	pvhv_xen_io(v, port, size, in, &val);
+	if (in)
+		pvhv_x86_in_result(v, size, val);
+	vmx_skip(v->arch, ex);
+}
+
+/*
+ * The event-channel upcall (26.6 event injection, 25.6.2 interrupt-window
+ * exiting), as svm_deliver_upcall(): inject the callback vector if the guest
+ * can take an interrupt now, else exit as soon as it can. VMCS current.
+ */
+static void vmx_deliver_upcall(struct pvhv_vcpu *v, struct vmx_vcpu *s)
+{
+	u8 vector = pvhv_xen_upcall_vector(v);
+
+	if (!vector || s->inject_pending)
+		return;
+	if ((s->rflags & X86_EFLAGS_IF) &&
+	    !(s->intr_state & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))) {
+		__vmx_write(VM_ENTRY_INTR_INFO_FIELD,
+			    vector | INTR_TYPE_EXT_INTR | INTR_INFO_VALID_MASK);
+		s->inject_pending = true;
+		return;
+	}
+	if (!(s->proc & CPU_BASED_INTR_WINDOW_EXITING)) {
+		s->proc |= CPU_BASED_INTR_WINDOW_EXITING;
+		__vmx_write(CPU_BASED_VM_EXEC_CONTROL, s->proc);
+	}
+}
+
+/* 27.2.4: an event whose delivery the exit interrupted is delivered again. */
+static void vmx_reinject(struct vmx_vcpu *s, const struct vmx_exit *ex)
+{
+	u32 type = ex->idt_info & INTR_INFO_INTR_TYPE_MASK;
+
+	if (!(ex->idt_info & VECTORING_INFO_VALID_MASK) || type == INTR_TYPE_NMI_INTR)
+		return;		/* NMIs exit to the host, never reach the guest */
+	vmx_get(s);
+	__vmx_write(VM_ENTRY_INTR_INFO_FIELD, ex->idt_info & ~INTR_INFO_RESVD_BITS_MASK);
+	if (ex->idt_info & VECTORING_INFO_DELIVER_CODE_MASK)
+		__vmx_write(VM_ENTRY_EXCEPTION_ERROR_CODE, __vmx_read(IDT_VECTORING_ERROR_CODE));
+	if (type == INTR_TYPE_SOFT_INTR || type == INTR_TYPE_SOFT_EXCEPTION ||
+	    type == INTR_TYPE_PRIV_SW_EXCEPTION)
+		__vmx_write(VM_ENTRY_INSTRUCTION_LEN, ex->insn_len);
+	s->inject_pending = true;
+	vmx_put();
+}
+
+static const char *const vmx_insn_errors[] = {
+	[1] = "VMCALL in VMX root operation",
+	[2] = "VMCLEAR with invalid physical address",
+	[3] = "VMCLEAR with VMXON pointer",
+	[4] = "VMLAUNCH with non-clear VMCS",
+	[5] = "VMRESUME with non-launched VMCS",
+	[6] = "VMRESUME after VMXOFF",
+	[7] = "VM entry with invalid control field(s)",
+	[8] = "VM entry with invalid host-state field(s)",
+	[9] = "VMPTRLD with invalid physical address",
+	[10] = "VMPTRLD with VMXON pointer",
+	[11] = "VMPTRLD with incorrect VMCS revision identifier",
+	[12] = "VMREAD/VMWRITE from/to unsupported VMCS component",
+	[13] = "VMWRITE to read-only VMCS component",
+	[15] = "VMXON executed in VMX root operation",
+	[16] = "VM entry with invalid executive-VMCS pointer",
+	[17] = "VM entry with non-launched executive VMCS",
+	[18] = "VM entry with executive-VMCS pointer not VMXON pointer",
+	[19] = "VMCALL with non-clear VMCS",
+	[20] = "VMCALL with invalid VM-exit control fields",
+	[22] = "VMCALL with incorrect MSEG revision identifier",
+	[23] = "VMXOFF under dual-monitor treatment of SMIs and SMM",
+	[24] = "VMCALL with invalid SMM-monitor features",
+	[25] = "VM entry with invalid VM-execution control fields in executive VMCS",
+	[26] = "VM entry with events blocked by MOV SS",
+	[28] = "Invalid operand to INVEPT/INVVPID",
+};
+
+/*
+ * A VM entry that failed: VMLAUNCH/VMRESUME itself (VMfail, 31.2: the
+ * VM-instruction error says why, 31.4) or the guest-state checks after it
+ * (exit reason with bit 31, 26.8). One rate-limited line with what is needed
+ * to see why; the domain is crashed by the caller.
+ */
+static void vmx_report_entry_failure(struct pvhv_vcpu *v, const struct vmx_exit *ex, bool vmfail)
+{
+	struct vmx_vcpu *s = v->arch;
+	static DEFINE_RATELIMIT_STATE(rs, 5 * HZ, 1);
+	u32 err = ex->insn_error;
+
+	if (!__ratelimit(&rs))
+		return;
+	vmx_get(s);
+	if (vmfail)
+		pr_err("domain %u vCPU %u: VM entry failed: VM-instruction error %u (%s)\n",
+		       v->d->domid, v->id, err,
+		       err < ARRAY_SIZE(vmx_insn_errors) && vmx_insn_errors[err] ?
+		       vmx_insn_errors[err] : "unknown");
+	else
+		pr_err("domain %u vCPU %u: VM entry failed: %s (exit reason %u, qualification %llu)\n",
+		       v->d->domid, v->id,
+		       (ex->reason & 0xffff) == EXIT_REASON_INVALID_STATE ? "invalid guest state" :
+		       (ex->reason & 0xffff) == EXIT_REASON_MSR_LOAD_FAIL ? "MSR loading" :
+		       (ex->reason & 0xffff) == EXIT_REASON_MCE_DURING_VMENTRY ? "machine check" :
+		       "unknown", ex->reason & 0xffff, ex->qual);
+	pr_err("  rip %#llx rflags %#llx cr0 %#llx/%#llx cr4 %#llx/%#llx efer %#llx entry %#llx cs %#llx/%#llx ss %#llx tr %#llx intr %#llx/%#llx\n",
+	       __vmx_read(GUEST_RIP), __vmx_read(GUEST_RFLAGS), __vmx_read(GUEST_CR0), s->cr0,
+	       __vmx_read(GUEST_CR4), s->cr4, __vmx_read(GUEST_IA32_EFER),
+	       __vmx_read(VM_ENTRY_CONTROLS), __vmx_read(GUEST_CS_SELECTOR),
+	       __vmx_read(GUEST_CS_AR_BYTES), __vmx_read(GUEST_SS_AR_BYTES),
+	       __vmx_read(GUEST_TR_AR_BYTES), __vmx_read(GUEST_INTERRUPTIBILITY_INFO),
+	       __vmx_read(VM_ENTRY_INTR_INFO_FIELD));
+	vmx_put();
+}
+
+static int vmx_handle_exit(struct pvhv_vcpu *v, const struct vmx_exit *ex)
+{
+	struct vmx_vcpu *s = v->arch;
+	u32 reason = ex->reason & 0xffff;
+	u32 out[4];
+
+	if (ex->reason & VMX_EXIT_ENTRY_FAILED) {
+		vmx_report_entry_failure(v, ex, false);
+		return -EIO;
+	}
+	vmx_reinject(s, ex);
+
+	switch (reason) {
+	case EXIT_REASON_EXTERNAL_INTERRUPT:
+	case EXIT_REASON_INIT_SIGNAL:
+	case EXIT_REASON_SIPI_SIGNAL:
+		break;	/* the host took it once interrupts were enabled again */
+	case EXIT_REASON_EXCEPTION_NMI:
+		if ((ex->intr_info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR ||
+		    (ex->intr_info & INTR_INFO_VECTOR_MASK) == X86_MC)
+			break;	/* handled on the host before interrupts were enabled */
+		if ((ex->intr_info & INTR_INFO_VECTOR_MASK) == X86_UD) {
+			vmx_handle_ud(v, ex);
+			break;
+		}
+		pvhv_domain_crash(v->d, "unexpected exception exit %#x at rip %#llx",
+				  ex->intr_info, s->rip);
+		break;
+	case EXIT_REASON_INTERRUPT_WINDOW:
+		/* The guest can take an interrupt: the upcall goes in on entry. */
+		s->proc &= ~CPU_BASED_INTR_WINDOW_EXITING;
+		vmx_write(s, CPU_BASED_VM_EXEC_CONTROL, s->proc);
+		break;
+	case EXIT_REASON_VMCALL:
+		vmx_hypercall(v, ex);
+		break;
+	case EXIT_REASON_CPUID:
+		pvhv_xen_cpuid(v, v->regs[PVHV_RAX], v->regs[PVHV_RCX], out);
+		v->regs[PVHV_RAX] = out[0];
+		v->regs[PVHV_RBX] = out[1];
+		v->regs[PVHV_RCX] = out[2];
+		v->regs[PVHV_RDX] = out[3];
+		vmx_skip(s, ex);
+		break;
+	case EXIT_REASON_MSR_READ:
+	case EXIT_REASON_MSR_WRITE:
+		vmx_handle_msr(v, ex, reason == EXIT_REASON_MSR_WRITE);
+		break;
+	case EXIT_REASON_IO_INSTRUCTION:
+		vmx_handle_io(v, ex);
+		break;
+	case EXIT_REASON_XSETBV:
+		vmx_handle_xsetbv(v, ex);
+		break;
+	case EXIT_REASON_CR_ACCESS:
+		vmx_handle_cr(v, ex);
+		break;
+	case EXIT_REASON_DR_ACCESS:
+		vmx_handle_dr(v, ex);
+		break;
+	case EXIT_REASON_HLT:
+		vmx_skip(s, ex);
+		pvhv_vcpu_halt(v);
+		break;
+	case EXIT_REASON_INVD:
+		vmx_skip(s, ex);	/* as WBINVD would: never drop dirty host lines */
+		break;
+	case EXIT_REASON_RDPMC:
+		vmx_inject_exception(v, X86_GP, true, 0);	/* no PMU (CPUID leaf 0xa) */
+		break;
+	case EXIT_REASON_VMCLEAR: case EXIT_REASON_VMLAUNCH: case EXIT_REASON_VMPTRLD:
+	case EXIT_REASON_VMPTRST: case EXIT_REASON_VMREAD: case EXIT_REASON_VMRESUME:
+	case EXIT_REASON_VMWRITE: case EXIT_REASON_VMOFF: case EXIT_REASON_VMON:
+	case EXIT_REASON_INVEPT: case EXIT_REASON_INVVPID: case EXIT_REASON_VMFUNC:
+	case EXIT_REASON_MONITOR_INSTRUCTION: case EXIT_REASON_MWAIT_INSTRUCTION:
+	case 11:	/* GETSEC */
+		vmx_inject_exception(v, X86_UD, false, 0);	/* not offered (CPUID) */
+		break;
+	case EXIT_REASON_TRIPLE_FAULT:
+		pvhv_domain_crash(v->d, "triple fault at rip %#llx", s->rip);
+		break;
+	case EXIT_REASON_EPT_VIOLATION:
+		/* SDM 28.3.3.2: qualification bit 1 a write, bit 3 the entry allowed reads. */
+		if ((ex->qual & (BIT_ULL(1) | BIT_ULL(3))) == (BIT_ULL(1) | BIT_ULL(3)) &&
+		    pvhv_gfn_is_readonly(v->d, vmx_read(s, GUEST_PHYSICAL_ADDRESS) >> PAGE_SHIFT)) {
+			/* A write to a read-only grant mapping: #GP, as Xen does. */
+			vmx_inject_exception(v, X86_GP, true, 0);
+			break;
+		}
+		pvhv_domain_crash(v->d, "access to guest-physical %#llx outside RAM (qualification %#llx) at rip %#llx",
+				  vmx_read(s, GUEST_PHYSICAL_ADDRESS), ex->qual, s->rip);
+		break;
+	case EXIT_REASON_EPT_MISCONFIG:
+		/* Our tables are wrong, not the guest: say so on the host too. */
+		pr_err_ratelimited("EPT misconfiguration at guest-physical %#llx (domain %u)\n",
+				   vmx_read(s, GUEST_PHYSICAL_ADDRESS), v->d->domid);
+		pvhv_domain_crash(v->d, "EPT misconfiguration at guest-physical %#llx",
+				  vmx_read(s, GUEST_PHYSICAL_ADDRESS));
+		break;
+	case EXIT_REASON_TASK_SWITCH:
+		pvhv_domain_crash(v->d, "task switch at rip %#llx is not emulated", s->rip);
+		break;
+	default:
+		pvhv_domain_crash(v->d, "unexpected exit %u (qualification %#llx) at rip %#llx",
+				  reason, ex->qual, s->rip);
+	}
+	return 0;
+}
+
+/* --- one entry ------------------------------------------------------------ */
+
+/* Host state VM exits leave wrong or never load (27.5), saved at entry. */
+struct vmx_host {
+	struct desc_ptr gdt, idt;	/* exits set both limits to 0xffff */
+	u16 ldt, ds, es, fs, gs;	/* exits clear LDTR and load null DS/ES/FS/GS */
+	u64 fs_base, kernel_gs_base;
+	u64 debugctl;			/* exits clear IA32_DEBUGCTL */
+	bool syscall;			/* the guest's STAR/LSTAR/CSTAR/SFMASK are loaded */
+};
+
+static void vmx_save_host(struct vmx_vcpu *s, struct vmx_host *h)
+{
+	u64 cr3 = __read_cr3(), cr4 = __read_cr4();
+
+	native_store_gdt(&h->gdt);
+	store_idt(&h->idt);
+	asm volatile("sldt %0" : "=r" (h->ldt));
+	savesegment(ds, h->ds);
+	savesegment(es, h->es);
+	savesegment(fs, h->fs);
+	savesegment(gs, h->gs);
+	rdmsrl(MSR_FS_BASE, h->fs_base);
+	h->debugctl = get_debugctlmsr();
+	if (cr3 != s->host_cr3) {
+		__vmx_write(HOST_CR3, cr3);
+		s->host_cr3 = cr3;
+	}
+	if (cr4 != s->host_cr4) {
+		__vmx_write(HOST_CR4, cr4);
+		s->host_cr4 = cr4;
+	}
+	if (h->fs_base != s->host_fs_base) {
+		__vmx_write(HOST_FS_BASE, h->fs_base);
+		s->host_fs_base = h->fs_base;
+	}
+}
+
+static void vmx_restore_host(struct vmx_host *h)
+{
+	native_load_gdt(&h->gdt);
+	native_load_idt(&h->idt);
+	/* TR's limit is 0x67 now: reloaded if an I/O bitmap needs it. */
+	invalidate_tss_limit();
+	if (h->ldt)
+		asm volatile("lldt %0" : : "r" (h->ldt));
+	if (h->ds)
+		loadsegment(ds, h->ds);
+	if (h->es)
+		loadsegment(es, h->es);
+	if (h->fs) {
+		loadsegment(fs, h->fs);
+		wrmsrl(MSR_FS_BASE, h->fs_base);
+	}
+	if (h->gs) {
+		u64 base;
+
+		rdmsrl(MSR_GS_BASE, base);	/* the host's, from HOST_GS_BASE */
+		load_gs_index(h->gs);
+		wrmsrl(MSR_GS_BASE, base);
+	}
+	if (h->debugctl)
+		update_debugctlmsr(h->debugctl);
+	/* Exits leave DR7 at 0x400; put back the host's breakpoints. */
+	if (hw_breakpoint_active())
+		hw_breakpoint_restore();
+}
+
+/*
+ * MSRs the VMCS does not switch: STAR/LSTAR/CSTAR/SFMASK matter to the guest
+ * only with EFER.SCE (SYSCALL), KERNEL_GS_BASE only in long mode (SWAPGS);
+ * otherwise the host's stay loaded and the guest reads its own through the
+ * intercept.
+ */
+static void vmx_load_guest_msrs(struct vmx_vcpu *s, struct vmx_host *h)
+{
+	u64 *host = *this_cpu_ptr(&vmx_host_syscall);
+	int i;
+
+	h->syscall = s->efer & EFER_SCE;
+	if (h->syscall)
+		for (i = 0; i < ARRAY_SIZE(vmx_syscall_msrs); i++)
+			if (s->syscall_msrs[i] != host[i])
+				wrmsrl(vmx_syscall_msrs[i], s->syscall_msrs[i]);
+	if (s->efer & EFER_LMA) {
+		rdmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
+		wrmsrl(MSR_KERNEL_GS_BASE, s->kernel_gs_base);
+	}
+}
+
+static void vmx_load_host_msrs(struct vmx_vcpu *s, struct vmx_host *h)
+{
+	u64 *host = *this_cpu_ptr(&vmx_host_syscall);
+	int i;
+
+	if (h->syscall)
+		for (i = 0; i < ARRAY_SIZE(vmx_syscall_msrs); i++)
+			if (s->syscall_msrs[i] != host[i])
+				wrmsrl(vmx_syscall_msrs[i], host[i]);
+	if (s->efer & EFER_LMA) {
+		rdmsrl(MSR_KERNEL_GS_BASE, s->kernel_gs_base);	/* SWAPGS may have moved it */
+		wrmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
+	}
+}
+
+/* A machine check that hit the guest is the host's (27.1): its handler runs now. */
+static void vmx_machine_check(void)
+{
+	struct pt_regs regs = {
+		.cs = 3,		/* as if from user mode: the guest is not the kernel */
+		.flags = X86_EFLAGS_IF,
+	};
+
+	do_machine_check(&regs);
+}
+
+/* The exit's fields, while the VMCS is surely current (interrupts off). */
+static void vmx_read_exit(struct pvhv_vcpu *v, struct vmx_exit *ex)
+{
+	struct vmx_vcpu *s = v->arch;
+	u32 basic;
+
+	ex->reason = __vmx_read(VM_EXIT_REASON);
+	ex->qual = __vmx_read(EXIT_QUALIFICATION);
+	ex->intr_info = __vmx_read(VM_EXIT_INTR_INFO);
+	ex->idt_info = __vmx_read(IDT_VECTORING_INFO_FIELD);
+	ex->insn_len = __vmx_read(VM_EXIT_INSTRUCTION_LEN);
+	s->rip = __vmx_read(GUEST_RIP);
+	s->rflags = __vmx_read(GUEST_RFLAGS);
+	s->intr_state = __vmx_read(GUEST_INTERRUPTIBILITY_INFO);
+	v->regs[PVHV_RSP] = __vmx_read(GUEST_RSP);
+	/* 27.1: an NMI or machine check that made the guest exit is the host's. */
+	basic = ex->reason & 0xffff;
+	if (basic == EXIT_REASON_EXCEPTION_NMI &&
+	    (ex->intr_info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
+		asm volatile("int $2");	/* NMIs stay blocked until its IRET */
+	else if ((basic == EXIT_REASON_EXCEPTION_NMI &&
+		  (ex->intr_info & INTR_INFO_VECTOR_MASK) == X86_MC) ||
+		 basic == EXIT_REASON_MCE_DURING_VMENTRY)
+		vmx_machine_check();
+}
+
+static int vmx_vcpu_run(struct pvhv_vcpu *v)
+{
+	struct vmx_domain *vd = v->d->arch;
+	struct vmx_vcpu *s = v->arch;
+	u64 mask = PVHV_X86_GUEST_XCR0 & vmx_cfg.host_xcr0;
+	struct vmx_exit ex = { 0 };
+	struct vmx_host h;
+	int cpu, gen, fail;
+
+	preempt_disable();
+	vmx_vmcs_load(s);	/* may IPI the CPU it was on: interrupts still on */
+	kernel_fpu_begin();
+	if (s->rip_dirty)
+		__vmx_write(GUEST_RIP, s->rip);
+	if (s->intr_dirty)
+		__vmx_write(GUEST_INTERRUPTIBILITY_INFO, s->intr_state);
+	s->rip_dirty = s->intr_dirty = false;
+	vmx_deliver_upcall(v, s);
+
+	local_irq_disable();
+	cpu = smp_processor_id();
+	pvhv_xen_update_time(v, cpu);
+	gen = atomic_read(&vd->npt.gen);
+	if (cpu != v->last_cpu || s->npt_gen != gen) {
+		/*
+		 * 28.3.3.3: this CPU may hold stale guest-physical and combined
+		 * translations for the EPTP (it ran elsewhere, or a mapping
+		 * changed), and linear ones for the VPID.
+		 */
+		vmx_flush_ept(vd->eptp);
+		s->flush = true;
+		s->npt_gen = gen;
+		WRITE_ONCE(v->last_cpu, cpu);
+	}
+	if (s->flush) {
+		vmx_flush_vpid(s->vpid);
+		s->flush = false;
+	}
+	__vmx_write(GUEST_RSP, v->regs[PVHV_RSP]);
+	vmx_save_host(s, &h);
+	vmx_load_guest_msrs(s, &h);
+	if (s->cr2 != native_read_cr2())
+		native_write_cr2(s->cr2);
+	pvhv_x86_xrstor(s->xsave, mask);
+	if (s->xcr0 != vmx_cfg.host_xcr0)
+		xsetbv(0, s->xcr0);
+
+	fail = pvhv_vmx_run(v->regs, s->launched, &s->host_rsp);
+
+	if (s->xcr0 != vmx_cfg.host_xcr0)
+		xsetbv(0, vmx_cfg.host_xcr0);
+	pvhv_x86_xsave(s->xsave, mask);
+	s->cr2 = native_read_cr2();
+	vmx_load_host_msrs(s, &h);
+	vmx_restore_host(&h);
+	s->inject_pending = false;	/* 27.2.3: exits clear the valid bit */
+	if (fail) {
+		ex.insn_error = __vmx_read(VM_INSTRUCTION_ERROR);
+	} else {
+		s->launched = true;
+		vmx_read_exit(v, &ex);
+	}
+	local_irq_enable();
+	kernel_fpu_end();
+	preempt_enable();
+
+	if (fail) {
+		vmx_report_entry_failure(v, &ex, true);
+		return -EIO;
+	}
+	return vmx_handle_exit(v, &ex);
 }
 
 const struct pvhv_vendor_ops pvhv_vmx_ops = {
@@ -186,4 +1938,17 @@ const struct pvhv_vendor_ops pvhv_vmx_ops = {
 	.cpu_unprepare = vmx_cpu_unprepare,
 	.cpu_enable = vmx_cpu_enable,
 	.cpu_disable = vmx_cpu_disable,
+	.hardware_setup = vmx_hardware_setup,
+	.hardware_unsetup = vmx_hardware_unsetup,
+	.domain_init = vmx_domain_init,
+	.domain_free = vmx_domain_free,
+	.npt_set = vmx_npt_set,
+	.vcpu_create = vmx_vcpu_create,
+	.vcpu_free = vmx_vcpu_free,
+	.vcpu_reset_pvh = vmx_vcpu_reset_pvh,
+	.vcpu_set_context = vmx_vcpu_set_context,
+	.vcpu_run = vmx_vcpu_run,
+	.get_paging = vmx_get_paging,
+	.inject_exception = vmx_inject_exception,
+	.hypercall_insn = { 0x0f, 0x01, 0xc1 },	/* VMCALL */
 };

@@ -129,19 +129,28 @@ u8 pvhv_xen_upcall_vector(struct pvhv_vcpu *v)
 long pvhv_xen_register_vcpu_info(struct pvhv_vcpu *t, u64 gfn, u32 offset)
 {
 	struct pvhv_domain *d = t->d;
-	struct page *page = pvhv_gfn_to_ram(d, gfn);
 	struct vcpu_info *old, *new;
 	unsigned long flags;
+	struct page *page;
 	long ret = 0;
 
-	if (!page || gfn == READ_ONCE(d->shinfo_gfn) ||
-	    offset > PAGE_SIZE - sizeof(struct vcpu_info))
+	if (offset > PAGE_SIZE - sizeof(struct vcpu_info))
 		return -EINVAL;
+	/* The physmap lock keeps the page from being ballooned away meanwhile;
+	 * our reference keeps it alive for the vCPU's lifetime, as Xen's. */
+	mutex_lock(&d->lock);
+	page = pvhv_gfn_to_ram(d, gfn);
+	if (!page || gfn == READ_ONCE(d->shinfo_gfn)) {
+		mutex_unlock(&d->lock);
+		return -EINVAL;
+	}
 	new = page_address(page) + offset;
 	spin_lock_irqsave(&d->evtchn_lock, flags);
 	if (t->vcpu_info) {
 		ret = -EINVAL;	/* already placed */
 	} else {
+		get_page(page);
+		t->vcpu_info_page = page;
 		old = pvhv_xen_vcpu_info(t);
 		if (old)
 			memcpy(new, old, sizeof(*new));
@@ -152,6 +161,7 @@ long pvhv_xen_register_vcpu_info(struct pvhv_vcpu *t, u64 gfn, u32 offset)
 		WRITE_ONCE(t->vcpu_info, new);
 	}
 	spin_unlock_irqrestore(&d->evtchn_lock, flags);
+	mutex_unlock(&d->lock);
 	if (!ret) {
 		WRITE_ONCE(t->time_cpu, -1);	/* pvclock rewritten there on next entry */
 		pvhv_vcpu_kick(t);
@@ -211,17 +221,20 @@ long pvhv_xen_poll(struct pvhv_vcpu *v, u64 arg, bool compat)
 
 	atomic_inc(&v->d->pollers);
 	WRITE_ONCE(v->nr_poll_ports, nr);
-	now = ktime_get_ns();
+	now = pvhv_xen_now(v->d);
 	if (!pvhv_poll_done(v) && (!timeout || timeout > now)) {
+		pvhv_xen_runstate(v, RUNSTATE_blocked);
 		if (timeout)
 			wait_event_interruptible_hrtimeout(v->wq, pvhv_poll_done(v) ||
 							   !READ_ONCE(v->d->runnable) ||
 							   kthread_should_stop(),
-							   ns_to_ktime(timeout - now));
+							   ktime_sub(pvhv_xen_to_host(v->d, timeout),
+								     ktime_get()));
 		else
 			wait_event_interruptible(v->wq, pvhv_poll_done(v) ||
 						 !READ_ONCE(v->d->runnable) ||
 						 kthread_should_stop());
+		pvhv_xen_runstate(v, RUNSTATE_running);
 	}
 	WRITE_ONCE(v->nr_poll_ports, 0);
 	atomic_dec(&v->d->pollers);
@@ -812,13 +825,13 @@ long pvhv_xen_set_periodic(struct pvhv_vcpu *v, u64 period_ns)
 	return 0;
 }
 
-/* Absolute system time (ns, CLOCK_MONOTONIC); 0 stops the timer. */
+/* Absolute guest system time (ns); 0 stops the timer. */
 long pvhv_xen_set_timer(struct pvhv_vcpu *v, u64 deadline)
 {
 	if (!deadline) {
 		hrtimer_cancel(&v->timer);
 		return 0;
 	}
-	hrtimer_start(&v->timer, ns_to_ktime(min_t(u64, deadline, KTIME_MAX)), HRTIMER_MODE_ABS);
+	hrtimer_start(&v->timer, pvhv_xen_to_host(v->d, deadline), HRTIMER_MODE_ABS);
 	return 0;
 }

@@ -205,6 +205,12 @@ void pvhv_xen_hypercall(struct pvhv_vcpu *v)
 	case __HYPERVISOR_vcpu_op:
 		ret = pvhv_xen_vcpu_op(v, (u32)h.arg[0], (u32)h.arg[1], h.arg[2]);
 		break;
+	case __HYPERVISOR_grant_table_op:
+		ret = pvhv_xen_grant_table_op(v, (u32)h.arg[0], h.arg[1], (u32)h.arg[2], h.compat);
+		break;
+	case __HYPERVISOR_vm_assist:
+		ret = pvhv_xen_vm_assist(v, (u32)h.arg[0], (u32)h.arg[1]);
+		break;
 	case __HYPERVISOR_set_timer_op:
 		/* 32-bit callers pass the 64-bit deadline in EBX (low), ECX (high). */
 		ret = pvhv_xen_set_timer(v, h.compat ? h.arg[0] | (h.arg[1] << 32) : h.arg[0]);

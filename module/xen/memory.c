@@ -1,21 +1,31 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * memory_op: the special pages a guest places in its own physical address
- * space (XENMEM_add_to_physmap / remove_from_physmap; shared_info so far),
+ * space (XENMEM_add_to_physmap / remove_from_physmap: shared_info and
+ * grant-table frames, over RAM or beyond it),
  * the memory map and the reservation queries. Argument layouts differ
  * between 64-bit callers (Xen's public/memory.h) and 32-bit ones (Xen's
  * compat translation: 32-bit xen_ulong_t, xen_pfn_t and handles).
  *
- * Not yet: the balloon calls (increase/decrease_reservation,
- * populate_physmap) and grant-table frames: they return -ENOSYS.
+ * The balloon: decrease_reservation (and remove_from_physmap of RAM) hands
+ * pages back to the host, populate_physmap takes fresh zeroed ones, within
+ * the domain's RAM part of the physmap (its maximum). For a translated guest
+ * Xen's increase_reservation allocates pages the guest cannot reach; here it
+ * places them at the listed gfns as populate_physmap does.
  *
  * Locking: pvhv_domain.lock serializes changes of the physmap (it nests
- * nothing here but the vendor's NPT update).
+ * nothing here but the vendor's NPT update). A page leaves the physmap under
+ * the lock and is freed outside it by pvhv_domain_free_pages(), once no vCPU
+ * and no host copy can reach it any more.
  */
 #define pr_fmt(fmt) "pvhv: xen: " fmt
 
 #include <linux/errno.h>
+#include <linux/gfp.h>
+#include <linux/kthread.h>
 #include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
 #include <xen/interface/xen.h>
 #include <xen/interface/memory.h>
 
@@ -26,6 +36,8 @@
 #endif
 #define PVHV_MEMOP_CMD_MASK	0x3f	/* the rest of cmd is a continuation */
 #define PVHV_MAX_GFN		((1ULL << 36) - 1)	/* 48-bit guest-physical */
+#define PVHV_MEMOP_EXTENT_SHIFT	6	/* MEMOP_EXTENT_SHIFT: where a continuation resumes */
+#define PVHV_MAX_EXTENT_ORDER	9	/* Xen's limit for an unprivileged domain */
 #define PVHV_E820_RAM		1
 #define PVHV_E820_RESERVED	2
 
@@ -49,6 +61,15 @@ struct compat_memory_map {
 	u32 buffer;
 };
 
+struct compat_memory_reservation {
+	u32 extent_start;
+	u32 nr_extents;
+	u32 extent_order;
+	u32 mem_flags;
+	u16 domid;
+	u16 pad;
+};
+
 struct pvhv_e820 {
 	u64 addr;
 	u64 size;
@@ -63,10 +84,54 @@ static long pvhv_check_self(struct pvhv_vcpu *v, u16 domid)
 	return pvhv_domid_exists(domid) ? -EPERM : -ESRCH;
 }
 
+/* What the guest sees at @gfn changed: point the nested tables at it. */
+int pvhv_physmap_sync(struct pvhv_domain *d, u64 gfn)
+{
+	lockdep_assert_held(&d->lock);
+	return pvhv_vendor->npt_set(d, gfn, pvhv_gfn_to_page(d, gfn), !pvhv_gfn_is_readonly(d, gfn));
+}
+
+/* Take the RAM page at @gfn out of the physmap; the caller frees it. */
+static struct page *pvhv_ram_remove(struct pvhv_domain *d, u64 gfn)
+{
+	struct page *page = pvhv_gfn_to_ram(d, gfn);
+
+	lockdep_assert_held(&d->lock);
+	if (!page)
+		return NULL;
+	WRITE_ONCE(d->pages[gfn], NULL);
+	d->tot_pages--;
+	atomic64_dec(&pvhv_counters.guest_pages);
+	/* A special page placed over it stays; otherwise the gfn is a hole. */
+	pvhv_physmap_sync(d, gfn);	/* the tables exist: it cannot fail */
+	return page;
+}
+
+/*
+ * Whatever hypervisor page the guest placed at @gfn (shared_info, a grant
+ * frame) leaves it; the caller makes the nested tables follow.
+ */
+static bool pvhv_special_clear(struct pvhv_domain *d, u64 gfn)
+{
+	bool was = false;
+
+	lockdep_assert_held(&d->lock);
+	if (gfn == d->shinfo_gfn) {
+		WRITE_ONCE(d->shinfo_gfn, PVHV_GFN_NONE);
+		was = true;
+	}
+	if (xa_erase(&d->overlay, gfn)) {
+		pvhv_gnttab_forget_gfn_locked(d, gfn);
+		was = true;
+	}
+	return was;
+}
+
 static long pvhv_add_to_physmap(struct pvhv_vcpu *v, u64 ptr, bool compat)
 {
 	struct pvhv_domain *d = v->d;
-	u64 idx, gpfn;
+	struct page *page;
+	u64 idx, gpfn, old;
 	u32 space;
 	u16 domid;
 	long ret;
@@ -87,29 +152,61 @@ static long pvhv_add_to_physmap(struct pvhv_vcpu *v, u64 ptr, bool compat)
 	ret = pvhv_check_self(v, domid);
 	if (ret)
 		return ret;
-	if (space != XENMAPSPACE_shared_info || idx != 0 || gpfn > PVHV_MAX_GFN)
+	if (gpfn > PVHV_MAX_GFN)
 		return -EINVAL;
-
-	mutex_lock(&d->lock);
-	/* Moving it: the page it covered before comes back. */
-	if (d->shinfo_gfn != PVHV_GFN_NONE)
-		pvhv_vendor->npt_set(d, d->shinfo_gfn, pvhv_gfn_to_ram(d, d->shinfo_gfn));
-	ret = pvhv_vendor->npt_set(d, gpfn, d->shinfo);
-	if (ret) {
-		if (d->shinfo_gfn != PVHV_GFN_NONE)
-			pvhv_vendor->npt_set(d, d->shinfo_gfn, d->shinfo);
-	} else {
+	switch (space) {
+	case XENMAPSPACE_shared_info:
+		if (idx != 0)
+			return -EINVAL;
+		mutex_lock(&d->lock);
+		/* Moving it: the page it covered before comes back. */
+		old = d->shinfo_gfn;
+		WRITE_ONCE(d->shinfo_gfn, PVHV_GFN_NONE);
+		if (old != PVHV_GFN_NONE)
+			pvhv_physmap_sync(d, old);
+		pvhv_special_clear(d, gpfn);
 		WRITE_ONCE(d->shinfo_gfn, gpfn);
+		ret = pvhv_physmap_sync(d, gpfn);
+		if (ret) {
+			WRITE_ONCE(d->shinfo_gfn, PVHV_GFN_NONE);
+			pvhv_physmap_sync(d, gpfn);
+		}
+		mutex_unlock(&d->lock);
+		if (!ret)
+			pvhv_xen_update_wallclock(d);
+		return ret;
+	case XENMAPSPACE_grant_table:
+		mutex_lock(&d->lock);
+		ret = pvhv_gnttab_frame_locked(d, idx, &page, &old);
+		if (ret)
+			goto out_unlock;
+		if (old != PVHV_GFN_NONE) {
+			xa_erase(&d->overlay, old);
+			pvhv_gnttab_set_gfn_locked(d, idx, PVHV_GFN_NONE);
+			pvhv_physmap_sync(d, old);
+		}
+		pvhv_special_clear(d, gpfn);
+		ret = xa_err(xa_store(&d->overlay, gpfn, page, GFP_KERNEL_ACCOUNT));
+		if (!ret) {
+			pvhv_gnttab_set_gfn_locked(d, idx, gpfn);
+			ret = pvhv_physmap_sync(d, gpfn);
+		}
+		if (ret) {
+			pvhv_special_clear(d, gpfn);
+			pvhv_physmap_sync(d, gpfn);
+		}
+out_unlock:
+		mutex_unlock(&d->lock);
+		return ret;
+	default:
+		return -EINVAL;
 	}
-	mutex_unlock(&d->lock);
-	if (!ret)
-		pvhv_xen_update_wallclock(d);
-	return ret;
 }
 
 static long pvhv_remove_from_physmap(struct pvhv_vcpu *v, u64 ptr, bool compat)
 {
 	struct pvhv_domain *d = v->d;
+	struct page *page = NULL;
 	u16 domid;
 	u64 gpfn;
 	long ret;
@@ -131,16 +228,166 @@ static long pvhv_remove_from_physmap(struct pvhv_vcpu *v, u64 ptr, bool compat)
 	if (ret)
 		return ret;
 	mutex_lock(&d->lock);
-	if (gpfn == d->shinfo_gfn) {
-		ret = pvhv_vendor->npt_set(d, gpfn, pvhv_gfn_to_ram(d, gpfn));
-		if (!ret)
-			WRITE_ONCE(d->shinfo_gfn, PVHV_GFN_NONE);
+	if (pvhv_special_clear(d, gpfn)) {
+		/* shared_info or a grant frame: the RAM page beneath comes back. */
+		ret = pvhv_physmap_sync(d, gpfn);
 	} else {
-		/* Giving back RAM is ballooning, not implemented yet. */
-		ret = gpfn < d->nr_pages ? -EOPNOTSUPP : -EINVAL;
+		/* RAM: the page goes back to the host, as a balloon would. */
+		page = pvhv_ram_remove(d, gpfn);
+		ret = page ? 0 : -ENOENT;
 	}
 	mutex_unlock(&d->lock);
+	if (page)
+		pvhv_domain_free_pages(d, &page, 1);
 	return ret;
+}
+
+/* The reservation arguments, either layout; -errno if unreadable or foreign. */
+static long pvhv_read_reservation(struct pvhv_vcpu *v, u64 ptr, bool compat, u64 *list,
+				  u64 *nr, u32 *order)
+{
+	u16 domid;
+
+	if (compat) {
+		struct compat_memory_reservation r;
+
+		if (pvhv_copy_from_guest(v, &r, ptr, sizeof(r)))
+			return -EFAULT;
+		*list = r.extent_start, *nr = r.nr_extents, *order = r.extent_order;
+		domid = r.domid;
+	} else {
+		struct xen_memory_reservation r;
+
+		if (pvhv_copy_from_guest(v, &r, ptr, sizeof(r)))
+			return -EFAULT;
+		*list = (u64)(unsigned long)r.extent_start;	/* a guest address */
+		*nr = r.nr_extents, *order = r.extent_order;
+		domid = r.domid;
+	}
+	return pvhv_check_self(v, domid);
+}
+
+/* Entry @i of the guest's extent list (xen_pfn_t: 8 or 4 bytes). */
+static int pvhv_read_extent(struct pvhv_vcpu *v, u64 list, u64 i, bool compat, u64 *gfn)
+{
+	u32 gfn32;
+
+	if (!compat)
+		return pvhv_copy_from_guest(v, gfn, list + i * 8, 8);
+	if (pvhv_copy_from_guest(v, &gfn32, list + i * 4, 4))
+		return -EFAULT;
+	*gfn = gfn32;
+	return 0;
+}
+
+/* Should a long batch stop early? (Xen would preempt with a continuation.) */
+static bool pvhv_batch_interrupted(void)
+{
+	cond_resched();
+	return fatal_signal_pending(current) || kthread_should_stop();
+}
+
+/*
+ * XENMEM_decrease_reservation: each extent is 2^order gfns whose RAM goes
+ * back to the host. As Xen, the count of whole extents done is returned and
+ * the first one that fails (a hole, beyond RAM, an unreadable list) ends it.
+ */
+static long pvhv_decrease_reservation(struct pvhv_vcpu *v, u64 cmd, u64 ptr, bool compat)
+{
+	struct pvhv_domain *d = v->d;
+	struct page *batch[32];
+	u64 list, nr, i, gfn, j;
+	unsigned int n, done;
+	u32 order;
+	long ret;
+
+	ret = pvhv_read_reservation(v, ptr, compat, &list, &nr, &order);
+	if (ret)
+		return ret;
+	i = cmd >> PVHV_MEMOP_EXTENT_SHIFT;
+	if (order > PVHV_MAX_EXTENT_ORDER)
+		return i;
+	for (; i < nr; i++) {
+		if (pvhv_read_extent(v, list, i, compat, &gfn) || gfn >= d->nr_pages ||
+		    (1ULL << order) > d->nr_pages - gfn || pvhv_batch_interrupted())
+			break;
+		done = 0;
+		for (j = 0; j < (1ULL << order); j += ARRAY_SIZE(batch)) {
+			u64 k, end = min_t(u64, 1ULL << order, j + ARRAY_SIZE(batch));
+
+			n = 0;
+			mutex_lock(&d->lock);
+			for (k = j; k < end; k++) {
+				batch[n] = pvhv_ram_remove(d, gfn + k);
+				if (batch[n])
+					n++;
+			}
+			mutex_unlock(&d->lock);
+			pvhv_domain_free_pages(d, batch, n);
+			done += n;
+		}
+		if (done != (1U << order))
+			break;	/* part of it was a hole already */
+	}
+	return i;
+}
+
+/*
+ * XENMEM_populate_physmap: each extent is 2^order gfns (aligned to the order)
+ * that get fresh, zeroed host pages; every one of them must be a hole in the
+ * RAM part of the physmap, which bounds the domain to its maximum.
+ */
+static long pvhv_populate_physmap(struct pvhv_vcpu *v, u64 cmd, u64 ptr, bool compat)
+{
+	struct pvhv_domain *d = v->d;
+	u64 list, nr, i, gfn, j, count;
+	struct page **batch;
+	bool ok;
+	u32 order;
+	long ret;
+
+	ret = pvhv_read_reservation(v, ptr, compat, &list, &nr, &order);
+	if (ret)
+		return ret;
+	i = cmd >> PVHV_MEMOP_EXTENT_SHIFT;
+	if (order > PVHV_MAX_EXTENT_ORDER)
+		return i;
+	count = 1ULL << order;
+	batch = kcalloc(count, sizeof(*batch), GFP_KERNEL);
+	if (!batch)
+		return i;
+	for (; i < nr; i++) {
+		if (pvhv_read_extent(v, list, i, compat, &gfn) || gfn >= d->nr_pages ||
+		    count > d->nr_pages - gfn || (gfn & (count - 1)) || pvhv_batch_interrupted())
+			break;
+		for (j = 0; j < count; j++) {
+			batch[j] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO | __GFP_NOWARN |
+					      __GFP_RETRY_MAYFAIL);
+			if (!batch[j])
+				break;
+		}
+		ok = j == count;
+		mutex_lock(&d->lock);
+		for (j = 0; ok && j < count; j++)
+			ok = !pvhv_gfn_to_ram(d, gfn + j);
+		for (j = 0; ok && j < count; j++) {
+			WRITE_ONCE(d->pages[gfn + j], batch[j]);
+			batch[j] = NULL;
+			d->tot_pages++;
+			atomic64_inc(&pvhv_counters.guest_pages);
+			if (pvhv_physmap_sync(d, gfn + j))
+				pvhv_domain_crash(d, "nested tables for gfn %#llx", gfn + j);
+		}
+		mutex_unlock(&d->lock);
+		for (j = 0; j < count && batch[j]; j++) {
+			__free_page(batch[j]);	/* never visible to the guest */
+			batch[j] = NULL;
+		}
+		if (!ok)
+			break;
+	}
+	kfree(batch);
+	return i;
 }
 
 static long pvhv_memory_map(struct pvhv_vcpu *v, u64 ptr, bool compat)
@@ -175,15 +422,23 @@ static long pvhv_memory_map(struct pvhv_vcpu *v, u64 ptr, bool compat)
 	return 0;
 }
 
-static long pvhv_reservation(struct pvhv_vcpu *v, u64 ptr)
+static long pvhv_reservation(struct pvhv_vcpu *v, u64 ptr, bool current_only)
 {
+	struct pvhv_domain *d = v->d;
 	u16 domid;
 	long ret;
 
 	if (pvhv_copy_from_guest(v, &domid, ptr, sizeof(domid)))
 		return -EFAULT;
 	ret = pvhv_check_self(v, domid);
-	return ret ? ret : (long)v->d->nr_pages;
+	if (ret)
+		return ret;
+	if (!current_only)
+		return d->nr_pages;
+	mutex_lock(&d->lock);
+	ret = d->tot_pages;
+	mutex_unlock(&d->lock);
+	return ret;
 }
 
 long pvhv_xen_memory_op(struct pvhv_vcpu *v, u64 cmd, u64 arg, bool compat)
@@ -196,8 +451,14 @@ long pvhv_xen_memory_op(struct pvhv_vcpu *v, u64 cmd, u64 arg, bool compat)
 	case XENMEM_memory_map:
 		return pvhv_memory_map(v, arg, compat);
 	case XENMEM_current_reservation:
+		return pvhv_reservation(v, arg, true);
 	case XENMEM_maximum_reservation:
-		return pvhv_reservation(v, arg);
+		return pvhv_reservation(v, arg, false);
+	case XENMEM_decrease_reservation:
+		return pvhv_decrease_reservation(v, cmd, arg, compat);
+	case XENMEM_increase_reservation:
+	case XENMEM_populate_physmap:
+		return pvhv_populate_physmap(v, cmd, arg, compat);
 	case XENMEM_maximum_ram_page:
 	case XENMEM_maximum_gpfn:
 		return v->d->nr_pages - 1;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * vcpu_op: bringing secondary vCPUs up (VCPUOP_initialise with a PVH/HVM
- * context, up, down, is_up) and the per-vCPU singleshot timer. Semantics and
+ * context, up, down, is_up), the per-vCPU timers, vcpu_info placement and
+ * the runstate / time areas (runstate.c). Semantics and
  * errno values as Xen's common/domain.c do_vcpu_op.
  *
  * Locking: the vCPU lifecycle calls take pvhv_domain.lock (vcpu.c).
@@ -43,7 +44,7 @@ long pvhv_xen_vcpu_op(struct pvhv_vcpu *v, u64 cmd, u64 vcpuid, u64 arg)
 			return -EINVAL;
 		if (pvhv_copy_from_guest(v, &st, arg, sizeof(st)))
 			return -EFAULT;
-		if ((st.flags & VCPU_SSHOTTMR_future) && st.timeout_abs_ns < ktime_get_ns())
+		if ((st.flags & VCPU_SSHOTTMR_future) && st.timeout_abs_ns < pvhv_xen_now(d))
 			return -ETIME;
 		return pvhv_xen_set_timer(v, st.timeout_abs_ns);
 	case VCPUOP_stop_singleshot_timer:
@@ -70,6 +71,13 @@ long pvhv_xen_vcpu_op(struct pvhv_vcpu *v, u64 cmd, u64 vcpuid, u64 arg)
 		if (IS_ERR(t))
 			return PTR_ERR(t);
 		return pvhv_xen_register_vcpu_info(t, ri.mfn, ri.offset);
+	case VCPUOP_register_runstate_memory_area:
+	case VCPUOP_register_vcpu_time_memory_area:
+	case VCPUOP_get_runstate_info:
+		t = pvhv_vcpu_get(d, vcpuid, true);
+		if (IS_ERR(t))
+			return PTR_ERR(t);
+		return pvhv_xen_runstate_op(v, cmd, t, arg);
 	default:
 		return -ENOSYS;
 	}

@@ -31,7 +31,7 @@ START_TEST(test_no_hidden_padding)
 	ck_assert_uint_eq(sizeof(i.domid) + sizeof(i.state) + sizeof(i.memory_bytes) +
 			  sizeof(i.max_vcpus) + sizeof(i.online_vcpus) +
 			  sizeof(i.shutdown_reason) + sizeof(i.flags) + sizeof(i.name) +
-			  sizeof(i.reserved), sizeof(i));
+			  sizeof(i.current_bytes) + sizeof(i.reserved), sizeof(i));
 }
 END_TEST
 

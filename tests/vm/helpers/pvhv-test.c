@@ -8,6 +8,7 @@
  *   pvhv-test mmap DOMID          guest RAM through two mappings
  *   pvhv-test lifetime            domain lifetime vs fds, mappings, destroy
  *   pvhv-test evtchn-host DOMID PORT ROUNDS   the host end of a guest's channel
+ *   pvhv-test notify DOMID PORT               bind a guest's port, send one event
  *   pvhv-test shutdown DOMID REASON   the toolstack's remote shutdown
  *   pvhv-test stats               prints the module's leak counters
  *   pvhv-test run-as UID GID[,GID...] CMD [ARGS]   exec CMD with those ids
@@ -422,6 +423,27 @@ static int cmd_evtchn_host(uint32_t domid, uint32_t gport, unsigned int rounds)
 	return failures ? 1 : 0;
 }
 
+/* Bind the host end of a guest's unbound port and send one event. */
+static int cmd_notify(uint32_t domid, uint32_t gport)
+{
+	int fd = open_dev(), dfd, efd, ret = -1;
+	uint32_t port;
+
+	dfd = pvhv_domain_open(fd, domid);
+	efd = dfd >= 0 ? pvhv_evtchn_open(dfd) : -1;
+	if (efd >= 0 && !pvhv_evtchn_bind(efd, gport, &port))
+		ret = pvhv_evtchn_notify(efd, port);
+	if (ret)
+		fprintf(stderr, "notify: domain %u port %u: %s\n", domid, gport,
+			strerror(ret < 0 ? -ret : EBADF));
+	if (efd >= 0)
+		close(efd);
+	if (dfd >= 0)
+		close(dfd);
+	close(fd);
+	return ret ? 1 : 0;
+}
+
 static int cmd_shutdown(uint32_t domid, uint32_t reason)
 {
 	int fd = open_dev(), dfd = pvhv_domain_open(fd, domid), r;
@@ -485,6 +507,9 @@ int main(int argc, char **argv)
 		return cmd_evtchn_host((uint32_t)strtoul(argv[2], NULL, 10),
 				       (uint32_t)strtoul(argv[3], NULL, 10),
 				       (unsigned int)strtoul(argv[4], NULL, 10));
+	if (argc >= 4 && !strcmp(argv[1], "notify"))
+		return cmd_notify((uint32_t)strtoul(argv[2], NULL, 10),
+				  (uint32_t)strtoul(argv[3], NULL, 10));
 	if (argc >= 4 && !strcmp(argv[1], "shutdown"))
 		return cmd_shutdown((uint32_t)strtoul(argv[2], NULL, 10), (uint32_t)strtoul(argv[3], NULL, 10));
 	if (argc >= 2 && !strcmp(argv[1], "stats"))

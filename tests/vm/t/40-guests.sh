@@ -80,6 +80,53 @@ check_helper "shinfo" vmmctl create /tmp/shinfo.cfg -c
 check_out "shinfo: powered off" '^shinfo .*shutdown\(poweroff\)$' vmmctl list
 vmmctl destroy shinfo >/dev/null 2>&1
 
+# The balloon: the guest hands 3 MiB back, the host sees it, wakes the guest,
+# which takes them back.
+mkcfg balloon $G/balloon.elf 32
+vmmctl create /tmp/balloon.cfg >/dev/null 2>&1
+wait_until 100 sh -c "vmmctl dmesg balloon | grep -q 'host-port:'"
+bdom=$(vmmctl list | awk '$1 == "balloon" {print $2}')
+bport=$(vmmctl dmesg balloon | sed -n 's/.*host-port: //p')
+check_out "balloon: the host sees 29 of 32 MiB while the guest is down" \
+	'"current_bytes": 30408704,' vmmctl list --json
+check "balloon: the host wakes the guest" pvhv-test notify "$bdom" "$bport"
+wait_until 100 sh -c "vmmctl list | grep -q '^balloon .*shutdown'"
+vmmctl dmesg balloon >/tmp/balloon.out 2>&1
+check_helper "balloon" cat /tmp/balloon.out
+check_out "balloon: 32 MiB again, powered off" '^balloon .* 32 .*shutdown\(poweroff\)$' vmmctl list
+vmmctl destroy balloon >/dev/null 2>&1
+
+# Grant-table frames, versions.
+mkcfg gnttab $G/gnttab.elf
+check_helper "gnttab" vmmctl create /tmp/gnttab.cfg -c
+check_out "gnttab: powered off" '^gnttab .*shutdown\(poweroff\)$' vmmctl list
+vmmctl destroy gnttab >/dev/null 2>&1
+
+# Two guests share pages through grants; the granter dies while mapped.
+mkcfg mapper $G/grant.elf 32 "role=mapper"
+mkcfg granter $G/grant.elf 32 "role=granter"
+vmmctl create /tmp/mapper.cfg >/dev/null 2>&1
+vmmctl create /tmp/granter.cfg >/dev/null 2>&1
+mdom=$(vmmctl list | awk '$1 == "mapper" {print $2}')
+gdom=$(vmmctl list | awk '$1 == "granter" {print $2}')
+check_out "grant: the granter's domid follows the mapper's ($mdom, $gdom)" "^yes$" \
+	sh -c "[ '$gdom' -eq \$(($mdom + 1)) ] && echo yes"
+wait_until 300 sh -c "vmmctl dmesg mapper | grep -q '^mapper: holding' && vmmctl list | grep -q '^granter .*shutdown'"
+vmmctl dmesg granter >/tmp/granter.out 2>&1
+check_helper "grant" cat /tmp/granter.out
+check "grant: destroy the granter while its page is mapped" vmmctl destroy granter
+wait_until 300 sh -c "vmmctl list | grep -qE '^mapper .*(shutdown|crashed)'"
+vmmctl dmesg mapper >/tmp/mapper.out 2>&1
+check_helper "grant" cat /tmp/mapper.out
+check_out "grant: mapper powered off" '^mapper .*shutdown\(poweroff\)$' vmmctl list
+vmmctl destroy mapper >/dev/null 2>&1
+
+# Runstate and time areas, vm_assist.
+mkcfg runstate $G/runstate.elf 32 "" 2
+check_helper "runstate" vmmctl create /tmp/runstate.cfg -c
+check_out "runstate: powered off" '^runstate .*shutdown\(poweroff\)$' vmmctl list
+vmmctl destroy runstate >/dev/null 2>&1
+
 # Event channels, upcalls and timers on one vCPU.
 mkcfg evtchn $G/evtchn.elf
 check_helper "evtchn" vmmctl create /tmp/evtchn.cfg -c

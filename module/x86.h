@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Architectural rules both vendor backends apply to a guest the same way:
+ * which CR4/EFER/XCR0/PAT values a guest may hold, the guest's XSAVE area,
+ * and the merge of an IN result into RAX. Vendor-neutral (Intel SDM vol. 1
+ * ch. 13 "XSAVE", vol. 3A 2.5 "Control registers", 11.12.2 "IA32_PAT";
+ * AMD APM vol. 2 3.1 and 7.8). svm/ has its own copies of some of these from
+ * before this header existed; new code uses these.
+ *
+ * Locking: none (pure functions and the caller's own vCPU state).
+ */
+#ifndef PVHV_X86_H
+#define PVHV_X86_H
+
+#include <linux/types.h>
+#include <asm/msr-index.h>
+#include <asm/processor-flags.h>
+
+#include "core.h"
+
+/* XCR0 features a guest may enable: x87, SSE, AVX (what xen/cpuid.c offers). */
+#define PVHV_X86_GUEST_XCR0	0x7ULL
+/* The guest's XSAVE area: legacy 512 + header 64 + AVX 256 bytes fit a page. */
+#define PVHV_X86_XSAVE_SIZE	PAGE_SIZE
+
+/* CR4 bits a guest may hold: VME..OSXMMEXCPT, FSGSBASE, OSXSAVE, SMEP, SMAP. */
+#define PVHV_X86_GUEST_CR4	(0x7ffULL | BIT_ULL(16) | BIT_ULL(18) | BIT_ULL(20) | BIT_ULL(21))
+#define PVHV_X86_GUEST_EFER	((u64)(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX))
+
+/* XRSTOR/XSAVE of the guest's state for the components in @mask (64-bit forms). */
+static inline void pvhv_x86_xrstor(void *area, u64 mask)
+{
+	asm volatile("xrstor64 %0" : : "m" (*(u8 *)area), "a" ((u32)mask),
+		     "d" ((u32)(mask >> 32)) : "memory");
+}
+
+static inline void pvhv_x86_xsave(void *area, u64 mask)
+{
+	asm volatile("xsave64 %0" : "+m" (*(u8 *)area) : "a" ((u32)mask),
+		     "d" ((u32)(mask >> 32)) : "memory");
+}
+
+/* XSETBV (SDM vol. 2 XSETBV): XCR0 only, from CPL 0, x87 always on, AVX needs SSE. */
+static inline bool pvhv_x86_xsetbv_ok(u32 index, u8 cpl, u64 val, u64 host_xcr0)
+{
+	u64 allowed = PVHV_X86_GUEST_XCR0 & host_xcr0;
+
+	return index == 0 && !cpl && (val & 1) && !(val & ~allowed) &&
+	       (!(val & 4) || (val & 2));
+}
+
+/* IA32_PAT (SDM 11.12.2): eight memory types, 2 and 3 reserved, none above 7. */
+static inline bool pvhv_x86_pat_ok(u64 pat)
+{
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		u8 t = pat >> (i * 8);
+
+		if (t == 2 || t == 3 || t > 7)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * An IN of @size bytes (1, 2 or 4) completes into RAX: 32-bit results
+ * zero-extend, 8- and 16-bit ones keep the rest of the register.
+ */
+static inline void pvhv_x86_in_result(struct pvhv_vcpu *v, u8 size, u32 val)
+{
+	u64 mask = (1ULL << (size * 8)) - 1;
+
+	if (size == 4)
+		v->regs[PVHV_RAX] = val;
+	else
+		v->regs[PVHV_RAX] = (v->regs[PVHV_RAX] & ~mask) | (val & mask);
+}
+
+#endif /* PVHV_X86_H */

@@ -1,0 +1,755 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Grant tables, version 1: the domain's table of grant entries lives in
+ * frames the hypervisor allocates and the guest places in its physmap with
+ * XENMEM_add_to_physmap(XENMAPSPACE_grant_table, idx); GNTTABOP_query_size,
+ * setup_table (grows the table; for a translated guest it reports where each
+ * frame is mapped), set_version / get_version (v1; v2 answers as a Xen with
+ * v2 disabled) and cache_flush (nothing to do on x86). Semantics and errno
+ * values as Xen's common/grant_table.c.
+ *
+ * map_grant_ref / unmap_grant_ref for a translated mapper: host_addr is a
+ * guest-physical address where the granted page appears (read-only when
+ * GNTMAP_readonly; the RAM beneath comes back on unmap). The granter's entry
+ * must permit access to the mapper (and writing, for a writable map); while
+ * mapped it carries GTF_reading / GTF_writing, so the granter can see the
+ * grant is in use. A mapping holds a reference on the page and on the
+ * granting domain: a granter that dies or balloons the page out leaves the
+ * mapper a live page, never a freed one. Mappings go when the mapper does.
+ *
+ * GNTTABOP_copy: batches of copies between grants (pinned for the copy) and
+ * the caller's own frames, each bounded to its page, with a status per op.
+ *
+ * Not yet: unmap_and_replace, transfer (-ENOSYS, as an unknown op).
+ *
+ * Locking: pvhv_domain.lock protects the table (frames, nr_frames, the gfn
+ * each frame is mapped at, version, the active entries and the maptrack), as
+ * it does the rest of the physmap. Mapping takes the granter's lock and the
+ * mapper's one after the other, never nested.
+ */
+#define pr_fmt(fmt) "pvhv: xen: " fmt
+
+#include <linux/errno.h>
+#include <linux/gfp.h>
+#include <linux/highmem.h>
+#include <linux/kthread.h>
+#include <linux/sched/signal.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <xen/interface/xen.h>
+#include <xen/interface/grant_table.h>
+
+#include "../core.h"
+
+#ifndef GNTTAB_CACHE_CLEAN
+#define GNTTAB_CACHE_CLEAN		(1u << 0)
+#define GNTTAB_CACHE_INVAL		(1u << 1)
+#define GNTTAB_CACHE_SOURCE_GREF	(1u << 31)
+#endif
+
+/* A 32-bit caller's xen_pfn_t and handles are 32 bits (Xen's compat layer). */
+struct compat_gnttab_setup_table {
+	u16 dom;
+	u16 pad;
+	u32 nr_frames;
+	s16 status;
+	u16 pad2;
+	u32 frame_list;
+};
+
+#define PVHV_MAX_GFN		((1ULL << 36) - 1)	/* 48-bit guest-physical */
+#define PVHV_GNT_PER_FRAME	(PAGE_SIZE / sizeof(struct grant_entry_v1))
+#define PVHV_MAPTRACK_MAX	4096	/* grant mappings a domain may hold */
+
+/* How a grant of ours is in use by a mapper (Xen's active entry). */
+struct pvhv_grant_active {
+	u16 pin_ro, pin_rw;	/* live read-only / writable mappings */
+	u16 domid;		/* the mapper, while pinned */
+	u16 pad;
+	struct page *page;	/* what they map, while pinned */
+};
+
+/* One mapping this domain holds of another's grant (Xen's maptrack). */
+struct pvhv_maptrack {
+	struct pvhv_domain *rd;	/* the granter, referenced; NULL: free slot */
+	struct page *page;	/* referenced */
+	u64 gfn;		/* where it is in our physmap */
+	u32 ref;
+	bool readonly;
+};
+
+struct pvhv_gnttab {
+	u32 max_frames;		/* immutable */
+	u32 nr_frames;		/* frames allocated; grows only */
+	u32 version;		/* 1 (v2 is not offered) */
+	struct page **frames;	/* [max_frames] */
+	u64 *frame_gfn;		/* [max_frames]: where the guest put each, or PVHV_GFN_NONE */
+	struct pvhv_grant_active **active;	/* [max_frames][PVHV_GNT_PER_FRAME] */
+	struct pvhv_maptrack *maptrack;		/* [PVHV_MAPTRACK_MAX], on first map */
+	u32 maptrack_used;
+};
+
+int pvhv_gnttab_init(struct pvhv_domain *d)
+{
+	struct pvhv_gnttab *gt;
+	u32 i;
+
+	gt = kzalloc(sizeof(*gt), GFP_KERNEL_ACCOUNT);
+	if (!gt)
+		return -ENOMEM;
+	gt->max_frames = pvhv_gnttab_max_frames;
+	gt->version = 1;
+	gt->frames = kcalloc(gt->max_frames, sizeof(*gt->frames), GFP_KERNEL_ACCOUNT);
+	gt->frame_gfn = kcalloc(gt->max_frames, sizeof(*gt->frame_gfn), GFP_KERNEL_ACCOUNT);
+	gt->active = kcalloc(gt->max_frames, sizeof(*gt->active), GFP_KERNEL_ACCOUNT);
+	if (!gt->frames || !gt->frame_gfn || !gt->active) {
+		kfree(gt->frames);
+		kfree(gt->frame_gfn);
+		kfree(gt->active);
+		kfree(gt);
+		return -ENOMEM;
+	}
+	for (i = 0; i < gt->max_frames; i++)
+		gt->frame_gfn[i] = PVHV_GFN_NONE;
+	d->gnttab = gt;
+	atomic64_inc(&pvhv_counters.objects);
+	return 0;
+}
+
+void pvhv_gnttab_free(struct pvhv_domain *d)
+{
+	struct pvhv_gnttab *gt = d->gnttab;
+	u32 i;
+
+	if (!gt)
+		return;
+	/* pvhv_gnttab_destroy() dropped our mappings; nobody maps ours any more
+	 * (each mapping held a reference on us). */
+	for (i = 0; i < gt->nr_frames; i++) {
+		__free_page(gt->frames[i]);
+		kfree(gt->active[i]);
+	}
+	kvfree(gt->maptrack);
+	kfree(gt->frames);
+	kfree(gt->frame_gfn);
+	kfree(gt->active);
+	kfree(gt);
+	d->gnttab = NULL;
+	atomic64_dec(&pvhv_counters.objects);
+}
+
+/* Grow the table to @nr frames (zeroed: no entry grants anything). */
+static int pvhv_gnttab_grow_locked(struct pvhv_domain *d, u32 nr)
+{
+	struct pvhv_gnttab *gt = d->gnttab;
+
+	lockdep_assert_held(&d->lock);
+	if (nr > gt->max_frames)
+		return -EINVAL;
+	while (gt->nr_frames < nr) {
+		struct page *page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+		struct pvhv_grant_active *act = kcalloc(PVHV_GNT_PER_FRAME, sizeof(*act),
+							GFP_KERNEL_ACCOUNT);
+
+		if (!page || !act) {
+			if (page)
+				__free_page(page);
+			kfree(act);
+			return -ENOMEM;
+		}
+		gt->active[gt->nr_frames] = act;
+		gt->frames[gt->nr_frames++] = page;
+	}
+	return 0;
+}
+
+/*
+ * XENMAPSPACE_grant_table: frame @idx (the table grows to hold it) and the
+ * gfn it was mapped at before. Status frames (XENMAPIDX_grant_table_status)
+ * exist only in v2.
+ */
+int pvhv_gnttab_frame_locked(struct pvhv_domain *d, u64 idx, struct page **page, u64 *old_gfn)
+{
+	struct pvhv_gnttab *gt = d->gnttab;
+	int ret;
+
+	if (idx >= gt->max_frames)
+		return -EINVAL;	/* also XENMAPIDX_grant_table_status: no v2 here */
+	ret = pvhv_gnttab_grow_locked(d, idx + 1);
+	if (ret)
+		return ret;
+	*page = gt->frames[idx];
+	*old_gfn = gt->frame_gfn[idx];
+	return 0;
+}
+
+void pvhv_gnttab_set_gfn_locked(struct pvhv_domain *d, u64 idx, u64 gfn)
+{
+	lockdep_assert_held(&d->lock);
+	d->gnttab->frame_gfn[idx] = gfn;
+}
+
+/* Whatever frame was mapped at @gfn is not any more. */
+void pvhv_gnttab_forget_gfn_locked(struct pvhv_domain *d, u64 gfn)
+{
+	struct pvhv_gnttab *gt = d->gnttab;
+	u32 i;
+
+	lockdep_assert_held(&d->lock);
+	for (i = 0; i < gt->nr_frames; i++)
+		if (gt->frame_gfn[i] == gfn)
+			gt->frame_gfn[i] = PVHV_GFN_NONE;
+}
+
+/* Only the caller itself (an unprivileged guest): the GNTST_* Xen gives. */
+static s16 pvhv_gnttab_check_dom(struct pvhv_vcpu *v, u16 dom)
+{
+	if (dom == DOMID_SELF || dom == v->d->domid)
+		return GNTST_okay;
+	return pvhv_domid_exists(dom) ? GNTST_permission_denied : GNTST_bad_domain;
+}
+
+static long pvhv_gnttab_query_size(struct pvhv_vcpu *v, u64 uop, u32 count)
+{
+	struct pvhv_domain *d = v->d;
+	struct gnttab_query_size q;
+
+	if (count != 1)
+		return -EINVAL;
+	if (pvhv_copy_from_guest(v, &q, uop, sizeof(q)))
+		return -EFAULT;
+	q.status = pvhv_gnttab_check_dom(v, q.dom);
+	if (q.status == GNTST_okay) {
+		mutex_lock(&d->lock);
+		q.nr_frames = d->gnttab->nr_frames;
+		q.max_nr_frames = d->gnttab->max_frames;
+		mutex_unlock(&d->lock);
+	}
+	return pvhv_copy_to_guest(v, uop, &q, sizeof(q)) ? -EFAULT : 0;
+}
+
+static long pvhv_gnttab_setup_table(struct pvhv_vcpu *v, u64 uop, u32 count, bool compat)
+{
+	struct pvhv_domain *d = v->d;
+	struct gnttab_setup_table st;
+	u64 list, gfn;
+	u32 i, nr;
+	s16 status;
+	int size = compat ? 4 : 8;
+
+	if (count != 1)
+		return -EINVAL;
+	if (compat) {
+		struct compat_gnttab_setup_table c;
+
+		if (pvhv_copy_from_guest(v, &c, uop, sizeof(c)))
+			return -EFAULT;
+		st.dom = c.dom, nr = c.nr_frames, list = c.frame_list;
+	} else {
+		if (pvhv_copy_from_guest(v, &st, uop, sizeof(st)))
+			return -EFAULT;
+		nr = st.nr_frames, list = (u64)(unsigned long)st.frame_list;
+	}
+	status = pvhv_gnttab_check_dom(v, st.dom);
+	mutex_lock(&d->lock);
+	if (status == GNTST_okay && (nr > d->gnttab->max_frames || pvhv_gnttab_grow_locked(d, nr)))
+		status = GNTST_general_error;
+	/* A translated guest maps frames itself: report where each one is. */
+	for (i = 0; status == GNTST_okay && i < nr; i++) {
+		gfn = d->gnttab->frame_gfn[i];
+		if (compat)
+			gfn = gfn == PVHV_GFN_NONE ? ~0U : (u32)gfn;
+		if (pvhv_copy_to_guest(v, list + (u64)i * size, &gfn, size))
+			status = GNTST_bad_virt_addr;
+	}
+	mutex_unlock(&d->lock);
+	/* status sits at the same offset (8) in both layouts */
+	return pvhv_copy_to_guest(v, uop + offsetof(struct gnttab_setup_table, status), &status,
+				  sizeof(status)) ? -EFAULT : 0;
+}
+
+static long pvhv_gnttab_set_version(struct pvhv_vcpu *v, u64 uop, u32 count)
+{
+	struct gnttab_set_version sv;
+	long ret = 0;
+
+	if (count != 1)
+		return -EINVAL;
+	if (pvhv_copy_from_guest(v, &sv, uop, sizeof(sv)))
+		return -EFAULT;
+	if (sv.version != 1 && sv.version != 2)
+		ret = -EINVAL;
+	else if (sv.version == 2)
+		ret = -ENOSYS;	/* as a Xen whose max grant version is 1 */
+	sv.version = 1;		/* the version in force, whatever happened */
+	if (pvhv_copy_to_guest(v, uop, &sv, sizeof(sv)))
+		return -EFAULT;
+	return ret;
+}
+
+static long pvhv_gnttab_get_version(struct pvhv_vcpu *v, u64 uop, u32 count)
+{
+	struct gnttab_get_version gv;
+
+	if (count != 1)
+		return -EINVAL;
+	if (pvhv_copy_from_guest(v, &gv, uop, sizeof(gv)))
+		return -EFAULT;
+	switch (pvhv_gnttab_check_dom(v, gv.dom)) {
+	case GNTST_okay:
+		break;
+	case GNTST_bad_domain:
+		return -ESRCH;
+	default:
+		return -EPERM;
+	}
+	gv.version = 1;
+	return pvhv_copy_to_guest(v, uop, &gv, sizeof(gv)) ? -EFAULT : 0;
+}
+
+/* The granter's shared entry @ref (its table's lock held, ref in range). */
+static struct grant_entry_v1 *pvhv_grant_entry(struct pvhv_gnttab *gt, u32 ref)
+{
+	return (struct grant_entry_v1 *)page_address(gt->frames[ref / PVHV_GNT_PER_FRAME]) +
+		ref % PVHV_GNT_PER_FRAME;
+}
+
+static struct pvhv_grant_active *pvhv_grant_active(struct pvhv_gnttab *gt, u32 ref)
+{
+	return &gt->active[ref / PVHV_GNT_PER_FRAME][ref % PVHV_GNT_PER_FRAME];
+}
+
+/*
+ * Set (or check) the in-use flags in the granter's entry against a guest
+ * that may rewrite it at any moment: compare-and-exchange, a few tries.
+ */
+static s16 pvhv_grant_flags_set(struct grant_entry_v1 *e, u16 mapper, bool readonly)
+{
+	int tries;
+
+	for (tries = 0; tries < 4; tries++) {
+		u16 f = READ_ONCE(e->flags), nf;
+
+		if ((f & GTF_type_mask) != GTF_permit_access || READ_ONCE(e->domid) != mapper)
+			return GNTST_general_error;
+		if (!readonly && (f & GTF_readonly))
+			return GNTST_general_error;	/* write-pin of a read-only grant */
+		nf = f | GTF_reading | (readonly ? 0 : GTF_writing);
+		if (cmpxchg(&e->flags, f, nf) == f)
+			return GNTST_okay;
+	}
+	return GNTST_general_error;	/* the granter keeps changing it */
+}
+
+static void pvhv_grant_flags_clear(struct grant_entry_v1 *e, u16 bits)
+{
+	u16 f;
+
+	do {
+		f = READ_ONCE(e->flags);
+	} while (cmpxchg(&e->flags, f, f & ~bits) != f);
+}
+
+/* Pin grant @ref of @rd for @mapper; its page, referenced, in *@page. */
+static s16 pvhv_grant_pin(struct pvhv_domain *rd, u32 ref, u16 mapper, bool readonly,
+			  struct page **page)
+{
+	struct pvhv_gnttab *gt = rd->gnttab;
+	struct pvhv_grant_active *act;
+	struct grant_entry_v1 *e;
+	s16 st = GNTST_okay;
+
+	mutex_lock(&rd->lock);
+	if (ref >= gt->nr_frames * PVHV_GNT_PER_FRAME) {
+		st = GNTST_bad_gntref;
+		goto out;
+	}
+	e = pvhv_grant_entry(gt, ref);
+	act = pvhv_grant_active(gt, ref);
+	if (act->pin_ro || act->pin_rw) {
+		if (act->domid != mapper) {
+			st = GNTST_general_error;	/* in use by another domain */
+			goto out;
+		}
+		if (!readonly && !act->pin_rw)
+			st = pvhv_grant_flags_set(e, mapper, false);
+	} else {
+		st = pvhv_grant_flags_set(e, mapper, readonly);
+		if (st == GNTST_okay) {
+			act->page = pvhv_gfn_to_ram(rd, READ_ONCE(e->frame));
+			if (!act->page) {
+				pvhv_grant_flags_clear(e, GTF_reading | GTF_writing);
+				st = GNTST_bad_page;
+			}
+			act->domid = mapper;
+		}
+	}
+	if (st == GNTST_okay) {
+		if (readonly)
+			act->pin_ro++;
+		else
+			act->pin_rw++;
+		get_page(act->page);
+		*page = act->page;
+	}
+out:
+	mutex_unlock(&rd->lock);
+	return st;
+}
+
+static void pvhv_grant_unpin(struct pvhv_domain *rd, u32 ref, bool readonly)
+{
+	struct pvhv_gnttab *gt = rd->gnttab;
+	struct pvhv_grant_active *act = pvhv_grant_active(gt, ref);
+	struct grant_entry_v1 *e = pvhv_grant_entry(gt, ref);
+
+	mutex_lock(&rd->lock);
+	if (readonly)
+		act->pin_ro--;
+	else
+		act->pin_rw--;
+	if (!act->pin_rw)
+		pvhv_grant_flags_clear(e, GTF_writing);
+	if (!act->pin_ro && !act->pin_rw) {
+		pvhv_grant_flags_clear(e, GTF_reading);
+		act->page = NULL;
+	}
+	mutex_unlock(&rd->lock);
+}
+
+static s16 pvhv_grant_map_one(struct pvhv_domain *ld, struct gnttab_map_grant_ref *op)
+{
+	bool readonly = op->flags & GNTMAP_readonly;
+	struct pvhv_gnttab *gt = ld->gnttab;
+	u64 gfn = op->host_addr >> PAGE_SHIFT;
+	struct pvhv_maptrack *mt = NULL;
+	struct pvhv_domain *rd;
+	struct page *page;
+	u32 h;
+	s16 st;
+
+	if (!(op->flags & GNTMAP_host_map) ||
+	    (op->flags & (GNTMAP_application_map | GNTMAP_contains_pte)))
+		return GNTST_general_error;	/* a translated guest maps into its physmap */
+	if (gfn > PVHV_MAX_GFN)
+		return GNTST_bad_virt_addr;
+	if (op->dom == DOMID_SELF || op->dom == ld->domid) {
+		rd = ld;
+		pvhv_domain_ref(rd);
+	} else {
+		rd = pvhv_domain_get_by_id(op->dom);
+		if (!rd)
+			return GNTST_bad_domain;
+	}
+	st = pvhv_grant_pin(rd, op->ref, ld->domid, readonly, &page);
+	if (st != GNTST_okay)
+		goto err_put_domain;
+
+	mutex_lock(&ld->lock);
+	st = GNTST_no_space;
+	if (!gt->maptrack)
+		gt->maptrack = kvcalloc(PVHV_MAPTRACK_MAX, sizeof(*gt->maptrack), GFP_KERNEL_ACCOUNT);
+	for (h = 0; gt->maptrack && h < PVHV_MAPTRACK_MAX; h++) {
+		if (!gt->maptrack[h].rd) {
+			mt = &gt->maptrack[h];
+			break;
+		}
+	}
+	if (!mt)
+		goto err_unlock;
+	/* Another special page or mapping there: the guest must unmap it first. */
+	st = GNTST_general_error;
+	if (gfn == ld->shinfo_gfn || xa_load(&ld->overlay, gfn))
+		goto err_unlock;
+	if (xa_err(xa_store(&ld->overlay, gfn,
+			    xa_tag_pointer(page, readonly ? PVHV_OVERLAY_RO : 0), GFP_KERNEL_ACCOUNT)))
+		goto err_unlock;
+	if (pvhv_physmap_sync(ld, gfn)) {
+		xa_erase(&ld->overlay, gfn);
+		pvhv_physmap_sync(ld, gfn);
+		goto err_unlock;
+	}
+	mt->rd = rd;
+	mt->page = page;
+	mt->gfn = gfn;
+	mt->ref = op->ref;
+	mt->readonly = readonly;
+	gt->maptrack_used++;
+	mutex_unlock(&ld->lock);
+	op->handle = h;
+	op->dev_bus_addr = 0;
+	return GNTST_okay;
+
+err_unlock:
+	mutex_unlock(&ld->lock);
+	pvhv_grant_unpin(rd, op->ref, readonly);
+	put_page(page);	/* never reachable by the guest */
+err_put_domain:
+	pvhv_domain_unref(rd);
+	return st;
+}
+
+/* Take mapping @mt out of @ld's physmap (its lock held); the caller finishes. */
+static void pvhv_grant_unmap_locked(struct pvhv_domain *ld, struct pvhv_maptrack *mt)
+{
+	void *entry = xa_tag_pointer(mt->page, mt->readonly ? PVHV_OVERLAY_RO : 0);
+
+	lockdep_assert_held(&ld->lock);
+	/* Unless the guest already replaced it there (add/remove_from_physmap). */
+	if (xa_cmpxchg(&ld->overlay, mt->gfn, entry, NULL, 0) == entry)
+		pvhv_physmap_sync(ld, mt->gfn);	/* the RAM beneath, or a hole */
+	ld->gnttab->maptrack_used--;
+}
+
+/* After the unmap: the granter's flags, then the page and the granter go. */
+static void pvhv_grant_unmap_finish(struct pvhv_domain *ld, struct pvhv_maptrack copy)
+{
+	pvhv_grant_unpin(copy.rd, copy.ref, copy.readonly);
+	pvhv_domain_free_pages(ld, &copy.page, 1);	/* once no vCPU can reach it */
+	pvhv_domain_unref(copy.rd);
+}
+
+static s16 pvhv_grant_unmap_one(struct pvhv_domain *ld, struct gnttab_unmap_grant_ref *op)
+{
+	struct pvhv_gnttab *gt = ld->gnttab;
+	struct pvhv_maptrack copy;
+
+	mutex_lock(&ld->lock);
+	if (!gt->maptrack || op->handle >= PVHV_MAPTRACK_MAX || !gt->maptrack[op->handle].rd) {
+		mutex_unlock(&ld->lock);
+		return GNTST_bad_handle;
+	}
+	copy = gt->maptrack[op->handle];
+	if (op->host_addr && (op->host_addr >> PAGE_SHIFT) != copy.gfn) {
+		mutex_unlock(&ld->lock);
+		return GNTST_general_error;	/* not where this handle is mapped */
+	}
+	pvhv_grant_unmap_locked(ld, &gt->maptrack[op->handle]);
+	memset(&gt->maptrack[op->handle], 0, sizeof(copy));
+	mutex_unlock(&ld->lock);
+	pvhv_grant_unmap_finish(ld, copy);
+	return GNTST_okay;
+}
+
+/* Domain destruction (process context, vCPUs stopped): drop every mapping we hold. */
+void pvhv_gnttab_destroy(struct pvhv_domain *d)
+{
+	struct pvhv_gnttab *gt = d->gnttab;
+	struct pvhv_maptrack copy;
+	u32 h;
+
+	for (h = 0; gt->maptrack && h < PVHV_MAPTRACK_MAX; h++) {
+		mutex_lock(&d->lock);
+		copy = gt->maptrack[h];
+		if (copy.rd) {
+			pvhv_grant_unmap_locked(d, &gt->maptrack[h]);
+			memset(&gt->maptrack[h], 0, sizeof(copy));
+		}
+		mutex_unlock(&d->lock);
+		if (copy.rd)
+			pvhv_grant_unmap_finish(d, copy);
+	}
+}
+
+/* Should a long batch stop early? (Xen would preempt with a continuation.) */
+static bool pvhv_gnttab_interrupted(u32 i)
+{
+	if (i & 63)
+		return false;
+	cond_resched();
+	return kthread_should_stop() || fatal_signal_pending(current);
+}
+
+static long pvhv_gnttab_map(struct pvhv_vcpu *v, u64 uop, u32 count)
+{
+	struct gnttab_map_grant_ref op;
+	u32 i;
+
+	for (i = 0; i < count; i++) {
+		u64 p = uop + (u64)i * sizeof(op);
+
+		if (pvhv_gnttab_interrupted(i))
+			return -EINTR;
+		if (pvhv_copy_from_guest(v, &op, p, sizeof(op)))
+			return -EFAULT;
+		op.status = pvhv_grant_map_one(v->d, &op);
+		if (pvhv_copy_to_guest(v, p, &op, sizeof(op))) {
+			/* As Xen: a mapping the guest cannot learn about is undone. */
+			if (op.status == GNTST_okay) {
+				struct gnttab_unmap_grant_ref un = { .handle = op.handle };
+
+				pvhv_grant_unmap_one(v->d, &un);
+			}
+			return -EFAULT;
+		}
+	}
+	return 0;
+}
+
+static long pvhv_gnttab_unmap(struct pvhv_vcpu *v, u64 uop, u32 count)
+{
+	struct gnttab_unmap_grant_ref op;
+	u32 i;
+
+	for (i = 0; i < count; i++) {
+		u64 p = uop + (u64)i * sizeof(op);
+
+		if (pvhv_gnttab_interrupted(i))
+			return -EINTR;
+		if (pvhv_copy_from_guest(v, &op, p, sizeof(op)))
+			return -EFAULT;
+		op.status = pvhv_grant_unmap_one(v->d, &op);
+		if (pvhv_copy_to_guest(v, p + offsetof(struct gnttab_unmap_grant_ref, status),
+				       &op.status, sizeof(op.status)))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+/*
+ * One side of a GNTTABOP_copy: a grant of @dom's (GNTCOPY_*_gref), which
+ * must permit access to us, pinned for the copy; or a frame of our own.
+ */
+static s16 pvhv_copy_side(struct pvhv_domain *ld, struct gnttab_copy_ptr *p, bool gref,
+			  bool write, struct pvhv_domain **rd, struct page **page)
+{
+	u16 dom = p->domid == DOMID_SELF ? ld->domid : p->domid;
+	s16 st;
+
+	*rd = NULL;
+	if (!gref) {
+		/* An unprivileged domain copies to and from its own frames only. */
+		if (dom != ld->domid)
+			return pvhv_domid_exists(dom) ? GNTST_permission_denied : GNTST_bad_domain;
+		rcu_read_lock();
+		*page = pvhv_gfn_to_page(ld, p->u.gmfn);
+		if (*page && write && pvhv_gfn_is_readonly(ld, p->u.gmfn))
+			*page = NULL;
+		if (*page)
+			get_page(*page);
+		rcu_read_unlock();
+		return *page ? GNTST_okay : GNTST_bad_page;
+	}
+	if (dom == ld->domid) {
+		*rd = ld;
+		pvhv_domain_ref(ld);
+	} else {
+		*rd = pvhv_domain_get_by_id(dom);
+		if (!*rd)
+			return GNTST_bad_domain;
+	}
+	st = pvhv_grant_pin(*rd, p->u.ref, ld->domid, !write, page);
+	if (st != GNTST_okay) {
+		pvhv_domain_unref(*rd);
+		*rd = NULL;
+	}
+	return st;
+}
+
+static void pvhv_copy_side_done(struct gnttab_copy_ptr *p, bool write, struct pvhv_domain *rd,
+				struct page *page)
+{
+	if (rd) {
+		pvhv_grant_unpin(rd, p->u.ref, !write);
+		pvhv_domain_unref(rd);
+	}
+	put_page(page);
+}
+
+static s16 pvhv_grant_copy_one(struct pvhv_domain *ld, struct gnttab_copy *op)
+{
+	struct pvhv_domain *srd, *drd;
+	struct page *sp, *dp;
+	void *s, *dst;
+	s16 st;
+
+	if (op->source.offset >= PAGE_SIZE || op->len > PAGE_SIZE - op->source.offset ||
+	    op->dest.offset >= PAGE_SIZE || op->len > PAGE_SIZE - op->dest.offset)
+		return GNTST_bad_copy_arg;
+	st = pvhv_copy_side(ld, &op->source, op->flags & GNTCOPY_source_gref, false, &srd, &sp);
+	if (st != GNTST_okay)
+		return st;
+	st = pvhv_copy_side(ld, &op->dest, op->flags & GNTCOPY_dest_gref, true, &drd, &dp);
+	if (st != GNTST_okay) {
+		pvhv_copy_side_done(&op->source, false, srd, sp);
+		return st;
+	}
+	s = kmap_local_page(sp);
+	dst = kmap_local_page(dp);
+	memmove(dst + op->dest.offset, s + op->source.offset, op->len);
+	kunmap_local(dst);
+	kunmap_local(s);
+	pvhv_copy_side_done(&op->dest, true, drd, dp);
+	pvhv_copy_side_done(&op->source, false, srd, sp);
+	return GNTST_okay;
+}
+
+static long pvhv_gnttab_copy(struct pvhv_vcpu *v, u64 uop, u32 count)
+{
+	struct gnttab_copy op;
+	u32 i;
+
+	for (i = 0; i < count; i++) {
+		u64 p = uop + (u64)i * sizeof(op);
+
+		if (pvhv_gnttab_interrupted(i))
+			return -EINTR;
+		if (pvhv_copy_from_guest(v, &op, p, sizeof(op)))
+			return -EFAULT;
+		op.status = pvhv_grant_copy_one(v->d, &op);
+		if (pvhv_copy_to_guest(v, p + offsetof(struct gnttab_copy, status), &op.status,
+				       sizeof(op.status)))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+/* Nothing to flush on x86 (coherent caches); the arguments are still checked. */
+static long pvhv_gnttab_cache_flush(struct pvhv_vcpu *v, u64 uop, u32 count)
+{
+	struct gnttab_cache_flush cf;
+	u32 i;
+
+	for (i = 0; i < count; i++) {
+		if (!(i & 1023)) {	/* Xen would preempt with a continuation */
+			cond_resched();
+			if (kthread_should_stop() || fatal_signal_pending(current))
+				return -EINTR;
+		}
+		if (pvhv_copy_from_guest(v, &cf, uop + (u64)i * sizeof(cf), sizeof(cf)))
+			return -EFAULT;
+		if (cf.offset >= PAGE_SIZE || cf.length > PAGE_SIZE - cf.offset ||
+		    (cf.op & ~(GNTTAB_CACHE_CLEAN | GNTTAB_CACHE_INVAL | GNTTAB_CACHE_SOURCE_GREF)))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+long pvhv_xen_grant_table_op(struct pvhv_vcpu *v, u64 cmd, u64 uop, u64 count, bool compat)
+{
+	/* Xen refuses counts with the high bit set (they alias a continuation). */
+	if (count > INT_MAX)
+		return -EINVAL;
+	switch (cmd) {
+	case GNTTABOP_map_grant_ref:
+		return pvhv_gnttab_map(v, uop, count);
+	case GNTTABOP_unmap_grant_ref:
+		return pvhv_gnttab_unmap(v, uop, count);
+	case GNTTABOP_copy:
+		return pvhv_gnttab_copy(v, uop, count);
+	case GNTTABOP_query_size:
+		return pvhv_gnttab_query_size(v, uop, count);
+	case GNTTABOP_setup_table:
+		return pvhv_gnttab_setup_table(v, uop, count, compat);
+	case GNTTABOP_set_version:
+		return pvhv_gnttab_set_version(v, uop, count);
+	case GNTTABOP_get_version:
+		return pvhv_gnttab_get_version(v, uop, count);
+	case GNTTABOP_cache_flush:
+		return pvhv_gnttab_cache_flush(v, uop, count);
+	case GNTTABOP_transfer:
+		return -ENOSYS;	/* as Xen for a translated (HVM/PVH) guest */
+	default:
+		return -ENOSYS;
+	}
+}
