@@ -24,7 +24,7 @@ static const struct vmm_cmd vmm_cmds[] = {
 	{ "dmesg", cmd_dmesg, "DOMAIN", "print a domain's hypervisor console log" },
 	{ "xenstore", cmd_xenstore, "ls [-p] [PATH] | read PATH... | write PATH VALUE... | rm PATH... | watch [-n N] PATH",
 	  "the store, as domain 0" },
-	{ "monitor", cmd_monitor, "", "print domain lifecycle events (not supported by the module yet)" },
+	{ "monitor", cmd_monitor, "[-n COUNT]", "print domain lifecycle events as they happen" },
 	{ "daemon", cmd_daemon, "[--detach | --stop | --status]",
 	  "run the host daemon (xenstored, consoles, on_* actions)" },
 };

@@ -52,6 +52,30 @@ check_fail "a second daemon is refused" "another daemon is running" vmmctl daemo
 X=$(domid_of xsguest)
 diag "xsguest is domain $X"
 
+# --- lifecycle events (generic netlink) -------------------------------------------
+rm -f /tmp/mon.out
+vmmctl monitor -n 6 >/tmp/mon.out 2>&1 &
+mp=$!
+wait_until 50 grep -q '^listening$' /tmp/mon.out
+xcfg evg $XG/hello.elf "" preserve
+xcfg evt $XG/triple.elf "" preserve preserve preserve
+vmmctl create /tmp/evg.cfg >/dev/null 2>&1
+wait_until 300 sh -c "vmmctl list | grep -q '^evg .*shutdown'"
+vmmctl create /tmp/evt.cfg >/dev/null 2>&1
+wait_until 300 sh -c "vmmctl list | grep -q '^evt .*crashed'"
+vmmctl destroy evg >/dev/null 2>&1
+vmmctl destroy evt >/dev/null 2>&1
+wait_until 50 sh -c "[ \$(grep -c '^domain' /tmp/mon.out) -ge 6 ]"
+kill $mp 2>/dev/null
+check_out "monitor: created" "^domain [0-9]+ \(evg\): created$" cat /tmp/mon.out
+check_out "monitor: shutdown with its reason" "^domain [0-9]+ \(evg\): shutdown \(poweroff\)$" \
+	cat /tmp/mon.out
+check_out "monitor: destroyed" "^domain [0-9]+ \(evg\): destroyed$" cat /tmp/mon.out
+check_out "monitor: crashed" "^domain [0-9]+ \(evt\): crashed$" cat /tmp/mon.out
+check_out "monitor: six events, in order for each domain" "^created shutdown destroyed$" \
+	sh -c "grep '(evg)' /tmp/mon.out | sed 's/.*: //; s/ (.*//' | tr '\n' ' ' | sed 's/ $//'"
+check_fail "monitor: bad argument" "unexpected argument" vmmctl monitor --json
+
 # --- the skeleton, through Debian's clients ------------------------------------------
 check_out "xenstore-read /local/domain/$X/name" "^xsguest$" xenstore-read /local/domain/$X/name
 check_out "xenstore-read domid" "^$X$" xenstore-read /local/domain/$X/domid
@@ -237,7 +261,6 @@ check_out "console: 'quit' powers the echo guest off; console exits 0 (poweroff)
 check_fail "pause: not supported, one clear line" "pause: not supported by the pvhv module" \
 	vmmctl pause echo
 check_fail "unpause: likewise" "unpause: not supported" vmmctl unpause echo
-check_fail "monitor: likewise" "monitor: not supported" vmmctl monitor
 
 # --- the module's hostile-argument check of ALLOC_UNBOUND ---------------------------------------------
 check_helper "alloc-unbound" xs-test alloc-unbound
