@@ -2,7 +2,7 @@
 #
 # pvhv: make            builds module/pvhv.ko, libpvhv (.so/.a/.pc) and vmmctl
 #       make check      unit tests, then the VM tests on every installed kernel
-#       make install    installs library, header, vmmctl, udev rule (DESTDIR, PREFIX)
+#       make install    installs library, headers, vmmctl, udev rule, systemd unit (DESTDIR, PREFIX)
 #
 # KDIR (the kernel build tree) defaults to the running kernel's, or, when the
 # running kernel has none, to the newest installed Debian linux-headers.
@@ -67,11 +67,19 @@ lib/libpvhv.a: $(LIB_OBJS)
 lib/libpvhv.pc: lib/libpvhv.pc.in Makefile
 	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(LIB_VERSION)|' $< > $@
 
+# vmmctl monitor: lifecycle events over generic netlink (libnl-genl).
+NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
+NL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null)
+
 vmmctl/%.o: vmmctl/%.c $(HDRS)
 	$(CC) $(USER_CFLAGS) -c -o $@ $<
 
+vmmctl/cmd_monitor.o: vmmctl/cmd_monitor.c $(HDRS)
+	@pkg-config --exists libnl-genl-3.0 || { echo "vmmctl needs libnl-genl-3 (scripts/setup-deps)" >&2; exit 1; }
+	$(CC) $(USER_CFLAGS) $(NL_CFLAGS) -c -o $@ $<
+
 vmmctl/vmmctl: $(VMMCTL_OBJS) lib/libpvhv.so
-	$(CC) -o $@ $(VMMCTL_OBJS) -Llib -lpvhv -Wl,-rpath,'$$ORIGIN/../lib'
+	$(CC) -o $@ $(VMMCTL_OBJS) -Llib -lpvhv $(NL_LIBS) -Wl,-rpath,'$$ORIGIN/../lib'
 
 # uapi/pvhv.h must compile on its own in userspace (the module build checks
 # the kernel side, including uapi/pvhv_check.h's layout asserts).
@@ -98,7 +106,7 @@ bench: userspace vm-helpers
 
 install: userspace
 	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/pvhv $(DESTDIR)$(BINDIR) \
-		$(DESTDIR)/usr/lib/udev/rules.d
+		$(DESTDIR)/usr/lib/udev/rules.d $(DESTDIR)/usr/lib/systemd/system
 	install -m 0644 lib/libpvhv.so.$(LIB_VERSION) lib/libpvhv.a $(DESTDIR)$(LIBDIR)/
 	ln -sf libpvhv.so.$(LIB_VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libpvhv.so
@@ -106,6 +114,7 @@ install: userspace
 	install -m 0644 lib/libpvhv.h lib/pvhv_xenstore.h lib/pvhv_console.h uapi/pvhv.h $(DESTDIR)$(INCLUDEDIR)/pvhv/
 	install -m 0755 vmmctl/vmmctl $(DESTDIR)$(BINDIR)/
 	install -m 0644 scripts/60-pvhv.rules $(DESTDIR)/usr/lib/udev/rules.d/
+	sed 's|@BINDIR@|$(BINDIR)|g' scripts/pvhvd.service.in > $(DESTDIR)/usr/lib/systemd/system/pvhvd.service
 
 clean:
 	-$(if $(KDIR),$(MAKE) -C $(KDIR) M=$(CURDIR) clean)

@@ -252,6 +252,10 @@ void pvhv_evtchn_raise(struct pvhv_domain *d, u32 port);
 /* host_evtchn.c: the host's end of event channels. */
 struct pvhv_host_evtchn;
 long pvhv_host_evtchn_open(struct pvhv_domain *d);
+/* genl.c: lifecycle events (PVHV_EVENT_*) */
+int pvhv_genl_init(void);
+void pvhv_genl_exit(void);
+void pvhv_genl_event(struct pvhv_domain *d, u32 event, u32 reason);
 /* toolstack.c: PVHV_DOMAIN_ALLOC_UNBOUND */
 long pvhv_toolstack_alloc_unbound(struct pvhv_domain *d, void __user *arg);
 void pvhv_host_evtchn_fire(struct pvhv_host_evtchn *he, u32 port);

@@ -279,6 +279,7 @@ static void pvhv_domain_put_unlisted(struct pvhv_domain *d)
 	pvhv_xen_evtchn_destroy(d);
 	pvhv_gnttab_destroy(d);
 	pr_info("domain %u (%s) destroyed\n", d->domid, d->name);
+	pvhv_genl_event(d, PVHV_EVENT_DESTROYED, 0);
 	pvhv_domain_put(d);
 }
 
@@ -305,6 +306,8 @@ void pvhv_domain_shutdown(struct pvhv_domain *d, u32 state, u32 reason)
 	mutex_unlock(&d->lock);
 	if (!changed)
 		return;
+	pvhv_genl_event(d, state == PVHV_STATE_CRASHED ? PVHV_EVENT_CRASHED : PVHV_EVENT_SHUTDOWN,
+			state == PVHV_STATE_CRASHED ? 0 : reason);
 	pvhv_domain_kick_all(d);
 	pr_info_ratelimited("domain %u (%s) %s (reason %u)\n", d->domid, d->name,
 			    state == PVHV_STATE_CRASHED ? "crashed" : "shut down", reason);
@@ -621,6 +624,7 @@ long pvhv_ioctl_create_domain(void __user *arg)
 		return -EFAULT;
 	}
 	fd_install(fd, file);
+	pvhv_genl_event(d, PVHV_EVENT_CREATED, 0);
 	pr_info("domain %u (%s) created: %llu MiB, %u vCPUs\n", d->domid, d->name,
 		d->nr_pages >> (20 - PAGE_SHIFT), d->max_vcpus);
 	return fd;

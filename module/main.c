@@ -177,6 +177,7 @@ static long pvhv_check_extension(unsigned long cap)
 	case PVHV_CAP_HOST_EVTCHN:
 		return PVHV_HOST_PORTS;
 	case PVHV_CAP_ALLOC_UNBOUND:
+	case PVHV_CAP_LIFECYCLE_EVENTS:
 		return 1;
 	default:
 		return 0;
@@ -273,9 +274,15 @@ static int __init pvhv_init(void)
 
 	register_syscore_ops(&pvhv_syscore_ops);
 
+	ret = pvhv_genl_init();
+	if (ret) {
+		pr_err("cannot register the generic netlink family: %d\n", ret);
+		goto err_unregister_syscore;
+	}
 	ret = misc_register(&pvhv_misc);
 	if (ret) {
 		pr_err("cannot register /dev/pvhv: %d\n", ret);
+		pvhv_genl_exit();
 		goto err_unregister_syscore;
 	}
 
@@ -298,6 +305,7 @@ static void __exit pvhv_exit(void)
 
 	misc_deregister(&pvhv_misc);
 	pvhv_domains_exit();
+	pvhv_genl_exit();
 	unregister_syscore_ops(&pvhv_syscore_ops);
 	cpuhp_remove_state(pvhv_cpuhp_state);
 	pvhv_vendor->hardware_unsetup();

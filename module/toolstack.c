@@ -8,15 +8,25 @@
  * starts, and hands the port to the guest in HVM_PARAM_STORE/CONSOLE_EVTCHN;
  * the host binds it with PVHV_EVTCHN_BIND.
  *
+ * Unlike the guest's own EVTCHNOP_alloc_unbound (the lowest free port), the
+ * toolstack's ports are taken from the top of the range that 32-bit guests
+ * can address too (below 1024): a guest's own allocations then start at 1 as
+ * in an empty domain, and no guest depends on which port the toolstack's
+ * channels got (it reads them from HVM parameters).
+ *
  * Locking: the domain's evtchn_lock, as every port-table change.
  */
 #define pr_fmt(fmt) "pvhv: toolstack: " fmt
 
+#include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
 #include <xen/interface/event_channel.h>
 
 #include "core.h"
+
+/* The highest port a 32-bit guest's 2-level ABI reaches: 32 words of 32 bits. */
+#define PVHV_TOOLSTACK_PORT_TOP	1023
 
 long pvhv_toolstack_alloc_unbound(struct pvhv_domain *d, void __user *arg)
 {
@@ -26,14 +36,21 @@ long pvhv_toolstack_alloc_unbound(struct pvhv_domain *d, void __user *arg)
 	long ret = -ENOSPC;
 	u32 p;
 
+	BUILD_BUG_ON(PVHV_TOOLSTACK_PORT_TOP >= PVHV_EVTCHN_PORTS);
 	if (copy_from_user(&req, arg, sizeof(req)))
 		return -EFAULT;
 	if (req.flags || req.port || req.pad || !pvhv_all_zero(req.reserved, sizeof(req.reserved)))
 		return -EINVAL;
 	if (req.remote_dom > PVHV_DOMID_MAX)
 		return -EINVAL;
+	mutex_lock(&d->lock);
+	ret = d->state == PVHV_STATE_DYING ? -ESRCH : 0;
+	mutex_unlock(&d->lock);
+	if (ret)
+		return ret;	/* destroyed: its ports are being closed */
+	ret = -ENOSPC;
 	spin_lock_irqsave(&d->evtchn_lock, flags);
-	for (p = 1; p < PVHV_EVTCHN_PORTS; p++) {
+	for (p = PVHV_TOOLSTACK_PORT_TOP; p > 0; p--) {
 		c = &d->evtchn[p];
 		if (c->state != EVTCHNSTAT_closed)
 			continue;

@@ -62,6 +62,7 @@
 #define PVHV_CAP_HOST_EVTCHN	11	/* PVHV_DOMAIN_EVTCHN_OPEN; value: ports per fd */
 #define PVHV_CAP_BALLOON	12	/* guests balloon; pvhv_domain_info.current_bytes */
 #define PVHV_CAP_ALLOC_UNBOUND	13	/* PVHV_DOMAIN_ALLOC_UNBOUND */
+#define PVHV_CAP_LIFECYCLE_EVENTS 14	/* generic netlink family PVHV_GENL_NAME */
 
 /* Domain states (pvhv_domain_info.state). */
 #define PVHV_STATE_CREATED	0	/* built, vCPUs not started */
@@ -207,6 +208,37 @@ struct pvhv_alloc_unbound {
 	__u32 pad;		/* must be 0 */
 	__u64 reserved[2];	/* must be 0 */
 };
+
+/*
+ * Domain lifecycle events: generic netlink family PVHV_GENL_NAME, multicast
+ * group PVHV_GENL_MCGRP; each event is one PVHV_GENL_CMD_EVENT message with
+ * the PVHV_GENL_A_* attributes (u32 but NAME, a NUL-terminated string).
+ */
+#define PVHV_GENL_NAME		"pvhv"
+#define PVHV_GENL_VERSION	1
+#define PVHV_GENL_MCGRP		"lifecycle"
+
+enum {
+	PVHV_GENL_CMD_UNSPEC,
+	PVHV_GENL_CMD_EVENT,
+};
+
+enum {
+	PVHV_GENL_A_UNSPEC,
+	PVHV_GENL_A_DOMID,	/* u32 */
+	PVHV_GENL_A_EVENT,	/* u32: PVHV_EVENT_* */
+	PVHV_GENL_A_REASON,	/* u32: SHUTDOWN_* for PVHV_EVENT_SHUTDOWN, else 0 */
+	PVHV_GENL_A_NAME,	/* string */
+	__PVHV_GENL_A_MAX,
+};
+#define PVHV_GENL_A_MAX		(__PVHV_GENL_A_MAX - 1)
+
+#define PVHV_EVENT_CREATED	1
+#define PVHV_EVENT_PAUSED	2	/* reserved: the module does not pause yet */
+#define PVHV_EVENT_UNPAUSED	3	/* reserved */
+#define PVHV_EVENT_SHUTDOWN	4
+#define PVHV_EVENT_CRASHED	5
+#define PVHV_EVENT_DESTROYED	6
 
 /* ioctls on /dev/pvhv */
 #define PVHV_GET_API_VERSION	_IO(PVHV_IO_MAGIC, 0x00)

@@ -11,53 +11,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pvhv_xenstore.h"
 #include "vmmctl.h"
-
-/* Turn a failure of PVHV_CREATE_DOMAIN into one clear line. */
-static void create_error(int fd, const char *name, uint64_t bytes, uint32_t vcpus, int err)
-{
-	unsigned long long mib = (unsigned long long)(bytes >> 20);
-	uint64_t lim = 0;
-
-	switch (-err) {
-	case E2BIG:
-		pvhv_check_extension(fd, PVHV_CAP_MAX_MEM_MB, &lim);
-		vmm_err("memory %llu MiB exceeds the per-domain limit of %llu MiB (module parameter max_domain_mb)",
-			mib, (unsigned long long)lim);
-		break;
-	case ENOMEM:
-		pvhv_check_extension(fd, PVHV_CAP_TOTAL_MEM_MB, &lim);
-		vmm_err("not enough memory for %llu MiB (all domains may use %llu MiB; module parameter max_total_mb)",
-			mib, (unsigned long long)lim);
-		break;
-	case EEXIST:
-		vmm_err("a domain named '%s' already exists", name);
-		break;
-	case ENOSPC:
-		pvhv_check_extension(fd, PVHV_CAP_MAX_DOMAINS, &lim);
-		vmm_err("too many domains (the limit is %llu; module parameter max_domains)",
-			(unsigned long long)lim);
-		break;
-	case EINVAL:
-		pvhv_check_extension(fd, PVHV_CAP_MAX_VCPUS, &lim);
-		if (vcpus > lim)
-			vmm_err("%u vCPUs exceed the limit of %llu", vcpus, (unsigned long long)lim);
-		else
-			vmm_err("invalid domain name '%s' (printable characters without spaces or '/', not all digits)",
-				name);
-		break;
-	default:
-		vmm_err("cannot create domain '%s': %s", name, strerror(-err));
-	}
-}
 
 static int create_domain(int fd, const char *name, uint64_t bytes, uint32_t vcpus, uint32_t *domid)
 {
 	struct pvhv_domain_config cfg = { .name = name, .memory_bytes = bytes, .max_vcpus = vcpus };
 	int dfd = pvhv_domain_create(fd, &cfg, domid);
+	char err[256];
 
-	if (dfd < 0)
-		create_error(fd, name, bytes, vcpus, dfd);
+	if (dfd < 0) {
+		vmm_create_error(fd, name, bytes, vcpus, dfd, err, sizeof(err));
+		vmm_err("%s", err);
+	}
 	return dfd;
 }
 
@@ -124,62 +90,46 @@ static int load_config(const struct vmm_create_opts *o, struct vmm_config *c)
 	return 0;
 }
 
-/* Create and boot one instance of the configuration; the domain fd or -1. */
-static int boot_config(int fd, const struct vmm_config *c, uint32_t *domid)
-{
-	struct pvhv_pvh_image img;
-	int dfd, ret;
-
-	dfd = create_domain(fd, c->name, (uint64_t)c->memory_mib << 20, c->vcpus, domid);
-	if (dfd < 0)
-		return -1;
-	ret = pvhv_domain_boot_pvh(dfd, c->kernel, c->ramdisk[0] ? c->ramdisk : NULL,
-				   c->cmdline[0] ? c->cmdline : c->extra, &img);
-	if (ret) {
-		vmm_err("cannot boot %s: %s%s%s", c->kernel, img.error ? img.error : "",
-			img.error ? ": " : "", strerror(-ret));
-		pvhv_domain_destroy(dfd);
-		pvhv_close(dfd);
-		return -1;
-	}
-	return dfd;
-}
-
 static int create_from_config(int fd, const struct vmm_create_opts *o)
 {
+	struct vmm_console_end end;
 	struct vmm_config c;
-	uint32_t domid, state, reason;
-	int dfd, action, code;
+	struct vmm_built b;
+	struct pvhv_xsc *xsc;
+	struct vmm_xs x;
+	char err[512];
+	int ret, code;
 
 	if (load_config(o, &c))
 		return VMM_EXIT_FAIL;
-	for (;;) {
-		dfd = boot_config(fd, &c, &domid);
-		if (dfd < 0)
-			return VMM_EXIT_FAIL;
-		fprintf(o->console ? stderr : stdout, "created domain %u (%s)\n", domid, c.name);
-		if (!o->console) {
-			/* Without -c nobody watches: the domain stays when it stops. */
-			pvhv_close(dfd);
-			return VMM_EXIT_OK;
-		}
-		if (vmm_follow_console(dfd, 1, &state, &reason)) {
-			pvhv_close(dfd);
-			return VMM_EXIT_FAIL;
-		}
-		code = vmm_shutdown_exit_code(state, reason);
-		action = state == PVHV_STATE_CRASHED || reason == 3 ? c.on_crash :
-			 reason == 1 ? c.on_reboot : c.on_poweroff;
-		fprintf(stderr, "vmmctl: domain %u (%s) %s%s%s; on that: %s\n", domid, c.name,
-			pvhv_state_name(state), state == PVHV_STATE_SHUTDOWN ? ": " : "",
-			state == PVHV_STATE_SHUTDOWN ? pvhv_shutdown_reason_name(reason) : "",
-			vmm_action_name(action));
-		if (action != VMM_ACTION_PRESERVE)
-			pvhv_domain_destroy(dfd);
-		pvhv_close(dfd);
-		if (action != VMM_ACTION_RESTART || state != PVHV_STATE_SHUTDOWN || reason != 1)
-			return code;
+	/* The daemon hosts xenstored and the consoles: start it if need be. */
+	if (vmm_daemon_ensure() || vmm_xs_open(&xsc))
+		return VMM_EXIT_FAIL;
+	x = vmm_xs_socket(xsc);
+	ret = vmm_build(fd, &c, &x, &b, err, sizeof(err));
+	pvhv_xsc_close(xsc);
+	if (ret) {
+		vmm_err("%s", err);
+		return VMM_EXIT_FAIL;
 	}
+	fprintf(o->console ? stderr : stdout, "created domain %u (%s)\n", b.domid, c.name);
+	if (!o->console) {
+		/* The daemon applies on_poweroff/on_reboot/on_crash. */
+		pvhv_close(b.dfd);
+		return VMM_EXIT_OK;
+	}
+	ret = vmm_follow_console(b.dfd, b.domid, 1, &end);
+	pvhv_close(end.dfd);
+	if (ret)
+		return VMM_EXIT_FAIL;
+	if (end.detached)
+		return VMM_EXIT_OK;
+	code = vmm_shutdown_exit_code(end.state, end.reason);
+	fprintf(stderr, "vmmctl: domain %u (%s) %s%s%s; on that: %s\n", end.domid, c.name,
+		pvhv_state_name(end.state), end.state == PVHV_STATE_SHUTDOWN ? ": " : "",
+		end.state == PVHV_STATE_SHUTDOWN ? pvhv_shutdown_reason_name(end.reason) : "",
+		vmm_action_name(vmm_stop_action(&c, end.state, end.reason)));
+	return code;
 }
 
 int cmd_create(int argc, char **argv)

@@ -237,6 +237,14 @@ int vmm_config_check(const struct vmm_config *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* Which on_* applies to a domain that stopped in @state for @reason. */
+int vmm_stop_action(const struct vmm_config *c, uint32_t state, uint32_t reason)
+{
+	if (state == PVHV_STATE_CRASHED || reason == 3 /* SHUTDOWN_crash */)
+		return c->on_crash;
+	return reason == 1 /* SHUTDOWN_reboot */ ? c->on_reboot : c->on_poweroff;
+}
+
 /*
  * Exit codes once a guest has stopped: 0 poweroff, 3 reboot, 4 suspend,
  * 5 crash (also a domain pvhv crashed), 6 watchdog, 7 soft_reset.

@@ -14,8 +14,19 @@ static const struct vmm_cmd vmm_cmds[] = {
 	  "create and boot a PVH domain from an xl.cfg file (-c: attach its console)" },
 	{ "create", cmd_create, "--name NAME --memory SIZE [--vcpus N]", "create an empty domain" },
 	{ "destroy", cmd_destroy, "DOMAIN", "destroy a domain (by id or name)" },
-	{ "console", cmd_console, "DOMAIN", "follow a domain's console until it stops" },
-	{ "dmesg", cmd_dmesg, "DOMAIN", "print a domain's console log" },
+	{ "shutdown", cmd_shutdown, "[-w] [-t SECONDS] DOMAIN",
+	  "ask the guest to power off (xenstore control/shutdown), forced after the timeout" },
+	{ "reboot", cmd_reboot, "[-w] [-t SECONDS] DOMAIN", "ask the guest to reboot, likewise" },
+	{ "pause", cmd_pause, "DOMAIN", "pause a domain (not supported by the module yet)" },
+	{ "unpause", cmd_unpause, "DOMAIN", "unpause a domain (not supported by the module yet)" },
+	{ "console", cmd_console, "DOMAIN",
+	  "attach to a domain's consoles until it stops (Ctrl-] detaches)" },
+	{ "dmesg", cmd_dmesg, "DOMAIN", "print a domain's hypervisor console log" },
+	{ "xenstore", cmd_xenstore, "ls [-p] [PATH] | read PATH... | write PATH VALUE... | rm PATH... | watch [-n N] PATH",
+	  "the store, as domain 0" },
+	{ "monitor", cmd_monitor, "[-n COUNT]", "print domain lifecycle events as they happen" },
+	{ "daemon", cmd_daemon, "[--detach | --stop | --status]",
+	  "run the host daemon (xenstored, consoles, on_* actions)" },
 };
 
 static void usage(FILE *f)

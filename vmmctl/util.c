@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "vmmctl.h"
 
@@ -78,6 +79,41 @@ int vmm_open_domain(int fd, const char *spec, uint32_t *domid)
 	else
 		vmm_err("cannot open domain '%s': %s", spec, strerror(-ret));
 	return -1;
+}
+
+int vmm_mkdir_p(const char *dir)
+{
+	char buf[4096];
+	char *s;
+
+	if ((size_t)snprintf(buf, sizeof(buf), "%s", dir) >= sizeof(buf))
+		return -ENAMETOOLONG;
+	for (s = buf + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(buf, 0755) && errno != EEXIST)
+			return -errno;
+		*s = '/';
+	}
+	if (mkdir(buf, 0755) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int vmm_open_domid(uint32_t domid)
+{
+	int fd = vmm_open_dev(), dfd;
+
+	if (fd < 0)
+		return -1;
+	dfd = pvhv_domain_open(fd, domid);
+	pvhv_close(fd);
+	if (dfd < 0) {
+		vmm_err("cannot open domain %u: %s", domid, strerror(-dfd));
+		return -1;
+	}
+	return dfd;
 }
 
 int vmm_domain_arg(const char *cmd, int argc, char **argv, uint32_t *domid)

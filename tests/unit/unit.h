@@ -10,5 +10,6 @@ Suite *vmmctl_suite(void);
 Suite *loader_suite(void);
 Suite *xenstore_suite(void);
 Suite *console_suite(void);
+Suite *toolstack_suite(void);
 
 #endif
