@@ -539,7 +539,8 @@ static int vmx_hardware_setup(char *reason, size_t len)
 	if (!ret)
 		ret = vmx_adjust(MSR_IA32_VMX_PROCBASED_CTLS2,
 				 SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_UNRESTRICTED_GUEST,
-				 SECONDARY_EXEC_ENABLE_VPID | SECONDARY_EXEC_ENABLE_RDTSCP,
+				 SECONDARY_EXEC_ENABLE_VPID | SECONDARY_EXEC_ENABLE_RDTSCP |
+				 SECONDARY_EXEC_WBINVD_EXITING,
 				 &vmx_cfg.proc2, "secondary processor-based", reason, len);
 	if (!ret)
 		ret = vmx_adjust(true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS : MSR_IA32_VMX_EXIT_CTLS,
@@ -597,12 +598,15 @@ static int vmx_hardware_setup(char *reason, size_t len)
 	/*
 	 * 25.6.6: bits in the mask are the host's; the guest reads the shadow
 	 * and a write that changes one exits. The host keeps the fixed bits,
-	 * mode changes (PE, PG: EFER.LMA, PDPTEs) and every CR4 bit the guest
-	 * may not set (PVHV_X86_GUEST_CR4).
+	 * mode changes (PE, PG: EFER.LMA, PDPTEs), CR4.MCE (the real one stays
+	 * the host's: a machine check with CR4.MCE clear shuts the CPU down,
+	 * SDM vol. 3B 16.10) and every CR4 bit the guest may not set
+	 * (PVHV_X86_GUEST_CR4).
 	 */
 	vmx_cfg.cr0_mask = X86_CR0_PE | X86_CR0_PG | vmx_cfg.cr0_fixed0 |
 			   (~vmx_cfg.cr0_fixed1 & 0xffffffffULL);
-	vmx_cfg.cr4_mask = ~(PVHV_X86_GUEST_CR4 & vmx_cfg.cr4_fixed1 & ~vmx_cfg.cr4_fixed0);
+	vmx_cfg.cr4_mask = ~(PVHV_X86_GUEST_CR4 & vmx_cfg.cr4_fixed1 & ~vmx_cfg.cr4_fixed0 &
+			     ~(u64)X86_CR4_MCE);
 
 	if (!(cpuid_ecx(1) & BIT(26)) || !(__read_cr4() & X86_CR4_OSXSAVE)) {
 		snprintf(reason, len, "the host does not use XSAVE");
@@ -927,6 +931,7 @@ static u64 vmx_real_cr0(u64 cr0)
 
 static u64 vmx_real_cr4(u64 cr4)
 {
+	cr4 = (cr4 & ~(u64)X86_CR4_MCE) | (cr4_read_shadow() & X86_CR4_MCE);
 	return (cr4 | vmx_cfg.cr4_fixed0) & vmx_cfg.cr4_fixed1;
 }
 
@@ -1703,7 +1708,10 @@ static int vmx_handle_exit(struct pvhv_vcpu *v, const struct vmx_exit *ex)
 		pvhv_vcpu_halt(v);
 		break;
 	case EXIT_REASON_INVD:
-		vmx_skip(s, ex);	/* as WBINVD would: never drop dirty host lines */
+	case EXIT_REASON_WBINVD:
+		/* Guest RAM is write-back and coherent: nothing to write back,
+		 * and never drop (INVD) or flush (WBINVD) the host's caches. */
+		vmx_skip(s, ex);
 		break;
 	case EXIT_REASON_RDPMC:
 		vmx_inject_exception(v, X86_GP, true, 0);	/* no PMU (CPUID leaf 0xa) */

@@ -84,6 +84,8 @@ check_helper() {
 	done </tmp/helper.out
 	if [ "$_rc" -ne 0 ] && ! grep -q '^not ok' /tmp/helper.out; then
 		not_ok "$_d: exited $_rc"
+		# A crashed guest says why only in the host's log.
+		diag "$(dmesg | grep -E 'pvhv.*(crashed|entry failed|VM entry)' | tail -n 3)"
 	fi
 }
 

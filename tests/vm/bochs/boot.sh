@@ -102,7 +102,7 @@ vgaromimage: file=$bochs_vgabios
 display_library: rfb, options="timeout=0"
 plugin_ctrl: speaker=0, gameport=0, parallel=0, iodebug=0
 sound: driver=dummy
-cpu: model=${PVHV_BOCHS_CPU:-corei7_haswell_4770}, count=1, ips=200000000, reset_on_triple_fault=0, ignore_bad_msrs=1
+cpu: model=${PVHV_BOCHS_CPU:-corei7_haswell_4770}, count=${PVHV_BOCHS_CPUS:-1}, ips=200000000, reset_on_triple_fault=0, ignore_bad_msrs=1
 memory: guest=1024, host=1024
 clock: sync=none, time0=local
 pci: enabled=1, chipset=i440fx
