@@ -900,8 +900,14 @@ static void ring_io(struct xs_conn *conn)
 		}
 		if (!avail)
 			break;
-		if (conn->out_bytes > conn->xs->q.out_bytes || handled >= RING_BATCH) {
-			conn->kick = true;	/* come back when replies drained / next turn */
+		/*
+		 * Replies piling up: wait for the guest to take them (it notifies,
+		 * which brings us back); no busy turn on its behalf.
+		 */
+		if (conn->out_bytes > conn->xs->q.out_bytes)
+			break;
+		if (handled >= RING_BATCH) {
+			conn->kick = true;	/* fairness: the rest on the next turn */
 			break;
 		}
 		need = conn->in_used < HDR_LEN ? HDR_LEN - conn->in_used :
