@@ -970,7 +970,11 @@ static int vd_init(struct vd *v, char *err, size_t errlen)
 
 		snprintf(lock, sizeof(lock), "%s/vmmd.lock", v->rundir);
 		v->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-		if (v->lock_fd < 0 || flock(v->lock_fd, LOCK_EX | LOCK_NB)) {
+		if (v->lock_fd < 0) {
+			snprintf(err, errlen, "cannot open %s: %s", lock, strerror(errno));
+			return -1;
+		}
+		if (flock(v->lock_fd, LOCK_EX | LOCK_NB)) {
 			snprintf(err, errlen, "another daemon is running (lock %s held)", lock);
 			return -1;
 		}

@@ -52,6 +52,9 @@ check_fail "a second daemon is refused" "another daemon is running" vmmctl daemo
 X=$(domid_of xsguest)
 diag "xsguest is domain $X"
 
+check_out "vmmctl info lists what the toolstack relies on" "^capabilities: .*alloc-unbound lifecycle-events" \
+	vmmctl info
+
 # --- lifecycle events (generic netlink) -------------------------------------------
 rm -f /tmp/mon.out
 vmmctl monitor -n 6 >/tmp/mon.out 2>&1 &
