@@ -900,8 +900,14 @@ static void ring_io(struct xs_conn *conn)
 		}
 		if (!avail)
 			break;
-		if (conn->out_bytes > conn->xs->q.out_bytes || handled >= RING_BATCH) {
-			conn->kick = true;	/* come back when replies drained / next turn */
+		/*
+		 * Replies piling up: wait for the guest to take them (it notifies,
+		 * which brings us back); no busy turn on its behalf.
+		 */
+		if (conn->out_bytes > conn->xs->q.out_bytes)
+			break;
+		if (handled >= RING_BATCH) {
+			conn->kick = true;	/* fairness: the rest on the next turn */
 			break;
 		}
 		need = conn->in_used < HDR_LEN ? HDR_LEN - conn->in_used :
@@ -1492,17 +1498,9 @@ static int path_req(struct pvhv_xs *xs, uint32_t type, const char *path)
 PVHV_API int pvhv_xs_write(struct pvhv_xs *xs, const char *path, const void *value, size_t len)
 {
 	char buf[XENSTORE_PAYLOAD_MAX];
-	size_t pl;
+	int n = xs_payload_write(buf, sizeof(buf), path, value, len);
 
-	if (!path || (len && !value))
-		return -EINVAL;
-	pl = strlen(path) + 1;
-	if (pl + len > sizeof(buf))
-		return -E2BIG;
-	memcpy(buf, path, pl);
-	if (len)
-		memcpy(buf + pl, value, len);
-	return pvhv_xs_request(xs, XS_WRITE, buf, pl + len, NULL, NULL);
+	return n < 0 ? n : pvhv_xs_request(xs, XS_WRITE, buf, (size_t)n, NULL, NULL);
 }
 
 PVHV_API int pvhv_xs_write_str(struct pvhv_xs *xs, const char *path, const char *value)
@@ -1536,26 +1534,7 @@ PVHV_API int pvhv_xs_read(struct pvhv_xs *xs, const char *path, char **value, si
 PVHV_API int pvhv_xs_set_perms(struct pvhv_xs *xs, const char *path, const char *perms)
 {
 	char buf[XENSTORE_PAYLOAD_MAX];
-	size_t pl, i, o;
+	int n = xs_payload_perms(buf, sizeof(buf), path, perms);
 
-	if (!path || !perms)
-		return -EINVAL;
-	pl = strlen(path) + 1;
-	if (pl + strlen(perms) + 1 > sizeof(buf))
-		return -E2BIG;
-	memcpy(buf, path, pl);
-	/* "n5 r0" -> "n5\0r0\0" */
-	for (i = 0, o = pl; perms[i]; i++) {
-		if (perms[i] == ' ') {
-			if (o > pl && buf[o - 1])
-				buf[o++] = '\0';
-		} else {
-			buf[o++] = perms[i];
-		}
-	}
-	if (o == pl)
-		return -EINVAL;
-	if (buf[o - 1])
-		buf[o++] = '\0';
-	return pvhv_xs_request(xs, XS_SET_PERMS, buf, o, NULL, NULL);
+	return n < 0 ? n : pvhv_xs_request(xs, XS_SET_PERMS, buf, (size_t)n, NULL, NULL);
 }

@@ -242,17 +242,9 @@ PVHV_API int pvhv_xsc_write(struct pvhv_xsc *c, uint32_t tx, const char *path, c
 			    size_t len)
 {
 	char buf[XENSTORE_PAYLOAD_MAX];
-	size_t pl;
+	int n = xs_payload_write(buf, sizeof(buf), path, value, len);
 
-	if (!path || (len && !value))
-		return -EINVAL;
-	pl = strlen(path) + 1;
-	if (pl + len > sizeof(buf))
-		return -E2BIG;
-	memcpy(buf, path, pl);
-	if (len)
-		memcpy(buf + pl, value, len);
-	return pvhv_xsc_request(c, XS_WRITE, tx, buf, pl + len, NULL, NULL);
+	return n < 0 ? n : pvhv_xsc_request(c, XS_WRITE, tx, buf, (size_t)n, NULL, NULL);
 }
 
 PVHV_API int pvhv_xsc_mkdir(struct pvhv_xsc *c, uint32_t tx, const char *path)
@@ -269,27 +261,9 @@ PVHV_API int pvhv_xsc_set_perms(struct pvhv_xsc *c, uint32_t tx, const char *pat
 				const char *perms)
 {
 	char buf[XENSTORE_PAYLOAD_MAX];
-	size_t pl, i, o;
+	int n = xs_payload_perms(buf, sizeof(buf), path, perms);
 
-	if (!path || !perms)
-		return -EINVAL;
-	pl = strlen(path) + 1;
-	if (pl + strlen(perms) + 1 > sizeof(buf))
-		return -E2BIG;
-	memcpy(buf, path, pl);
-	for (i = 0, o = pl; perms[i]; i++) {
-		if (perms[i] == ' ') {
-			if (o > pl && buf[o - 1])
-				buf[o++] = '\0';
-		} else {
-			buf[o++] = perms[i];
-		}
-	}
-	if (o == pl)
-		return -EINVAL;
-	if (buf[o - 1])
-		buf[o++] = '\0';
-	return pvhv_xsc_request(c, XS_SET_PERMS, tx, buf, o, NULL, NULL);
+	return n < 0 ? n : pvhv_xsc_request(c, XS_SET_PERMS, tx, buf, (size_t)n, NULL, NULL);
 }
 
 static size_t count_names(const char *b, size_t len)

@@ -170,6 +170,11 @@ struct xs_ctx {
 
 /* xs_tree.c: paths */
 int xs_canon(const struct xs_ctx *c, const char *in, char *out, bool allow_special);
+/* xs_tree.c: request payloads for the direct API and the client */
+/* path NUL value: the length, or -E2BIG when it exceeds @size. */
+int xs_payload_write(char *buf, size_t size, const char *path, const void *val, size_t len);
+/* path NUL perm NUL ... from "n5 r0" (xenstore-chmod's form); length or -errno. */
+int xs_payload_perms(char *buf, size_t size, const char *path, const char *perms);
 /* xs_tree.c: permissions as strings */
 int xs_parse_perms(const char *s, size_t len, struct xs_perm **perms, uint32_t *n);
 int xs_format_perms(const struct xs_perm *p, uint32_t n, char *buf, size_t len);

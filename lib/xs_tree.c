@@ -119,6 +119,46 @@ static uint32_t depth_of(const char *path)
 	return d;
 }
 
+/* --- request payloads ---------------------------------------------------- */
+
+int xs_payload_write(char *buf, size_t size, const char *path, const void *val, size_t len)
+{
+	size_t pl;
+
+	if (!path || (len && !val))
+		return -EINVAL;
+	pl = strlen(path) + 1;
+	if (pl + len > size || pl + len > XENSTORE_PAYLOAD_MAX)
+		return -E2BIG;
+	memcpy(buf, path, pl);
+	if (len)
+		memcpy(buf + pl, val, len);
+	return (int)(pl + len);
+}
+
+int xs_payload_perms(char *buf, size_t size, const char *path, const char *perms)
+{
+	size_t pl, i, o;
+
+	if (!path || !perms)
+		return -EINVAL;
+	pl = strlen(path) + 1;
+	if (pl + strlen(perms) + 1 > size || pl + strlen(perms) + 1 > XENSTORE_PAYLOAD_MAX)
+		return -E2BIG;
+	memcpy(buf, path, pl);
+	for (i = 0, o = pl; perms[i]; i++) {
+		if (perms[i] != ' ')
+			buf[o++] = perms[i];
+		else if (o > pl && buf[o - 1])
+			buf[o++] = '\0';
+	}
+	if (o == pl)
+		return -EINVAL;
+	if (buf[o - 1])
+		buf[o++] = '\0';
+	return (int)o;
+}
+
 /* --- permissions -------------------------------------------------------- */
 
 int xs_parse_perms(const char *s, size_t len, struct xs_perm **perms, uint32_t *n)
@@ -654,24 +694,28 @@ struct xs_view {
 	struct xs_txent *e;		/* the transaction's entry, if any */
 };
 
+/* The view of @path as the store has it now. */
+static void view_of_node(struct xs_view *v, struct xs_node *n)
+{
+	if (!n)
+		return;
+	v->exists = true;
+	v->value = n->value;
+	v->vlen = n->vlen;
+	v->perms = n->perms;
+	v->nperms = n->nperms;
+	v->gen = n->gen;
+	v->node = n;
+}
+
 static int view_get(struct xs_ctx *c, const char *path, struct xs_view *v)
 {
 	struct xs_txent *e;
-	struct xs_node *n;
 	int ret;
 
 	memset(v, 0, sizeof(*v));
 	if (!c->tx) {
-		n = xs_lookup(c->xs, path);
-		if (n) {
-			v->exists = true;
-			v->value = n->value;
-			v->vlen = n->vlen;
-			v->perms = n->perms;
-			v->nperms = n->nperms;
-			v->gen = n->gen;
-			v->node = n;
-		}
+		view_of_node(v, xs_lookup(c->xs, path));
 		return 0;
 	}
 	e = tx_find(c->tx, path);
@@ -693,16 +737,7 @@ static int view_get(struct xs_ctx *c, const char *path, struct xs_view *v)
 		v->node = e->fresh ? NULL : xs_lookup(c->xs, path);
 	} else if (e->state == TXE_READ && e->existed) {
 		/* The store as it is now: if it changed, the commit fails anyway. */
-		n = xs_lookup(c->xs, path);
-		if (n) {
-			v->exists = true;
-			v->value = n->value;
-			v->vlen = n->vlen;
-			v->perms = n->perms;
-			v->nperms = n->nperms;
-			v->gen = n->gen;
-			v->node = n;
-		}
+		view_of_node(v, xs_lookup(c->xs, path));
 	}
 	return 0;
 }

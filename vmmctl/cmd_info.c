@@ -15,6 +15,8 @@ static const struct {
 	{ PVHV_CAP_START_PVH, "start-pvh" },
 	{ PVHV_CAP_HOST_EVTCHN, "host-evtchn" },
 	{ PVHV_CAP_BALLOON, "balloon" },
+	{ PVHV_CAP_ALLOC_UNBOUND, "alloc-unbound" },
+	{ PVHV_CAP_LIFECYCLE_EVENTS, "lifecycle-events" },
 };
 
 int cmd_info(int argc, char **argv)

@@ -415,7 +415,6 @@ static void cons_restore(struct vd_dom *d)
 	if (n > 0)
 		pvhv_cons_log_append(d->cons, buf, (size_t)n);
 	free(buf);
-	d->log_bytes = (uint64_t)st.st_size;
 }
 
 static int cons_attach(struct vd *v, struct vd_dom *d)
@@ -437,10 +436,16 @@ static int cons_attach(struct vd *v, struct vd_dom *d)
 	if (ret)
 		return ret;
 	snprintf(d->logpath, sizeof(d->logpath), "%s/guest-%s.log", v->logdir, d->name);
-	d->logfd = open(d->logpath, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | (v->loading ? 0 : O_TRUNC),
-			0640);
-	if (d->logfd < 0)
+	/* Appended to, as xenconsoled does: a restarted guest's log follows its last one. */
+	d->logfd = open(d->logpath, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	if (d->logfd < 0) {
 		vd_log(v, "domain %u: cannot open %s: %s", d->domid, d->logpath, strerror(errno));
+	} else {
+		struct stat st;
+
+		if (!fstat(d->logfd, &st))
+			d->log_bytes = (uint64_t)st.st_size;
+	}
 	if (v->loading)
 		cons_restore(d);
 	d->log_pos = d->pty_pos = pvhv_cons_head(d->cons);
@@ -965,7 +970,11 @@ static int vd_init(struct vd *v, char *err, size_t errlen)
 
 		snprintf(lock, sizeof(lock), "%s/vmmd.lock", v->rundir);
 		v->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-		if (v->lock_fd < 0 || flock(v->lock_fd, LOCK_EX | LOCK_NB)) {
+		if (v->lock_fd < 0) {
+			snprintf(err, errlen, "cannot open %s: %s", lock, strerror(errno));
+			return -1;
+		}
+		if (flock(v->lock_fd, LOCK_EX | LOCK_NB)) {
 			snprintf(err, errlen, "another daemon is running (lock %s held)", lock);
 			return -1;
 		}

@@ -827,6 +827,60 @@ START_TEST(test_ring_big)
 }
 END_TEST
 
+/* A guest that does not read its replies is not read either, and costs no spinning. */
+START_TEST(test_ring_backpressure)
+{
+	struct pvhv_xs *xs = new_store();
+	struct pvhv_xs_quota q;
+	struct tring *a;
+	struct xsd_sockmsg h = { .type = XS_READ, .len = 4 };
+	char val[2001], buf[XENSTORE_PAYLOAD_MAX + 1];
+	struct pollfd fds[4];
+	int i, timeout, replies = 0, sent = 0;
+
+	pvhv_xs_get_quota(xs, &q);
+	q.out_bytes = 2 * (16 + XENSTORE_PAYLOAD_MAX);
+	ck_assert_int_eq(pvhv_xs_set_quota(xs, &q), 0);
+	a = tr_new(xs, 5);
+	memset(val, 'v', 2000);
+	val[2000] = '\0';
+	ck_assert_int_eq(tr_write(a, 0, "big", val), 0);
+	/* As many requests as the ring holds, nobody reading the replies. */
+	for (i = 0; a->intf->req_prod - a->intf->req_cons + 20 <= XENSTORE_RING_SIZE; i++) {
+		h.req_id = 1000 + (uint32_t)i;
+		tr_put(a, &h, sizeof(h));
+		tr_put(a, "big", 4);
+		sent++;
+	}
+	ck_assert_int_eq(pvhv_xs_ring_event(xs, 5), 0);
+	ck_assert_uint_ne(a->intf->req_cons, a->intf->req_prod);	/* it stopped reading */
+	timeout = -1;
+	pvhv_xs_poll_fill(xs, fds, 4, &timeout);
+	ck_assert_int_eq(timeout, -1);	/* and asks for no busy turn */
+	/* The guest reads and notifies: the rest comes. */
+	for (i = 0; i < 1000 && replies < sent; i++) {
+		struct xsd_sockmsg r;
+
+		tr_drain(a);
+		while (a->rlen >= sizeof(r)) {
+			memcpy(&r, a->rbuf, sizeof(r));
+			if (a->rlen < sizeof(r) + r.len)
+				break;
+			ck_assert_uint_eq(r.type, XS_READ);
+			ck_assert_uint_eq(r.len, 2000);
+			a->rlen -= sizeof(r) + r.len;
+			memmove(a->rbuf, a->rbuf + sizeof(r) + r.len, a->rlen);
+			replies++;
+		}
+		pvhv_xs_ring_event(xs, 5);
+	}
+	ck_assert_int_eq(replies, sent);
+	(void)buf;
+	tr_free(a);
+	pvhv_xs_free(xs);
+}
+END_TEST
+
 /* --- domains ------------------------------------------------------------- */
 
 static int connects;
@@ -1219,6 +1273,7 @@ Suite *xenstore_suite(void)
 	tcase_add_test(ring, test_ring_survives);
 	tcase_add_test(ring, test_ring_reconnect);
 	tcase_add_test(ring, test_ring_big);
+	tcase_add_test(ring, test_ring_backpressure);
 	tcase_set_timeout(ring, 60);
 	suite_add_tcase(s, ring);
 	tcase_add_test(sock, test_socket_client);

@@ -52,6 +52,9 @@ check_fail "a second daemon is refused" "another daemon is running" vmmctl daemo
 X=$(domid_of xsguest)
 diag "xsguest is domain $X"
 
+check_out "vmmctl info lists what the toolstack relies on" "^capabilities: .*alloc-unbound lifecycle-events" \
+	vmmctl info
+
 # --- lifecycle events (generic netlink) -------------------------------------------
 rm -f /tmp/mon.out
 vmmctl monitor -n 6 >/tmp/mon.out 2>&1 &
@@ -206,19 +209,27 @@ check_fail "shutdown of an unknown domain" "no such domain" vmmctl shutdown nosu
 check_fail "shutdown: bad option" "unknown option" vmmctl shutdown -x sdg
 
 # --- on_* actions --------------------------------------------------------------------------------
-xcfg rbg $XG/xenstore.elf "role=shutdown" preserve restart
-vmmctl create /tmp/rbg.cfg >/dev/null 2>&1
+xcfg rbg $XG/xenstore.elf "role=shutdown" destroy restart
+: >/tmp/rbg.out
+timeout 300 vmmctl create /tmp/rbg.cfg -c </dev/null >/tmp/rbg.out 2>&1 &
+cpid=$!
+wait_until 300 grep -q "shutdown: ready" /tmp/rbg.out
 R1=$(domid_of rbg)
-wait_until 300 dmesg_has rbg "shutdown: ready"
 check "vmmctl reboot: through control/shutdown" vmmctl reboot rbg
 wait_until 300 sh -c "[ -n \"\$(domid_of rbg)\" ] && [ \"\$(domid_of rbg)\" != $R1 ]"
 R2=$(domid_of rbg)
 check_out "on_reboot=restart: rbg came back as a new domain ($R1 -> $R2)" "^ok$" \
 	sh -c "[ -n '$R2' ] && [ '$R2' != '$R1' ] && echo ok"
-wait_until 300 dmesg_has rbg "shutdown: ready"
+wait_until 300 sh -c "[ \$(grep -c 'shutdown: ready' /tmp/rbg.out) -ge 2 ]"
 check_out "  ... running, with its xenstore skeleton" "^rbg$" xenstore-read /local/domain/$R2/name
 check_fail "  ... the old domain's entries are gone" "." xenstore-read /local/domain/$R1/name
-vmmctl destroy rbg >/dev/null 2>&1
+check_out "  ... 'create -c' followed it to the new domain" "domain $R1 rebooted; now domain $R2" \
+	cat /tmp/rbg.out
+check "vmmctl shutdown of the new domain" vmmctl shutdown rbg
+wait $cpid
+rc=$?
+check_out "  ... 'create -c' exits 0 (poweroff) after following the restart" "^0$" echo "$rc"
+check_out "  ... on_poweroff=destroy: gone" "^0$" sh -c "vmmctl list | grep -c '^rbg ' || true"
 xcfg crashd $XG/triple.elf "" preserve preserve destroy
 timeout 60 vmmctl create /tmp/crashd.cfg -c >/tmp/crashd.out 2>&1
 rc=$?
