@@ -17,6 +17,7 @@
 
 #include <xen/xen.h>
 #include <xen/sched.h>
+#include <xen/grant_table.h>
 
 #include "libpvhv.h"
 #include "pvhv_check.h"
@@ -458,4 +459,85 @@ PVHV_API int pvhv_domain_shutdown(int dfd, uint32_t reason)
 	memset(&req, 0, sizeof(req));
 	req.reason = reason;
 	return xioctl(dfd, PVHV_DOMAIN_SHUTDOWN, &req);
+}
+
+PVHV_API int pvhv_gnt_open(int dfd)
+{
+	return xioctl(dfd, PVHV_DOMAIN_GNT_OPEN, NULL);
+}
+
+/* PVHV_GNT_UNMAP: the grants at @index go with their last mapping. */
+static int gnt_release(int gfd, uint64_t index)
+{
+	struct pvhv_gnt_unmap un;
+
+	memset(&un, 0, sizeof(un));
+	un.index = index;
+	return xioctl(gfd, PVHV_GNT_UNMAP, &un);
+}
+
+PVHV_API int pvhv_gnt_map(int gfd, const uint32_t *refs, uint32_t count, uint32_t flags,
+			  void **addr, uint32_t *failed, int32_t *status)
+{
+	struct pvhv_gnt_map req;
+	void *p;
+	int ret;
+
+	if (!refs || !addr || !count)
+		return -EINVAL;
+	memset(&req, 0, sizeof(req));
+	req.flags = flags;
+	req.count = count;
+	req.refs_ptr = (uintptr_t)refs;
+	ret = xioctl(gfd, PVHV_GNT_MAP, &req);
+	if (failed)
+		*failed = req.failed;
+	if (status)
+		*status = req.status;
+	if (ret)
+		return ret;
+	p = mmap(NULL, (size_t)count * 4096,
+		 PROT_READ | (flags & PVHV_GNT_MAP_READONLY ? 0 : PROT_WRITE), MAP_SHARED, gfd,
+		 (off_t)req.index);
+	if (p == MAP_FAILED) {
+		ret = neg_errno();
+		gnt_release(gfd, req.index);
+		return ret;
+	}
+	/* From now on the mapping alone holds the grants: munmap() frees them. */
+	ret = gnt_release(gfd, req.index);
+	if (ret) {
+		munmap(p, (size_t)count * 4096);
+		return ret;
+	}
+	*addr = p;
+	return 0;
+}
+
+PVHV_API int pvhv_gnt_unmap(int gfd, void *addr, uint32_t count)
+{
+	(void)gfd;	/* the grants go with the mapping */
+	if (!addr || !count)
+		return -EINVAL;
+	return munmap(addr, (size_t)count * 4096) ? neg_errno() : 0;
+}
+
+PVHV_API int pvhv_gnt_copy(int gfd, struct pvhv_gnt_copy_seg *segs, uint32_t count)
+{
+	struct pvhv_gnt_copy req;
+
+	if (!segs || !count)
+		return -EINVAL;
+	memset(&req, 0, sizeof(req));
+	req.count = count;
+	req.segs_ptr = (uintptr_t)segs;
+	return xioctl(gfd, PVHV_GNT_COPY, &req);
+}
+
+PVHV_API const char *pvhv_gntst_message(int32_t status)
+{
+	static const char *const msgs[] = GNTTABOP_error_msgs;
+	uint32_t i = (uint32_t)-status;
+
+	return status <= 0 && i < sizeof(msgs) / sizeof(msgs[0]) ? msgs[i] : "unknown status";
 }

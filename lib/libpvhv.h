@@ -102,6 +102,21 @@ int pvhv_evtchn_notify(int efd, uint32_t port);
 int pvhv_evtchn_unbind(int efd, uint32_t port);
 int pvhv_evtchn_wait(int efd, uint32_t *ports, size_t max, int timeout_ms);
 
+/*
+ * The host's use of a domain's grants (Linux's gntdev is the model): a grant
+ * fd from a domain fd; map @count grants the guest gave to domain 0 into
+ * this process (PVHV_GNT_MAP_READONLY: read-only), *addr the pages; on a
+ * grant error, *failed (if not NULL) says which ref and *status its GNTST_*.
+ * pvhv_gnt_unmap() releases them (the guest sees them free again).
+ * pvhv_gnt_copy(): GNTTABOP_copy with user buffers, per-segment status.
+ */
+int pvhv_gnt_open(int dfd);
+int pvhv_gnt_map(int gfd, const uint32_t *refs, uint32_t count, uint32_t flags, void **addr,
+		 uint32_t *failed, int32_t *status);
+int pvhv_gnt_unmap(int gfd, void *addr, uint32_t count);
+int pvhv_gnt_copy(int gfd, struct pvhv_gnt_copy_seg *segs, uint32_t count);
+const char *pvhv_gntst_message(int32_t status);	/* Xen's words for a GNTST_* */
+
 /* Parsing and names, shared by every tool built on the library. */
 /* "512" (MiB, as xl's memory=), "512M", "2G", "65536K", "1048576B" */
 int pvhv_parse_memory(const char *s, uint64_t *bytes);

@@ -273,6 +273,17 @@ int pvhv_gnttab_frame_locked(struct pvhv_domain *d, u64 idx, struct page **page,
 void pvhv_gnttab_set_gfn_locked(struct pvhv_domain *d, u64 idx, u64 gfn);
 void pvhv_gnttab_forget_gfn_locked(struct pvhv_domain *d, u64 gfn);
 long pvhv_xen_grant_table_op(struct pvhv_vcpu *v, u64 cmd, u64 uop, u64 count, bool compat);
+/*
+ * Pin grant @ref of @rd for domain @mapper (GTF_reading, and GTF_writing
+ * unless @readonly): GNTST_okay and the page, referenced, in *@page.
+ * Undo with pvhv_grant_unpin() and put_page(). Takes @rd's lock.
+ */
+s16 pvhv_grant_pin(struct pvhv_domain *rd, u32 ref, u16 mapper, bool readonly, struct page **page);
+void pvhv_grant_unpin(struct pvhv_domain *rd, u32 ref, bool readonly);
+
+/* host_gnt.c: the host's grant fd (PVHV_DOMAIN_GNT_OPEN) */
+#define PVHV_HOST_GNT_PAGES	4096	/* pages one grant fd may hold */
+long pvhv_host_gnt_open(struct pvhv_domain *d);
 
 /* Domain destruction: close every port (peers see their ends unbound). */
 void pvhv_xen_evtchn_destroy(struct pvhv_domain *d);

@@ -488,6 +488,8 @@ static long pvhv_domain_ioctl(struct file *file, unsigned int cmd, unsigned long
 		return pvhv_domain_shutdown_ioctl(d, uarg);
 	case PVHV_DOMAIN_ALLOC_UNBOUND:
 		return pvhv_toolstack_alloc_unbound(d, uarg);
+	case PVHV_DOMAIN_GNT_OPEN:
+		return arg ? -EINVAL : pvhv_host_gnt_open(d);
 	default:
 		return -ENOTTY;
 	}

@@ -179,6 +179,8 @@ static long pvhv_check_extension(unsigned long cap)
 	case PVHV_CAP_ALLOC_UNBOUND:
 	case PVHV_CAP_LIFECYCLE_EVENTS:
 		return 1;
+	case PVHV_CAP_HOST_GNT:
+		return PVHV_HOST_GNT_PAGES;
 	default:
 		return 0;
 	}

@@ -63,6 +63,7 @@
 #define PVHV_CAP_BALLOON	12	/* guests balloon; pvhv_domain_info.current_bytes */
 #define PVHV_CAP_ALLOC_UNBOUND	13	/* PVHV_DOMAIN_ALLOC_UNBOUND */
 #define PVHV_CAP_LIFECYCLE_EVENTS 14	/* generic netlink family PVHV_GENL_NAME */
+#define PVHV_CAP_HOST_GNT	15	/* PVHV_DOMAIN_GNT_OPEN; value: pages per grant fd */
 
 /* Domain states (pvhv_domain_info.state). */
 #define PVHV_STATE_CREATED	0	/* built, vCPUs not started */
@@ -210,6 +211,65 @@ struct pvhv_alloc_unbound {
 };
 
 /*
+ * The host's (domid 0) use of a domain's grants, on a "grant fd" from
+ * PVHV_DOMAIN_GNT_OPEN (Linux's /dev/xen/gntdev is the model): what the
+ * backends use to reach the pages a guest granted to domain 0.
+ *
+ * PVHV_GNT_MAP pins @count grants (each must permit access to domain 0, and
+ * writing unless PVHV_GNT_MAP_READONLY; they carry GTF_reading/GTF_writing
+ * while held) and returns @index: mmap() the fd at offset @index, length
+ * @count pages, MAP_SHARED (PROT_WRITE refused for a read-only map). The
+ * grants are released when PVHV_GNT_UNMAP has been called and the last
+ * mmap() of them is gone, or when the fd is closed and unmapped. On failure
+ * @failed is the position in the list of the grant that failed and @status
+ * its GNTST_* (Xen's public/grant_table.h): the ioctl fails with EINVAL
+ * (bad ref), EPERM (not granted to the host, read-only, in use by another
+ * domain), EFAULT (granted frame not guest RAM), ENOSPC (the fd's limit).
+ */
+struct pvhv_gnt_map {
+	__u32 flags;		/* PVHV_GNT_MAP_* */
+	__u32 count;		/* in: grants, 1..PVHV_GNT_MAP_MAX */
+	__u64 refs_ptr;		/* in: user address of __u32 refs[count] */
+	__u64 index;		/* out: the mmap() offset, a multiple of the page size */
+	__u32 failed;		/* out, on error: index into refs of the grant that failed */
+	__s32 status;		/* out, on error: its GNTST_* (0 when not a grant error) */
+	__u64 reserved[2];	/* must be 0 */
+};
+#define PVHV_GNT_MAP_READONLY	(1u << 0)
+#define PVHV_GNT_MAP_MAX	1024	/* grants per PVHV_GNT_MAP */
+
+struct pvhv_gnt_unmap {
+	__u32 flags;		/* must be 0 */
+	__u32 pad;		/* must be 0 */
+	__u64 index;		/* from PVHV_GNT_MAP */
+	__u64 reserved[2];	/* must be 0 */
+};
+
+/*
+ * PVHV_GNT_COPY: Xen's GNTTABOP_copy from the host's side: each segment
+ * copies @len bytes between a user buffer and a granted page at @offset
+ * (offset + len within the page); its GNTST_* lands in @status. The ioctl
+ * fails only for a malformed request; per-segment errors are in @status.
+ */
+struct pvhv_gnt_copy_seg {
+	__u64 buf_ptr;		/* user address */
+	__u32 ref;		/* grant ref of the domain */
+	__u16 offset;		/* within the granted page */
+	__u16 len;		/* 1..4096, offset + len <= 4096 */
+	__u32 flags;		/* PVHV_GNT_COPY_TO_GUEST: buffer -> page; else page -> buffer */
+	__s32 status;		/* out: GNTST_* */
+};
+#define PVHV_GNT_COPY_TO_GUEST	(1u << 0)
+
+struct pvhv_gnt_copy {
+	__u32 flags;		/* must be 0 */
+	__u32 count;		/* 1..PVHV_GNT_COPY_MAX */
+	__u64 segs_ptr;		/* user address of struct pvhv_gnt_copy_seg[count] */
+	__u64 reserved[2];	/* must be 0 */
+};
+#define PVHV_GNT_COPY_MAX	1024
+
+/*
  * Domain lifecycle events: generic netlink family PVHV_GENL_NAME, multicast
  * group PVHV_GENL_MCGRP; each event is one PVHV_GENL_CMD_EVENT message with
  * the PVHV_GENL_A_* attributes (u32 but NAME, a NUL-terminated string).
@@ -261,10 +321,16 @@ enum {
 #define PVHV_DOMAIN_GET_HVM_PARAM _IOWR(PVHV_IO_MAGIC, 0x46, struct pvhv_hvm_param)
 #define PVHV_DOMAIN_SHUTDOWN	_IOW(PVHV_IO_MAGIC, 0x47, struct pvhv_domain_shutdown)
 #define PVHV_DOMAIN_ALLOC_UNBOUND _IOWR(PVHV_IO_MAGIC, 0x60, struct pvhv_alloc_unbound)
+#define PVHV_DOMAIN_GNT_OPEN	_IO(PVHV_IO_MAGIC, 0x61)	/* returns a grant fd */
 
 /* ioctls on an evtchn fd */
 #define PVHV_EVTCHN_BIND	_IOWR(PVHV_IO_MAGIC, 0x80, struct pvhv_evtchn_bind)
 #define PVHV_EVTCHN_NOTIFY	_IOW(PVHV_IO_MAGIC, 0x81, struct pvhv_evtchn_port)
 #define PVHV_EVTCHN_UNBIND	_IOW(PVHV_IO_MAGIC, 0x82, struct pvhv_evtchn_port)
+
+/* ioctls on a grant fd (mmap() it at a PVHV_GNT_MAP index) */
+#define PVHV_GNT_MAP		_IOWR(PVHV_IO_MAGIC, 0xa0, struct pvhv_gnt_map)
+#define PVHV_GNT_UNMAP		_IOW(PVHV_IO_MAGIC, 0xa1, struct pvhv_gnt_unmap)
+#define PVHV_GNT_COPY		_IOW(PVHV_IO_MAGIC, 0xa2, struct pvhv_gnt_copy)
 
 #endif /* _UAPI_PVHV_H */

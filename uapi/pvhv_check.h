@@ -36,5 +36,12 @@ PVHV_CHECK_SIZE(pvhv_evtchn_port, 24);
 PVHV_CHECK_SIZE(pvhv_hvm_param, 32);
 PVHV_CHECK_SIZE(pvhv_domain_shutdown, 24);
 PVHV_CHECK_SIZE(pvhv_alloc_unbound, 32);
+PVHV_CHECK_SIZE(pvhv_gnt_map, 48);
+PVHV_CHECK_OFF(pvhv_gnt_map, index, 16);
+PVHV_CHECK_OFF(pvhv_gnt_map, failed, 24);
+PVHV_CHECK_SIZE(pvhv_gnt_unmap, 32);
+PVHV_CHECK_SIZE(pvhv_gnt_copy_seg, 24);
+PVHV_CHECK_OFF(pvhv_gnt_copy_seg, status, 20);
+PVHV_CHECK_SIZE(pvhv_gnt_copy, 32);
 
 #endif /* _PVHV_CHECK_H */

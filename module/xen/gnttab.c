@@ -351,8 +351,7 @@ static void pvhv_grant_flags_clear(struct grant_entry_v1 *e, u16 bits)
 }
 
 /* Pin grant @ref of @rd for @mapper; its page, referenced, in *@page. */
-static s16 pvhv_grant_pin(struct pvhv_domain *rd, u32 ref, u16 mapper, bool readonly,
-			  struct page **page)
+s16 pvhv_grant_pin(struct pvhv_domain *rd, u32 ref, u16 mapper, bool readonly, struct page **page)
 {
 	struct pvhv_gnttab *gt = rd->gnttab;
 	struct pvhv_grant_active *act;
@@ -397,7 +396,7 @@ out:
 	return st;
 }
 
-static void pvhv_grant_unpin(struct pvhv_domain *rd, u32 ref, bool readonly)
+void pvhv_grant_unpin(struct pvhv_domain *rd, u32 ref, bool readonly)
 {
 	struct pvhv_gnttab *gt = rd->gnttab;
 	struct pvhv_grant_active *act = pvhv_grant_active(gt, ref);

@@ -9,6 +9,7 @@
  *   pvhv-test lifetime            domain lifetime vs fds, mappings, destroy
  *   pvhv-test evtchn-host DOMID PORT ROUNDS   the host end of a guest's channel
  *   pvhv-test notify DOMID PORT               bind a guest's port, send one event
+ *   pvhv-test gnt-host DOMID PORT             map/copy the grants of guests/hostgnt.c
  *   pvhv-test shutdown DOMID REASON   the toolstack's remote shutdown
  *   pvhv-test stats               prints the module's leak counters
  *   pvhv-test run-as UID GID[,GID...] CMD [ARGS]   exec CMD with those ids
@@ -22,7 +23,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
+#include <xen/grant_table.h>
 
 #include "libpvhv.h"
 
@@ -423,6 +426,325 @@ static int cmd_evtchn_host(uint32_t domid, uint32_t gport, unsigned int rounds)
 	return failures ? 1 : 0;
 }
 
+/* --- the host's use of a guest's grants (guests/hostgnt.c is the other side) --- */
+
+#define GNT_HOST_MAGIC	0x54534f48544e4721ULL
+#define GNT_PATTERN(i, w) (0x4853544752414e54ULL + (uint64_t)(i) * 1000003 + (w))
+#define GNT_ROUNDS	2000
+
+static int gnt_page_ok(const volatile uint64_t *p, unsigned int ref)
+{
+	unsigned int w;
+
+	for (w = 0; w < 512; w++)
+		if (p[w] != GNT_PATTERN(ref, w))
+			return 0;
+	return 1;
+}
+
+static long gnt_raw_map(int gfd, const uint32_t *refs, uint32_t count, uint32_t flags,
+			struct pvhv_gnt_map *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->flags = flags;
+	m->count = count;
+	m->refs_ptr = (uintptr_t)refs;
+	return raw_ioctl(gfd, PVHV_GNT_MAP, m);
+}
+
+static long gnt_raw_unmap(int gfd, uint64_t index)
+{
+	struct pvhv_gnt_unmap u;
+
+	memset(&u, 0, sizeof(u));
+	u.index = index;
+	return raw_ioctl(gfd, PVHV_GNT_UNMAP, &u);
+}
+
+static double now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+/* The bad arguments of the grant fd's ioctls, each refused with its errno. */
+static void gnt_badinput(int gfd)
+{
+	uint32_t refs[2] = { 1, 2 };
+	struct pvhv_gnt_copy_seg seg;
+	struct pvhv_gnt_copy c;
+	struct pvhv_gnt_map m;
+
+	CHECK(gnt_raw_map(gfd, refs, 0, 0, &m) == -EINVAL, "gnt: map of 0 grants: EINVAL");
+	CHECK(gnt_raw_map(gfd, refs, PVHV_GNT_MAP_MAX + 1, 0, &m) == -EINVAL,
+	      "gnt: map of %u grants: EINVAL", PVHV_GNT_MAP_MAX + 1);
+	CHECK(gnt_raw_map(gfd, refs, 1, 2, &m) == -EINVAL, "gnt: map with unknown flags: EINVAL");
+	memset(&m, 0, sizeof(m));
+	m.count = 1;
+	m.refs_ptr = (uintptr_t)refs;
+	m.reserved[1] = 1;
+	CHECK(raw_ioctl(gfd, PVHV_GNT_MAP, &m) == -EINVAL, "gnt: map with reserved != 0: EINVAL");
+	m.reserved[1] = 0;
+	m.index = 4096;
+	CHECK(raw_ioctl(gfd, PVHV_GNT_MAP, &m) == -EINVAL, "gnt: map with index set on input: EINVAL");
+	m.index = 0;
+	m.refs_ptr = 8;
+	CHECK(raw_ioctl(gfd, PVHV_GNT_MAP, &m) == -EFAULT, "gnt: map with an unreadable ref list: EFAULT");
+	CHECK(raw_ioctl(gfd, PVHV_GNT_MAP, (void *)8) == -EFAULT, "gnt: map with a bad argument pointer: EFAULT");
+	CHECK(gnt_raw_unmap(gfd, 1ULL << 40) == -EINVAL, "gnt: unmap of an unknown index: EINVAL");
+	CHECK(gnt_raw_unmap(gfd, 100) == -EINVAL, "gnt: unmap of an unaligned index: EINVAL");
+	CHECK(raw_ioctl(gfd, _IO(PVHV_IO_MAGIC, 0xaf), NULL) == -ENOTTY, "gnt: unknown ioctl: ENOTTY");
+	CHECK(raw_ioctl(gfd, PVHV_EVTCHN_BIND, NULL) == -ENOTTY, "gnt: an evtchn ioctl on a grant fd: ENOTTY");
+	memset(&seg, 0, sizeof(seg));
+	memset(&c, 0, sizeof(c));
+	c.segs_ptr = (uintptr_t)&seg;
+	CHECK(raw_ioctl(gfd, PVHV_GNT_COPY, &c) == -EINVAL, "gnt: copy of 0 segments: EINVAL");
+	c.count = PVHV_GNT_COPY_MAX + 1;
+	CHECK(raw_ioctl(gfd, PVHV_GNT_COPY, &c) == -EINVAL, "gnt: copy of %u segments: EINVAL",
+	      PVHV_GNT_COPY_MAX + 1);
+	c.count = 1;
+	c.flags = 1;
+	CHECK(raw_ioctl(gfd, PVHV_GNT_COPY, &c) == -EINVAL, "gnt: copy with flags != 0: EINVAL");
+	c.flags = 0;
+	c.segs_ptr = 8;
+	CHECK(raw_ioctl(gfd, PVHV_GNT_COPY, &c) == -EFAULT, "gnt: copy with an unreadable segment list: EFAULT");
+}
+
+/* Map, mmap and release single grants: the backends' pattern, timed. */
+static void gnt_bench(int gfd, int dfd)
+{
+	uint32_t ref = 2;
+	struct pvhv_gnt_map m;
+	double t0, t_ioctl, t_map, t_ram;
+	volatile uint64_t *p;
+	unsigned int i, ok = 0;
+	void *a;
+
+	t0 = now_us();
+	for (i = 0; i < GNT_ROUNDS; i++)
+		ok += gnt_raw_map(gfd, &ref, 1, 0, &m) == 0 && gnt_raw_unmap(gfd, m.index) == 0;
+	t_ioctl = (now_us() - t0) / GNT_ROUNDS;
+	CHECK(ok == GNT_ROUNDS, "gnt: %u map+unmap ioctls of one grant", ok);
+	t0 = now_us();
+	for (ok = 0, i = 0; i < GNT_ROUNDS; i++) {
+		if (pvhv_gnt_map(gfd, &ref, 1, 0, &a, NULL, NULL))
+			break;
+		p = a;
+		ok += p[7] == GNT_PATTERN(2, 7);
+		pvhv_gnt_unmap(gfd, a, 1);
+	}
+	t_map = (now_us() - t0) / GNT_ROUNDS;
+	CHECK(ok == GNT_ROUNDS, "gnt: %u map + mmap + read + munmap of one grant", ok);
+	/* The peer: the same page of guest RAM through the domain fd. */
+	t0 = now_us();
+	for (ok = 0, i = 0; i < GNT_ROUNDS; i++) {
+		if (pvhv_domain_map(dfd, 0x701ULL << 12, 4096, PROT_READ | PROT_WRITE, &a))
+			break;
+		p = a;
+		ok += p[7] == GNT_PATTERN(2, 7);
+		pvhv_domain_unmap(a, 4096);
+	}
+	t_ram = (now_us() - t0) / GNT_ROUNDS;
+	CHECK(ok == GNT_ROUNDS, "gnt: %u mmap + read + munmap of the same page as guest RAM", ok);
+	printf("BENCH host grant map+unmap: %.1f us/op (ioctls only: %.1f us, %.0f/s); "
+	       "guest-RAM mmap+munmap of the same page: %.1f us/op; ratio = %.2f\n",
+	       t_map, t_ioctl, 1e6 / t_ioctl, t_ram, t_map / t_ram);
+}
+
+/* The guest's console log, as lines for tests/vm/lib.sh to count. */
+static void print_console(int dfd)
+{
+	static char log[65536];
+	uint64_t off = 0, lost;
+	size_t got;
+
+	if (pvhv_domain_console_read(dfd, &off, log, sizeof(log) - 1, &got, &lost) == 0) {
+		log[got] = 0;
+		fputs(log, stdout);
+		if (got && log[got - 1] != '\n')
+			putchar('\n');
+	}
+}
+
+static int cmd_gnt_host(uint32_t domid, uint32_t gport)
+{
+	uint32_t refs[16], port, failed = 99, got[8];
+	int fd = open_dev(), dfd, efd, gfd, n;
+	struct pvhv_gnt_copy_seg seg[8];
+	struct pvhv_domain_info info;
+	uint8_t buf[4096], in[200];
+	struct pvhv_gnt_map ro, m5;
+	volatile uint64_t *p;
+	int32_t status = 99;
+	uint64_t cap = 0;
+	unsigned int i, bad;
+	void *a, *a6, *ro_map;
+	long r;
+
+	dfd = pvhv_domain_open(fd, domid);
+	efd = dfd >= 0 ? pvhv_evtchn_open(dfd) : -1;
+	gfd = dfd >= 0 ? pvhv_gnt_open(dfd) : -1;
+	CHECK(dfd >= 0 && efd >= 0 && gfd >= 0, "gnt: domain %u, its evtchn fd and grant fd (%d)", domid, gfd);
+	if (gfd < 0)
+		return 1;
+	r = pvhv_check_extension(fd, PVHV_CAP_HOST_GNT, &cap);
+	CHECK(r == 0 && cap == 4096,
+	      "gnt: CHECK_EXTENSION(HOST_GNT) = %llu pages per fd", (unsigned long long)cap);
+	r = pvhv_evtchn_bind(efd, gport, &port);
+	CHECK(r == 0, "gnt: bound the guest's port %u", gport);
+	if (r)
+		return 1;
+	pvhv_evtchn_wait(efd, got, 8, 1000);	/* a new binding starts pending */
+	gnt_badinput(gfd);
+
+	/* Ref 1: mapped writable, read and written. */
+	refs[0] = 1;
+	r = pvhv_gnt_map(gfd, refs, 1, 0, &a, NULL, NULL);
+	CHECK(r == 0, "gnt: map ref 1 writable (%ld)", r);
+	if (r)
+		return 1;
+	p = a;
+	CHECK(gnt_page_ok(p, 1), "gnt: ref 1 shows the guest's page");
+	p[1] = GNT_HOST_MAGIC;
+	CHECK(pvhv_gnt_unmap(gfd, a, 1) == 0, "gnt: munmap of ref 1");
+
+	/* What the guest did not give us. */
+	refs[0] = 17;
+	CHECK(pvhv_gnt_map(gfd, refs, 1, 0, &a, &failed, &status) == -EPERM && failed == 0 &&
+	      status == GNTST_general_error,
+	      "gnt: writable map of read-only ref 17: EPERM, status %d (%s)", status,
+	      pvhv_gntst_message(status));
+	refs[0] = 18;
+	CHECK(pvhv_gnt_map(gfd, refs, 1, 0, &a, NULL, &status) == -EPERM,
+	      "gnt: ref 18, granted to domain 5: EPERM (%s)", pvhv_gntst_message(status));
+	refs[0] = 19;
+	CHECK(pvhv_gnt_map(gfd, refs, 1, PVHV_GNT_MAP_READONLY, &a, NULL, &status) == -EPERM,
+	      "gnt: ref 19, not permitted: EPERM (%s)", pvhv_gntst_message(status));
+	refs[0] = 20;
+	CHECK(pvhv_gnt_map(gfd, refs, 1, 0, &a, NULL, &status) == -EFAULT && status == GNTST_bad_page,
+	      "gnt: ref 20, a frame beyond guest RAM: EFAULT (%s)", pvhv_gntst_message(status));
+	refs[0] = 99999;
+	CHECK(pvhv_gnt_map(gfd, refs, 1, 0, &a, NULL, &status) == -EINVAL && status == GNTST_bad_gntref,
+	      "gnt: ref 99999, beyond the table: EINVAL (%s)", pvhv_gntst_message(status));
+	refs[0] = 2, refs[1] = 3, refs[2] = 19;
+	CHECK(pvhv_gnt_map(gfd, refs, 3, 0, &a, &failed, &status) == -EPERM && failed == 2,
+	      "gnt: refs 2, 3, 19 in one map: EPERM at position %u (2 and 3 released again)", failed);
+
+	/* Ref 17 read-only, by hand: mmap() must not give write access. */
+	refs[0] = 17;
+	r = gnt_raw_map(gfd, refs, 1, PVHV_GNT_MAP_READONLY, &ro);
+	CHECK(r == 0 && ro.index % 4096 == 0, "gnt: read-only map of ref 17 (index %#llx)",
+	      (unsigned long long)ro.index);
+	CHECK(mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, gfd, (off_t)ro.index) == MAP_FAILED &&
+	      errno == EPERM, "gnt: mmap of it with PROT_WRITE: EPERM");
+	CHECK(mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, gfd, (off_t)ro.index) == MAP_FAILED &&
+	      errno == EINVAL, "gnt: MAP_PRIVATE: EINVAL");
+	CHECK(mmap(NULL, 8192, PROT_READ, MAP_SHARED, gfd, (off_t)ro.index) == MAP_FAILED &&
+	      errno == EINVAL, "gnt: mmap longer than the map: EINVAL");
+	CHECK(mmap(NULL, 4096, PROT_READ, MAP_SHARED, gfd, (off_t)ro.index + (1 << 20)) == MAP_FAILED &&
+	      errno == EINVAL, "gnt: mmap at an offset nothing is mapped at: EINVAL");
+	ro_map = mmap(NULL, 4096, PROT_READ, MAP_SHARED, gfd, (off_t)ro.index);
+	CHECK(ro_map != MAP_FAILED && gnt_page_ok(ro_map, 17), "gnt: read-only mmap shows ref 17");
+	CHECK(mprotect(ro_map, 4096, PROT_READ | PROT_WRITE) == -1 && errno == EACCES,
+	      "gnt: mprotect(PROT_WRITE) of the read-only map: EACCES");
+
+	/* Refs 2..16 in one map. */
+	for (i = 0; i < 15; i++)
+		refs[i] = 2 + i;
+	r = pvhv_gnt_map(gfd, refs, 15, 0, &a, NULL, NULL);
+	for (bad = 0, i = 0; r == 0 && i < 15; i++)
+		bad += !gnt_page_ok((uint64_t *)((char *)a + i * 4096), 2 + i);
+	CHECK(r == 0 && bad == 0, "gnt: refs 2..16 mapped at once, each the guest's page (%u bad)", bad);
+	if (r == 0)
+		pvhv_gnt_unmap(gfd, a, 15);
+
+	gnt_bench(gfd, dfd);
+
+	/* Ref 5 stays mapped writable for phase 1. */
+	refs[0] = 5;
+	r = gnt_raw_map(gfd, refs, 1, 0, &m5);
+	a = r ? MAP_FAILED : mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, gfd, (off_t)m5.index);
+	CHECK(a != MAP_FAILED, "gnt: ref 5 mapped and kept");
+
+	/* Copies: per-segment status. */
+	memset(seg, 0, sizeof(seg));
+	for (i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)(i * 13 + 5);
+	seg[0] = (struct pvhv_gnt_copy_seg){ .buf_ptr = (uintptr_t)in, .ref = 3, .offset = 104, .len = 200 };
+	seg[1] = (struct pvhv_gnt_copy_seg){ .buf_ptr = (uintptr_t)buf, .ref = 4, .len = 4096,
+					     .flags = PVHV_GNT_COPY_TO_GUEST };
+	seg[2] = (struct pvhv_gnt_copy_seg){ .buf_ptr = (uintptr_t)buf, .ref = 17, .len = 8,
+					     .flags = PVHV_GNT_COPY_TO_GUEST };
+	seg[3] = (struct pvhv_gnt_copy_seg){ .buf_ptr = (uintptr_t)in, .ref = 99999, .len = 8 };
+	seg[4] = (struct pvhv_gnt_copy_seg){ .buf_ptr = (uintptr_t)in, .ref = 3, .offset = 4000, .len = 200 };
+	seg[5] = (struct pvhv_gnt_copy_seg){ .buf_ptr = (uintptr_t)in, .ref = 3, .len = 0 };
+	seg[6] = (struct pvhv_gnt_copy_seg){ .buf_ptr = 8, .ref = 3, .len = 8 };
+	seg[7] = (struct pvhv_gnt_copy_seg){ .buf_ptr = (uintptr_t)buf, .ref = 18, .len = 8,
+					     .flags = PVHV_GNT_COPY_TO_GUEST };
+	for (i = 0; i < 8; i++)
+		seg[i].status = 99;
+	r = pvhv_gnt_copy(gfd, seg, 8);
+	CHECK(r == 0, "gnt: a batch of 8 copies (%ld)", r);
+	for (bad = 0, i = 0; i < 25; i++)
+		bad += ((uint64_t *)in)[i] != GNT_PATTERN(3, 13 + i);
+	CHECK(seg[0].status == GNTST_okay && bad == 0, "gnt: copy from ref 3 (offset 104, 200 bytes): okay, data right");
+	CHECK(seg[1].status == GNTST_okay, "gnt: copy of a whole page into ref 4: okay");
+	CHECK(seg[2].status == GNTST_general_error, "gnt: copy into read-only ref 17: %d (%s)",
+	      seg[2].status, pvhv_gntst_message(seg[2].status));
+	CHECK(seg[3].status == GNTST_bad_gntref, "gnt: copy from ref 99999: %d (%s)", seg[3].status,
+	      pvhv_gntst_message(seg[3].status));
+	CHECK(seg[4].status == GNTST_bad_copy_arg, "gnt: copy across the page end: %d (%s)",
+	      seg[4].status, pvhv_gntst_message(seg[4].status));
+	CHECK(seg[5].status == GNTST_bad_copy_arg, "gnt: copy of 0 bytes: %d", seg[5].status);
+	CHECK(seg[6].status == GNTST_bad_virt_addr, "gnt: copy to an unwritable buffer: %d (%s)",
+	      seg[6].status, pvhv_gntst_message(seg[6].status));
+	CHECK(seg[7].status == GNTST_general_error, "gnt: copy into ref 18 (not granted to us): %d",
+	      seg[7].status);
+
+	/* (1) the guest checks what we did and what we hold. */
+	CHECK(pvhv_evtchn_notify(efd, port) == 0, "gnt: phase 1 told to the guest");
+	n = pvhv_evtchn_wait(efd, got, 8, 60000);
+	CHECK(n >= 1, "gnt: the guest answered");
+
+	/* Release everything but a new mapping of ref 6. */
+	refs[0] = 6;
+	CHECK(pvhv_gnt_map(gfd, refs, 1, 0, &a6, NULL, NULL) == 0, "gnt: ref 6 mapped (kept past the guest's death)");
+	CHECK(gnt_raw_unmap(gfd, ro.index) == 0, "gnt: unmap ioctl of ref 17 while still mmap()ed");
+	CHECK(gnt_raw_unmap(gfd, ro.index) == -EINVAL, "gnt: a second unmap of it: EINVAL");
+	CHECK(gnt_page_ok(ro_map, 17), "gnt: the mmap() still shows ref 17 until munmap");
+	munmap(ro_map, 4096);
+	munmap(a, 4096);
+	CHECK(gnt_raw_unmap(gfd, m5.index) == 0, "gnt: ref 5 unmapped after its munmap");
+	CHECK(pvhv_evtchn_notify(efd, port) == 0, "gnt: phase 2 told to the guest");
+
+	/* The guest powers off; destroy it while we map its ref 6. */
+	for (i = 0; i < 600; i++) {
+		if (pvhv_domain_get_info(dfd, &info) == 0 && info.state == PVHV_STATE_SHUTDOWN)
+			break;
+		usleep(100000);
+	}
+	CHECK(info.state == PVHV_STATE_SHUTDOWN, "gnt: the guest powered off");
+	print_console(dfd);	/* its own checks, before it is gone */
+	CHECK(pvhv_domain_destroy(dfd) == 0, "gnt: destroy it while its ref 6 is mapped");
+	p = a6;
+	CHECK(gnt_page_ok(p, 6), "gnt: the mapping of ref 6 still reads the page");
+	p[0] = 1;
+	CHECK(p[0] == 1, "gnt: and writes it");
+	refs[0] = 7;
+	CHECK(pvhv_gnt_map(gfd, refs, 1, 0, &a, NULL, &status) == -ESRCH,
+	      "gnt: a new map from the destroyed domain: ESRCH");
+	seg[0].status = 99;
+	CHECK(pvhv_gnt_copy(gfd, seg, 1) == -ESRCH, "gnt: a copy from the destroyed domain: ESRCH");
+	CHECK(pvhv_gnt_unmap(gfd, a6, 1) == 0, "gnt: munmap of ref 6 after the domain's death");
+	close(gfd);
+	close(efd);
+	close(dfd);
+	close(fd);
+	return failures ? 1 : 0;
+}
+
 /* Bind the host end of a guest's unbound port and send one event. */
 static int cmd_notify(uint32_t domid, uint32_t gport)
 {
@@ -507,6 +829,9 @@ int main(int argc, char **argv)
 		return cmd_evtchn_host((uint32_t)strtoul(argv[2], NULL, 10),
 				       (uint32_t)strtoul(argv[3], NULL, 10),
 				       (unsigned int)strtoul(argv[4], NULL, 10));
+	if (argc >= 4 && !strcmp(argv[1], "gnt-host"))
+		return cmd_gnt_host((uint32_t)strtoul(argv[2], NULL, 10),
+				    (uint32_t)strtoul(argv[3], NULL, 10));
 	if (argc >= 4 && !strcmp(argv[1], "notify"))
 		return cmd_notify((uint32_t)strtoul(argv[2], NULL, 10),
 				  (uint32_t)strtoul(argv[3], NULL, 10));

@@ -121,6 +121,17 @@ check_helper "grant" cat /tmp/mapper.out
 check_out "grant: mapper powered off" '^mapper .*shutdown\(poweroff\)$' vmmctl list
 vmmctl destroy mapper >/dev/null 2>&1
 
+# The host maps and copies a guest's grants (a grant fd), then destroys the
+# guest while it still maps one of its pages.
+mkcfg hostgnt $G/hostgnt.elf 32
+vmmctl create /tmp/hostgnt.cfg >/dev/null 2>&1
+wait_until 100 sh -c "vmmctl dmesg hostgnt | grep -q '^host-gnt-port:'"
+hgdom=$(vmmctl list | awk '$1 == "hostgnt" {print $2}')
+hgport=$(vmmctl dmesg hostgnt | sed -n 's/^host-gnt-port: //p')
+check_helper "host-gnt" pvhv-test gnt-host "$hgdom" "$hgport"
+check_out "host-gnt: the guest is gone (destroyed by the helper)" "^0$" \
+	sh -c "vmmctl list | grep -c '^hostgnt ' || true"
+
 # Runstate and time areas, vm_assist.
 mkcfg runstate $G/runstate.elf 32 "" 2
 check_helper "runstate" vmmctl create /tmp/runstate.cfg -c
