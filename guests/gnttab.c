@@ -131,6 +131,20 @@ void guest_main(const struct hvm_start_info *si)
 	CHECK(gnttab_op(GNTTABOP_query_size, (void *)0x100000000ULL, 1) == -EFAULT,
 	      "query_size from an unmapped address: -EFAULT");
 	CHECK(gnttab_op(99, &q, 1) == -ENOSYS, "grant_table_op(99): -ENOSYS");
+	/* transfer: Xen cannot steal a translated guest's page. */
+	{
+		struct gnttab_transfer t[2] = {
+			{ .mfn = 0x300, .domid = DOMID_SELF, .ref = 1, .status = 99 },
+			{ .mfn = 1ULL << 30, .domid = DOMID_SELF, .ref = 1, .status = 99 },
+		};
+		long rc = gnttab_op(GNTTABOP_transfer, t, 2);
+
+		CHECK(rc == 0 && t[0].status == GNTST_general_error && t[1].status == GNTST_bad_page,
+		      "transfer: own RAM -> GNTST_general_error, a hole -> GNTST_bad_page (%ld, %d, %d)",
+		      rc, t[0].status, t[1].status);
+		CHECK(gnttab_op(GNTTABOP_transfer, (void *)0x100000000ULL, 1) == -EFAULT,
+		      "transfer from an unmapped address: -EFAULT");
+	}
 	q.dom = DOMID_SELF;
 	CHECK(gnttab_op(GNTTABOP_query_size, &q, 1) == 0 && q.nr_frames == 4,
 	      "after all that: still 4 frames");

@@ -264,7 +264,21 @@ static void mapper(void)
 	/* The granter cannot revoke while we map; then we unmap. */
 	CHECK(SPIN_UNTIL(va(MAP1)[2] == 1), "mapper: the granter saw its grant in use");
 	v = va(MAP1)[0];
-	CHECK(unmap(h1, MAP1) == GNTST_okay && unmap(h2, 0) == GNTST_okay, "mapper: both unmapped");
+	{
+		struct gnttab_unmap_and_replace ur = { .host_addr = MAP2 << 12, .new_addr = COPYBUF << 12,
+						       .handle = h2, .status = 99 };
+		long rc = gnttab_op(GNTTABOP_unmap_and_replace, &ur, 1);
+
+		CHECK(rc == 0 && ur.status == GNTST_general_error,
+		      "mapper: unmap_and_replace with a new address: GNTST_general_error (%ld, %d)",
+		      rc, ur.status);
+		ur.new_addr = 0;
+		ur.status = 99;
+		rc = gnttab_op(GNTTABOP_unmap_and_replace, &ur, 1);
+		CHECK(rc == 0 && ur.status == GNTST_okay, "mapper: unmap_and_replace without one unmaps ref 2");
+	}
+	CHECK(unmap(h1, MAP1) == GNTST_okay && unmap(h2, 0) == GNTST_bad_handle,
+	      "mapper: ref 1 unmapped, ref 2's handle already gone");
 	CHECK(unmap(h1, 0) == GNTST_bad_handle, "mapper: unmap twice: GNTST_bad_handle");
 	CHECK(v == MAGIC_G && va(MAP1)[0] != MAGIC_G, "mapper: the gfn shows our own RAM again");
 

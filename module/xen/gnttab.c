@@ -20,7 +20,12 @@
  * GNTTABOP_copy: batches of copies between grants (pinned for the copy) and
  * the caller's own frames, each bounded to its page, with a status per op.
  *
- * Not yet: unmap_and_replace, transfer (-ENOSYS, as an unknown op).
+ * unmap_and_replace and transfer as Xen answers a translated guest: the
+ * former unmaps when no replacement address is given (a translated guest
+ * has nothing to put back) and fails each op that names one; transfer
+ * cannot steal a page from a translated guest: GNTST_bad_page for a frame
+ * that is not its RAM, GNTST_general_error otherwise (steal_page()'s
+ * -EOPNOTSUPP), per op.
  *
  * Locking: pvhv_domain.lock protects the table (frames, nr_frames, the gfn
  * each frame is mapped at, version, the active entries and the maptrack), as
@@ -530,6 +535,73 @@ static s16 pvhv_grant_unmap_one(struct pvhv_domain *ld, struct gnttab_unmap_gran
 	return GNTST_okay;
 }
 
+/* Should a long batch stop early? (Xen would preempt with a continuation.) */
+static bool pvhv_gnttab_interrupted(u32 i)
+{
+	if (i & 63)
+		return false;
+	cond_resched();
+	return kthread_should_stop() || fatal_signal_pending(current);
+}
+
+/*
+ * GNTTABOP_unmap_and_replace: Xen's replace_grant_p2m_mapping() for a
+ * translated guest accepts no new_addr (GNTST_general_error per op); without
+ * one it is an unmap.
+ */
+static long pvhv_gnttab_unmap_replace(struct pvhv_vcpu *v, u64 uop, u32 count)
+{
+	struct gnttab_unmap_and_replace op;
+	struct gnttab_unmap_grant_ref un = { 0 };
+	u32 i;
+
+	for (i = 0; i < count; i++) {
+		u64 p = uop + (u64)i * sizeof(op);
+
+		if (pvhv_gnttab_interrupted(i))
+			return -EINTR;
+		if (pvhv_copy_from_guest(v, &op, p, sizeof(op)))
+			return -EFAULT;
+		if (op.new_addr) {
+			op.status = GNTST_general_error;
+		} else {
+			un.host_addr = op.host_addr;
+			un.handle = op.handle;
+			op.status = pvhv_grant_unmap_one(v->d, &un);
+		}
+		if (pvhv_copy_to_guest(v, p + offsetof(struct gnttab_unmap_and_replace, status),
+				       &op.status, sizeof(op.status)))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+/* GNTTABOP_transfer from a translated guest: no page can be stolen (see top). */
+static long pvhv_gnttab_transfer(struct pvhv_vcpu *v, u64 uop, u32 count, bool compat)
+{
+	/* A 32-bit caller's xen_pfn_t is 32 bits: {mfn, domid, ref, status} at 0/4/8/12. */
+	size_t size = compat ? 16 : sizeof(struct gnttab_transfer);
+	size_t status_at = compat ? 12 : offsetof(struct gnttab_transfer, status);
+	u64 gfn = 0;
+	u32 i;
+	s16 st;
+
+	for (i = 0; i < count; i++) {
+		u64 p = uop + (u64)i * size;
+
+		if (pvhv_gnttab_interrupted(i))
+			return -EINTR;
+		if (pvhv_copy_from_guest(v, &gfn, p, compat ? 4 : 8))
+			return -EFAULT;
+		rcu_read_lock();
+		st = pvhv_gfn_to_ram(v->d, gfn) ? GNTST_general_error : GNTST_bad_page;
+		rcu_read_unlock();
+		if (pvhv_copy_to_guest(v, p + status_at, &st, sizeof(st)))
+			return -EFAULT;
+	}
+	return 0;
+}
+
 /* Domain destruction (process context, vCPUs stopped): drop every mapping we hold. */
 void pvhv_gnttab_destroy(struct pvhv_domain *d)
 {
@@ -548,15 +620,6 @@ void pvhv_gnttab_destroy(struct pvhv_domain *d)
 		if (copy.rd)
 			pvhv_grant_unmap_finish(d, copy);
 	}
-}
-
-/* Should a long batch stop early? (Xen would preempt with a continuation.) */
-static bool pvhv_gnttab_interrupted(u32 i)
-{
-	if (i & 63)
-		return false;
-	cond_resched();
-	return kthread_should_stop() || fatal_signal_pending(current);
 }
 
 static long pvhv_gnttab_map(struct pvhv_vcpu *v, u64 uop, u32 count)
@@ -747,7 +810,9 @@ long pvhv_xen_grant_table_op(struct pvhv_vcpu *v, u64 cmd, u64 uop, u64 count, b
 	case GNTTABOP_cache_flush:
 		return pvhv_gnttab_cache_flush(v, uop, count);
 	case GNTTABOP_transfer:
-		return -ENOSYS;	/* as Xen for a translated (HVM/PVH) guest */
+		return pvhv_gnttab_transfer(v, uop, count, compat);
+	case GNTTABOP_unmap_and_replace:
+		return pvhv_gnttab_unmap_replace(v, uop, count);
 	default:
 		return -ENOSYS;
 	}
