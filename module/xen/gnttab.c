@@ -746,21 +746,32 @@ static s16 pvhv_grant_copy_one(struct pvhv_domain *ld, struct gnttab_copy *op)
 	return GNTST_okay;
 }
 
+/*
+ * The ops are read and written back in chunks (one guest page walk each
+ * way per chunk, not per op): only the status fields change, as in Xen.
+ */
+#define PVHV_COPY_CHUNK	16
+
 static long pvhv_gnttab_copy(struct pvhv_vcpu *v, u64 uop, u32 count)
 {
-	struct gnttab_copy op;
-	u32 i;
+	struct gnttab_copy ops[PVHV_COPY_CHUNK];
+	u32 i, n, k;
 
-	for (i = 0; i < count; i++) {
-		u64 p = uop + (u64)i * sizeof(op);
+	for (i = 0; i < count; i += n) {
+		u64 p = uop + (u64)i * sizeof(ops[0]);
 
+		n = min_t(u32, count - i, PVHV_COPY_CHUNK);
 		if (pvhv_gnttab_interrupted(i))
 			return -EINTR;
-		if (pvhv_copy_from_guest(v, &op, p, sizeof(op)))
-			return -EFAULT;
-		op.status = pvhv_grant_copy_one(v->d, &op);
-		if (pvhv_copy_to_guest(v, p + offsetof(struct gnttab_copy, status), &op.status,
-				       sizeof(op.status)))
+		/* A chunk running into an unreadable page: the ops before it still run. */
+		if (pvhv_copy_from_guest(v, ops, p, n * sizeof(ops[0]))) {
+			n = 1;
+			if (pvhv_copy_from_guest(v, ops, p, sizeof(ops[0])))
+				return -EFAULT;
+		}
+		for (k = 0; k < n; k++)
+			ops[k].status = pvhv_grant_copy_one(v->d, &ops[k]);
+		if (pvhv_copy_to_guest(v, p, ops, n * sizeof(ops[0])))
 			return -EFAULT;
 	}
 	return 0;
