@@ -138,15 +138,15 @@ void guest_main(const struct hvm_start_info *si)
 			a1 = rnd_arg();
 			break;
 		case 9:
-			/* grant_table_op without map (0), unmap (1), copy (5) and
-			 * setup_table (2): they write a status per op (or a frame
-			 * list) for as many ops as asked, through whatever follows
-			 * the pointer: our own stack, say. That is the guest's own
-			 * undoing, as on Xen. */
+			/* grant_table_op without map (0), unmap (1), setup_table
+			 * (2), transfer (4), copy (5) and unmap_and_replace (7):
+			 * they write a status per op (or a frame list) for as many
+			 * ops as asked, through whatever follows the pointer: our
+			 * own stack, say. That is the guest's own undoing, as on Xen. */
 			nr = __HYPERVISOR_grant_table_op;
 			do {
 				a1 = rnd() % 16;
-			} while (a1 == 0 || a1 == 1 || a1 == 5 || a1 == 2);
+			} while (a1 <= 2 || a1 == 4 || a1 == 5 || a1 == 7);
 			a3 = rnd() % 3 ? rnd() % 4 : rnd_arg();	/* count */
 			break;
 		case 8:
