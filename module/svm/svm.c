@@ -60,6 +60,11 @@ static DEFINE_PER_CPU(struct page *, svm_hsave);
 static DEFINE_PER_CPU(struct page *, svm_host_save);
 /* Whether this CPU has EFER.SVME set by us. */
 static DEFINE_PER_CPU(bool, svm_enabled);
+/*
+ * The vCPU that last entered a guest on this CPU; written and read by this
+ * CPU with interrupts off. Compared, never dereferenced.
+ */
+static DEFINE_PER_CPU(const void *, svm_last_vcpu);
 
 static int svm_probe(char *reason, size_t len)
 {
@@ -786,7 +791,12 @@ static int svm_handle_exit(struct pvhv_vcpu *v, struct vmcb *vmcb)
 		svm_inject_exception(v, X86_UD, false, 0);	/* not offered (CPUID) */
 		break;
 	case SVM_EXIT_SHUTDOWN:
-		pvhv_domain_crash(v->d, "triple fault at rip %#llx", vmcb->save.rip);
+		pvhv_domain_crash(v->d,
+				  "triple fault at rip %#llx (rsp %#llx cr0 %#llx cr3 %#llx cr4 %#llx rflags %#llx idtr %#llx/%#x exitintinfo %#llx inj %#llx int_ctl %#llx cpu %d)",
+				  vmcb->save.rip, vmcb->save.rsp, vmcb->save.cr0, vmcb->save.cr3,
+				  vmcb->save.cr4, vmcb->save.rflags, vmcb->save.idtr.base,
+				  vmcb->save.idtr.limit, (u64)vmcb->ctrl.exit_int_info,
+				  (u64)vmcb->ctrl.event_inj, (u64)vmcb->ctrl.int_ctl, v->last_cpu);
 		break;
 	case SVM_EXIT_NPF:
 		/* APM 15.25.6: EXITINFO1 is a #PF error code (P, RW), EXITINFO2 the address. */
@@ -838,13 +848,22 @@ static int svm_vcpu_run(struct pvhv_vcpu *v)
 	local_irq_disable();
 	cpu = smp_processor_id();
 	pvhv_xen_update_time(v, cpu);
-	if (cpu != v->last_cpu || s->npt_gen != atomic_read(&sd->gen)) {
-		/* APM 15.16: this ASID may hold stale translations on this CPU,
-		 * or a nested mapping changed since the last flush. */
+	if (cpu != v->last_cpu || s->npt_gen != atomic_read(&sd->gen) ||
+	    this_cpu_read(svm_last_vcpu) != s) {
+		/*
+		 * APM 15.16: this ASID may hold stale translations on this CPU,
+		 * or a nested mapping changed since the last flush. And when
+		 * another vCPU ran here in between: with ASIDs that is not
+		 * needed, but a CPU that does not tag its TLB by ASID (QEMU's
+		 * TCG emulation of SVM does not) would otherwise hand this
+		 * guest the other guest's translations; the measured cost is
+		 * one flush per switch between vCPUs on a CPU.
+		 */
 		vmcb->ctrl.tlb_control = svm_flush_by_asid ? SVM_TLB_CONTROL_FLUSH_ASID :
 							     SVM_TLB_CONTROL_FLUSH_ALL;
 		s->npt_gen = atomic_read(&sd->gen);
 		WRITE_ONCE(v->last_cpu, cpu);
+		this_cpu_write(svm_last_vcpu, s);
 	}
 	vmcb->ctrl.clean = 0;
 	asm volatile("clgi" ::: "memory");
