@@ -70,6 +70,34 @@ static bool pvhv_vcpu_should_run(struct pvhv_vcpu *v)
 	return READ_ONCE(v->d->runnable) && READ_ONCE(v->up) && !kthread_should_stop();
 }
 
+/*
+ * Parked or not, for a pause waiting in pvhv_domain_pause(). The barrier
+ * pairs with the pause's between clearing runnable and reading parked: a
+ * pause that sees the thread unparked is seen by its next check of runnable.
+ */
+static void pvhv_vcpu_set_parked(struct pvhv_vcpu *v, bool parked)
+{
+	WRITE_ONCE(v->parked, parked);
+	smp_mb();
+	if (parked)
+		wake_up(&v->d->pause_wq);
+}
+
+bool pvhv_vcpu_park(struct pvhv_vcpu *v)
+{
+	struct pvhv_domain *d = v->d;
+
+	pvhv_vcpu_set_parked(v, true);
+	wait_event_interruptible(v->wq, READ_ONCE(d->runnable) || !READ_ONCE(d->paused) ||
+				 kthread_should_stop());
+	pvhv_vcpu_set_parked(v, false);
+	/*
+	 * An unpause sets runnable before it clears paused (domain.c), so
+	 * neither means the domain stopped; paused again: the caller re-checks.
+	 */
+	return !kthread_should_stop() && (READ_ONCE(d->runnable) || READ_ONCE(d->paused));
+}
+
 static int pvhv_vcpu_thread(void *arg)
 {
 	struct pvhv_vcpu *v = arg;
@@ -77,11 +105,16 @@ static int pvhv_vcpu_thread(void *arg)
 
 	while (!kthread_should_stop()) {
 		if (!pvhv_vcpu_should_run(v)) {
-			/* Down, shut down or crashed: wait to be brought up or stopped. */
+			/*
+			 * Down, paused, shut down or crashed: wait (parked) to
+			 * be brought up, unpaused or stopped.
+			 */
 			if (v->runstate.state != RUNSTATE_offline)
 				pvhv_xen_runstate(v, RUNSTATE_offline);
+			pvhv_vcpu_set_parked(v, true);
 			wait_event_interruptible(v->wq, pvhv_vcpu_should_run(v) ||
 						 kthread_should_stop());
+			pvhv_vcpu_set_parked(v, false);
 			continue;
 		}
 		if (v->runstate.state != RUNSTATE_running)
@@ -93,6 +126,7 @@ static int pvhv_vcpu_thread(void *arg)
 			pvhv_domain_crash(v->d, "vCPU %u: entry failed (%d)", v->id, ret);
 		cond_resched();
 	}
+	pvhv_vcpu_set_parked(v, true);	/* for good */
 	return 0;
 }
 
