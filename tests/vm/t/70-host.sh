@@ -178,6 +178,58 @@ done
 check_out "the domain runs on after three detaches" "^echo .*running$" vmmctl list
 pty=$(xenstore-read /local/domain/$E/console/tty)
 check "the pty in console/tty is a character device" test -c "$pty"
+
+# --- pause / unpause -----------------------------------------------------------------------------
+check_out "vmmctl info: the pause capability" "^capabilities: .* pause( |$)" vmmctl info
+rm -f /tmp/pmon.out
+vmmctl monitor -n 2 >/tmp/pmon.out 2>&1 &
+mp=$!
+wait_until 50 grep -q '^listening$' /tmp/pmon.out
+check_out "vmmctl pause echo" "^paused domain $E$" vmmctl pause echo
+check_out "  ... list shows it paused" "^echo .*paused$" vmmctl list
+check_fail "  ... pause again: one clear line" "cannot pause domain 'echo': it is already paused" \
+	vmmctl pause echo
+: >/tmp/conp.out
+(printf 'while paused\r'; sleep 1; cp /tmp/conp.out /tmp/conp1.out
+ vmmctl unpause echo >/tmp/unpause.out 2>&1; until_out /tmp/conp.out "echo: while paused") |
+	timeout 30 vmmctl console echo >/tmp/conp.out 2>&1
+rc=$?
+check_out "  ... console input gets no echo within 1 s" "^0$" \
+	sh -c "tr -d '\r' </tmp/conp1.out | grep -c '^echo: while paused' || true"
+check_out "vmmctl unpause echo" "^unpaused domain $E$" cat /tmp/unpause.out
+check_out "  ... the echo arrives once unpaused" "^echo: while paused" sh -c "tr -d '\r' </tmp/conp.out"
+check_out "  ... the console exits 0 after the detach" "^0$" echo "$rc"
+check_out "  ... list shows it running" "^echo .*running$" vmmctl list
+wait_until 50 sh -c "[ \$(grep -c '^domain' /tmp/pmon.out) -ge 2 ]"
+kill $mp 2>/dev/null
+check_out "  ... vmmctl monitor: paused, then unpaused" "^paused unpaused$" \
+	sh -c "grep '(echo)' /tmp/pmon.out | sed 's/.*: //' | tr '\n' ' ' | sed 's/ $//'"
+check_fail "unpause of a running domain: one clear line" "cannot unpause domain 'echo': it is running, not paused" \
+	vmmctl unpause echo
+check_fail "pause of an unknown domain" "no such domain" vmmctl pause nosuch
+check_fail "pause without a domain: usage" "which domain" vmmctl pause
+check_helper "pause ioctls" pvhv-test pause "$E"
+: >/tmp/conq.out
+(printf 'after the ioctls\r'; until_out /tmp/conq.out 'echo: after the ioctls') |
+	timeout 30 vmmctl console echo >/tmp/conq.out 2>&1
+check_out "  ... the echo guest still answers" "^echo: after the ioctls" sh -c "tr -d '\r' </tmp/conq.out"
+xcfg pspin $XG/spin.elf ""
+vmmctl create /tmp/pspin.cfg >/dev/null 2>&1
+wait_until 100 dmesg_has pspin spinning
+check_out "pause of a spinning guest" "^paused domain" vmmctl pause pspin
+check_out "  ... shutdown of the paused domain (forced: it cannot answer)" "has stopped" \
+	vmmctl shutdown -w -t 1 pspin
+check_out "  ... shutdown(poweroff)" '^pspin .*shutdown\(poweroff\)$' vmmctl list
+check_fail "pause of a shut-down domain: one clear line" \
+	"cannot pause domain 'pspin': it has shut down \(poweroff\)" vmmctl pause pspin
+check_fail "unpause of a shut-down domain: likewise" "cannot unpause domain 'pspin': it has shut down" \
+	vmmctl unpause pspin
+vmmctl destroy pspin >/dev/null 2>&1
+vmmctl create /tmp/pspin.cfg >/dev/null 2>&1
+wait_until 100 dmesg_has pspin spinning
+check_out "pause another spinning guest" "^paused domain" vmmctl pause pspin
+check_out "  ... destroy of the paused domain" "^destroyed domain" vmmctl destroy pspin
+check_out "  ... gone" "^0$" sh -c "vmmctl list | grep -c '^pspin ' || true"
 (printf 'flood 3000\r'; sleep 1; printf '\035') | timeout 60 vmmctl console echo >/tmp/flood.out 2>&1
 wait_until 1200 grep -q 'flood done' /var/log/pvhv/guest-echo.log
 : >/tmp/flood2.out
@@ -268,11 +320,6 @@ check_out "  ... it took the request itself (no forced shutdown)" "request 'powe
 rc=$?
 check_out "console: 'quit' powers the echo guest off; console exits 0 (poweroff)" "^0 bye" \
 	sh -c "echo $rc \$(tr -d '\r' </tmp/con5.out | grep -x bye)"
-
-# --- unsupported, said so ---------------------------------------------------------------------------
-check_fail "pause: not supported, one clear line" "pause: not supported by the pvhv module" \
-	vmmctl pause echo
-check_fail "unpause: likewise" "unpause: not supported" vmmctl unpause echo
 
 # --- the module's hostile-argument check of ALLOC_UNBOUND ---------------------------------------------
 check_helper "alloc-unbound" xs-test alloc-unbound
