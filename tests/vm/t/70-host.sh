@@ -117,6 +117,9 @@ check_out "vmmctl xenstore ls" '^ c = "two words"$' vmmctl xenstore ls /tool
 check_out "vmmctl xenstore read" "^1$" vmmctl xenstore read /tool/a
 check "vmmctl xenstore write" vmmctl xenstore write /tool/d four
 check_out "  ... read back by xenstore-read" "^four$" xenstore-read /tool/d
+check "vmmctl xenstore rm" vmmctl xenstore rm /tool/d
+check_fail "  ... the key is gone" "." xenstore-read /tool/d
+check_out "  ... its sibling is not" "^1$" xenstore-read /tool/a
 rm -f /tmp/xw.out
 xenstore-watch -n 2 /tool/w >/tmp/xw.out 2>&1 &
 wp=$!
@@ -261,6 +264,18 @@ vmmctl destroy sdspin >/dev/null 2>&1
 check_fail "shutdown of an unknown domain" "no such domain" vmmctl shutdown nosuch
 check_fail "shutdown: bad option" "unknown option" vmmctl shutdown -x sdg
 
+# --- create CONFIG key=value ---------------------------------------------------------------------
+xcfg ovr $XG/spin.elf ""
+check_out "create CONFIG memory=24 name=ovr2: the overrides apply" "^created domain [0-9]+ \(ovr2\)$" \
+	vmmctl create /tmp/ovr.cfg memory=24 name=ovr2
+check_out "  ... list shows the name and 24 MiB" "^ovr2 +[0-9]+ +24 +1 +running$" vmmctl list
+O=$(domid_of ovr2)
+check_out "  ... and so does memory/target" "^24576$" xenstore-read /local/domain/$O/memory/target
+check_out "  ... the config's own name is not used" "^0$" sh -c "vmmctl list | grep -c '^ovr ' || true"
+vmmctl destroy ovr2 >/dev/null 2>&1
+check_fail "create with a bad override: one clear line" "memory: 'lots' is not a size in MiB" \
+	vmmctl create /tmp/ovr.cfg memory=lots
+
 # --- on_* actions --------------------------------------------------------------------------------
 xcfg rbg $XG/xenstore.elf "role=shutdown" destroy restart
 : >/tmp/rbg.out
@@ -283,6 +298,15 @@ wait $cpid
 rc=$?
 check_out "  ... 'create -c' exits 0 (poweroff) after following the restart" "^0$" echo "$rc"
 check_out "  ... on_poweroff=destroy: gone" "^0$" sh -c "vmmctl list | grep -c '^rbg ' || true"
+xcfg rbspin $XG/spin.elf "" preserve destroy
+vmmctl create /tmp/rbspin.cfg >/dev/null 2>&1
+wait_until 100 dmesg_has rbspin spinning
+check_out "vmmctl reboot of a guest that ignores control/shutdown: forced after the timeout" \
+	"did not take the request within 1 s" vmmctl reboot -w -t 1 rbspin
+wait_until 50 sh -c "! vmmctl list | grep -q '^rbspin '"
+check_out "  ... as a reboot: on_reboot=destroy applied (on_poweroff would preserve)" "^0$" \
+	sh -c "vmmctl list | grep -c '^rbspin ' || true"
+check_out "  ... the daemon says so" "rbspin\) shutdown reboot: destroy" cat $VMMD_LOG
 xcfg crashd $XG/triple.elf "" preserve preserve destroy
 timeout 60 vmmctl create /tmp/crashd.cfg -c >/tmp/crashd.out 2>&1
 rc=$?
@@ -327,6 +351,9 @@ check_helper "alloc-unbound" xs-test alloc-unbound
 # --- clean up ------------------------------------------------------------------------------------------
 vmmctl destroy echo >/dev/null 2>&1
 vmmctl destroy kgs >/dev/null 2>&1
+check_out "the daemon followed the module's lifecycle events (generic netlink)" \
+	"listening to the module's lifecycle events" cat $VMMD_LOG
+check_out "  ... and never fell back to polling only" "^0$" sh -c "grep -c 'no lifecycle events' $VMMD_LOG || true"
 check_out "all destroyed: counters at the idle baseline" "^$STATS_IDLE$" pvhv-test stats
 check "vmmctl daemon --stop" vmmctl daemon --stop
 check_fail "  ... stopped" "not running" vmmctl daemon --status
