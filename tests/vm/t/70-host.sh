@@ -212,6 +212,10 @@ check_fail "unpause of a running domain: one clear line" "cannot unpause domain 
 check_fail "pause of an unknown domain" "no such domain" vmmctl pause nosuch
 check_fail "pause without a domain: usage" "which domain" vmmctl pause
 check_helper "pause ioctls" pvhv-test pause "$E"
+check_out "20 pause/unpause cycles in a row" "^ok$" sh -c '
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+		vmmctl pause echo >/dev/null && vmmctl unpause echo >/dev/null || exit 1
+	done; echo ok'
 : >/tmp/conq.out
 (printf 'after the ioctls\r'; until_out /tmp/conq.out 'echo: after the ioctls') |
 	timeout 30 vmmctl console echo >/tmp/conq.out 2>&1
