@@ -232,9 +232,10 @@ void pvhv_vcpu_stop(struct pvhv_vcpu *v);	/* returns once the thread is gone */
 void pvhv_vcpu_kick(struct pvhv_vcpu *v);
 void pvhv_vcpu_halt(struct pvhv_vcpu *v);	/* HLT: sleep until woken */
 /*
- * Its own thread, in a wait that ended on !runnable (SCHEDOP_poll): park
- * while the domain is paused. True when it runs again (wait on), false when
- * it stopped for good (return to the loop, which parks it).
+ * Its own thread, in a wait that ended on !runnable (SCHEDOP_poll, HLT,
+ * SCHEDOP_block): park while the domain is paused. True when it may run
+ * again (wait on), false when it stopped for good (return; the thread's
+ * loop parks it).
  */
 bool pvhv_vcpu_park(struct pvhv_vcpu *v);
 

@@ -148,23 +148,34 @@ void pvhv_vcpu_halt(struct pvhv_vcpu *v)
 	u64 poll = READ_ONCE(pvhv_halt_poll_ns), start;
 
 	/* Until an event is pending for this vCPU, or the domain stops. */
-	if (!pvhv_vcpu_should_run(v) || pvhv_xen_event_pending(v))
+	if (pvhv_xen_event_pending(v))
 		return;
 	/*
 	 * Halt polling (as KVM's): an event that comes within halt_poll_ns is
 	 * seen without a trip through the scheduler, which is most of an event
 	 * round trip's cost. Anything else wanting this CPU ends the spin.
 	 */
-	if (poll) {
+	if (poll && pvhv_vcpu_should_run(v)) {
 		start = ktime_get_ns();
 		do {
 			cpu_relax();
-			if (!pvhv_vcpu_should_run(v) || pvhv_xen_event_pending(v))
+			if (pvhv_xen_event_pending(v))
 				return;
-		} while (!need_resched() && ktime_get_ns() - start < poll);
+		} while (pvhv_vcpu_should_run(v) && !need_resched() &&
+			 ktime_get_ns() - start < poll);
 	}
 	pvhv_xen_runstate(v, RUNSTATE_blocked);
-	wait_event_interruptible(v->wq, !pvhv_vcpu_should_run(v) || pvhv_xen_event_pending(v));
+	for (;;) {
+		wait_event_interruptible(v->wq, !pvhv_vcpu_should_run(v) ||
+					 pvhv_xen_event_pending(v));
+		/*
+		 * A pause is no wake-up: paused while halted, the vCPU parks
+		 * here and halts on once unpaused (until an event, as on Xen).
+		 */
+		if (pvhv_xen_event_pending(v) || READ_ONCE(v->d->runnable) || !READ_ONCE(v->up) ||
+		    !pvhv_vcpu_park(v))
+			break;
+	}
 	pvhv_xen_runstate(v, RUNSTATE_running);
 }
 
