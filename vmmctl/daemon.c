@@ -1220,7 +1220,8 @@ int vmm_daemon_run(int ready_fd, FILE *log)
 		n = nxs;
 		fds[n++] = (struct pollfd){ .fd = v.ctl_fd, .events = POLLIN };
 		if (v.nl)
-			fds[n++] = (struct pollfd){ .fd = nl_socket_get_fd(v.nl), .events = POLLIN };
+			fds[n++] = (struct pollfd){ .fd = nl_socket_get_fd(v.nl),
+						    .events = POLLIN };
 		for (c = v.clients; c && n < VD_MAX_FDS; c = c->next)
 			fds[n++] = (struct pollfd){ .fd = c->fd,
 						    .events = (short)(POLLIN | (c->outlen ? POLLOUT : 0)) };

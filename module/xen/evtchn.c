@@ -237,11 +237,12 @@ long pvhv_xen_poll(struct pvhv_vcpu *v, u64 arg, bool compat)
 		if (v->runstate.state != RUNSTATE_blocked)
 			pvhv_xen_runstate(v, RUNSTATE_blocked);
 		if (timeout) {
+			ktime_t left = ktime_sub(pvhv_xen_to_host(v->d, timeout), ktime_get());
+
 			if (wait_event_interruptible_hrtimeout(v->wq, pvhv_poll_done(v) ||
 							       !READ_ONCE(v->d->runnable) ||
 							       kthread_should_stop(),
-							       ktime_sub(pvhv_xen_to_host(v->d, timeout),
-									 ktime_get())) == -ETIME)
+							       left) == -ETIME)
 				break;
 		} else {
 			wait_event_interruptible(v->wq, pvhv_poll_done(v) ||
