@@ -220,6 +220,38 @@ check_out "20 pause/unpause cycles in a row" "^ok$" sh -c '
 (printf 'after the ioctls\r'; until_out /tmp/conq.out 'echo: after the ioctls') |
 	timeout 30 vmmctl console echo >/tmp/conq.out 2>&1
 check_out "  ... the echo guest still answers" "^echo: after the ioctls" sh -c "tr -d '\r' </tmp/conq.out"
+# A guest waiting for its timer, in SCHEDOP_poll (no timeout) or in
+# SCHEDOP_block: the timer that fires while it is paused ends the wait once
+# unpaused (not lost), and the pause does not end it early.
+ticks() { vmmctl dmesg tick 2>/dev/null | grep -c '^tick '; }
+for how in SCHEDOP_poll SCHEDOP_block; do
+	xcfg tick $XG/ticker.elf "$([ $how = SCHEDOP_block ] && echo block=1)"
+	vmmctl create /tmp/tick.cfg >/dev/null 2>&1
+	wait_until 100 sh -c "vmmctl dmesg tick | grep -q '^tick 3$'"
+	check_out "pause of a guest waiting for its timer in $how" "^paused domain" vmmctl pause tick
+	t1=$(ticks)
+	sleep 1
+	t2=$(ticks)
+	check_out "  ... no tick while paused ($t1, then $t2)" "^ok$" sh -c "[ '$t1' = '$t2' ] && echo ok"
+	check_out "  ... unpause" "^unpaused domain" vmmctl unpause tick
+	wait_until 50 sh -c "[ \$(vmmctl dmesg tick | grep -c '^tick ') -ge $((t2 + 3)) ]"
+	check_out "  ... the timer raised while paused was kept: the ticks go on" "^ok$" \
+		sh -c "[ \$(vmmctl dmesg tick | grep -c '^tick ') -ge $((t2 + 3)) ] && echo ok"
+	check_out "  ... and no $how returned with nothing pending" "^0$" \
+		sh -c "vmmctl dmesg tick | grep -c 'nothing pending' || true"
+	vmmctl destroy tick >/dev/null 2>&1
+	# Paused right after a tick, for less than the period: no early end.
+	xcfg tick $XG/ticker.elf "period=3000 $([ $how = SCHEDOP_block ] && echo block=1)"
+	vmmctl create /tmp/tick.cfg >/dev/null 2>&1
+	wait_until 200 sh -c "vmmctl dmesg tick | grep -q '^tick 1$'"
+	vmmctl pause tick >/dev/null 2>&1
+	sleep 1
+	vmmctl unpause tick >/dev/null 2>&1
+	wait_until 100 sh -c "vmmctl dmesg tick | grep -q '^tick 3$'"
+	check_out "a pause inside a 3 s $how does not end it early" "^0 3$" \
+		sh -c "echo \$(vmmctl dmesg tick | grep -c 'nothing pending') \$(vmmctl dmesg tick | grep -c '^tick ')"
+	vmmctl destroy tick >/dev/null 2>&1
+done
 xcfg pspin $XG/spin.elf ""
 vmmctl create /tmp/pspin.cfg >/dev/null 2>&1
 wait_until 100 dmesg_has pspin spinning
