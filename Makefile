@@ -67,14 +67,14 @@ lib/libpvhv.a: $(LIB_OBJS)
 lib/libpvhv.pc: lib/libpvhv.pc.in Makefile
 	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(LIB_VERSION)|' $< > $@
 
-# vmmctl monitor: lifecycle events over generic netlink (libnl-genl).
+# vmmctl monitor and the daemon: lifecycle events over generic netlink (libnl-genl).
 NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
 NL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null)
 
 vmmctl/%.o: vmmctl/%.c $(HDRS)
 	$(CC) $(USER_CFLAGS) -c -o $@ $<
 
-vmmctl/cmd_monitor.o: vmmctl/cmd_monitor.c $(HDRS)
+vmmctl/cmd_monitor.o vmmctl/daemon.o: vmmctl/%.o: vmmctl/%.c $(HDRS)
 	@pkg-config --exists libnl-genl-3.0 || { echo "vmmctl needs libnl-genl-3 (scripts/setup-deps)" >&2; exit 1; }
 	$(CC) $(USER_CFLAGS) $(NL_CFLAGS) -c -o $@ $<
 

@@ -159,6 +159,26 @@ static void role_self(void)
 	}
 	CHECK(r == -E2BIG && n == 129, "watch quota: E2BIG after %d watches (%d)", n - 1, r);
 	CHECK(xsg_req(&xs, XS_RESET_WATCHES, 0, "", 1, out, 0) == 0, "RESET_WATCHES");
+	/* Transactions: 10 open at once; the 11th is over the quota. */
+	{
+		uint32_t txs[10];
+		int opened = 0, ended = 0;
+
+		for (n = 0; n < 10; n++) {
+			txs[n] = 0;
+			if (!xsg_req(&xs, XS_TRANSACTION_START, 0, "", 1, out, 0))
+				txs[n] = num(out), opened++;
+		}
+		r = xsg_req(&xs, XS_TRANSACTION_START, 0, "", 1, out, 0);
+		CHECK(opened == 10 && r == -ENOSPC, "transaction quota: %d open, the 11th ENOSPC (%d)",
+		      opened, r);
+		if (!r)
+			xsg_req(&xs, XS_TRANSACTION_END, num(out), "F", 2, out, 0);
+		for (n = 0; n < 10; n++)
+			if (txs[n] && !xsg_req(&xs, XS_TRANSACTION_END, txs[n], "F", 2, out, 0))
+				ended++;
+		CHECK(ended == opened, "the %d transactions end (%d)", opened, ended);
+	}
 	/* Garbage: a req_prod far ahead. The server cuts us off and says why. */
 	rt_printf("xs: sending garbage\n");
 	__atomic_store_n(&xs.ring->req_prod, xs.ring->req_cons + 5000, __ATOMIC_RELEASE);

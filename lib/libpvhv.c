@@ -461,6 +461,16 @@ PVHV_API int pvhv_domain_shutdown(int dfd, uint32_t reason)
 	return xioctl(dfd, PVHV_DOMAIN_SHUTDOWN, &req);
 }
 
+PVHV_API int pvhv_domain_pause(int dfd)
+{
+	return xioctl(dfd, PVHV_DOMAIN_PAUSE, NULL);
+}
+
+PVHV_API int pvhv_domain_unpause(int dfd)
+{
+	return xioctl(dfd, PVHV_DOMAIN_UNPAUSE, NULL);
+}
+
 PVHV_API int pvhv_gnt_open(int dfd)
 {
 	return xioctl(dfd, PVHV_DOMAIN_GNT_OPEN, NULL);

@@ -50,6 +50,13 @@ int pvhv_domain_destroy(int dfd);
 int pvhv_domain_alloc_unbound(int dfd, uint32_t remote_dom, uint32_t *port);
 /* Shut a running domain down with SHUTDOWN_* @reason (Xen's remote_shutdown). */
 int pvhv_domain_shutdown(int dfd, uint32_t reason);
+/*
+ * Pause a running domain (its vCPUs are out of the guest on return) and
+ * unpause it: -EINVAL from another state, -ESRCH once destroyed;
+ * PVHV_CAP_PAUSE says whether the module can.
+ */
+int pvhv_domain_pause(int dfd);
+int pvhv_domain_unpause(int dfd);
 /* Map [gpa, gpa + len) of guest RAM shared; prot as for mmap(2). */
 int pvhv_domain_map(int dfd, uint64_t gpa, size_t len, int prot, void **addr);
 int pvhv_domain_unmap(void *addr, size_t len);

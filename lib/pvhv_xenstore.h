@@ -40,7 +40,7 @@ struct xenstore_domain_interface;
 struct pvhv_xs_quota {
 	uint32_t nodes_per_domain;	/* nodes a domain may own (1000); ENOSPC */
 	uint32_t watches_per_domain;	/* (128); E2BIG */
-	uint32_t transactions_per_conn;	/* open at once (10); EBUSY */
+	uint32_t transactions_per_conn;	/* open at once (10); ENOSPC */
 	uint32_t node_size;		/* value bytes a domain may write (2048); ENOSPC */
 	uint32_t perms_per_node;	/* SET_PERMS entries from a domain (5); ENOSPC */
 	uint32_t path_len;		/* below /local/domain/N/ (2048); EINVAL */

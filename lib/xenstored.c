@@ -424,7 +424,7 @@ static int do_tx_start(struct xs_conn *conn, const struct xsd_sockmsg *h)
 	if (h->tx_id)
 		return -EBUSY;	/* no nesting */
 	if (conn->ntxs >= limit)
-		return -EBUSY;
+		return -ENOSPC;	/* the quota, as Xen's do_transaction_start() */
 	tx = calloc(1, sizeof(*tx));
 	if (!tx)
 		return -ENOMEM;

@@ -4,6 +4,8 @@
  *
  * Lock order (outermost first):
  *   pvhv_domains_lock (mutex, domain.c)  ->  pvhv_domain.lock (mutex)
+ *   pvhv_domain.pause_lock (mutex, PVHV_DOMAIN_PAUSE/UNPAUSE only)
+ *       ->  pvhv_domain.lock; never nested with pvhv_domains_lock
  *       ->  pvhv_domain.con_lock (spinlock, console.c)
  *       ->  pvhv_domain.evtchn_lock (VCPUOP_register_vcpu_info only)
  *   pvhv_domain.evtchn_lock (spinlock, irqsave; xen/evtchn.c) takes nothing
@@ -124,6 +126,12 @@ struct pvhv_vcpu {
 	/* Registered areas (guest-virtual, 0: none); WRITE_ONCE by any vCPU. */
 	u64 runstate_gva;
 	u64 time_area_gva;
+	/*
+	 * Parked: the thread waits outside the guest and re-checks
+	 * pvhv_domain.runnable before it enters again. Written by its own
+	 * thread (then smp_mb), read by a pause with READ_ONCE (domain.c).
+	 */
+	bool parked;
 	/* SCHEDOP_poll: the ports this vCPU waits on (its own thread only). */
 	u32 poll_ports[128];
 	u32 nr_poll_ports;
@@ -168,6 +176,15 @@ struct pvhv_domain {
 	u32 shutdown_reason;		/* protected by lock */
 	u32 online_vcpus;		/* protected by lock */
 	bool runnable;			/* written under lock, read by vCPU threads with READ_ONCE */
+	/*
+	 * PVHV_STATE_PAUSED, for lock-free readers: written under lock, read
+	 * with READ_ONCE. A pause sets it before clearing runnable (smp_wmb),
+	 * an unpause clears it after setting runnable, so !runnable &&
+	 * !paused means the domain stopped for good (pvhv_vcpu_park()).
+	 */
+	bool paused;
+	struct mutex pause_lock;	/* serialises PVHV_DOMAIN_PAUSE/UNPAUSE; outside lock */
+	wait_queue_head_t pause_wq;	/* a pause waits here for the vCPUs to park */
 
 	spinlock_t evtchn_lock;		/* protects evtchn[], vcpu virq_port[], callback_irq */
 	struct pvhv_evtchn *evtchn;	/* [PVHV_EVTCHN_PORTS] */
@@ -214,6 +231,13 @@ int pvhv_vcpu_start(struct pvhv_vcpu *v);
 void pvhv_vcpu_stop(struct pvhv_vcpu *v);	/* returns once the thread is gone */
 void pvhv_vcpu_kick(struct pvhv_vcpu *v);
 void pvhv_vcpu_halt(struct pvhv_vcpu *v);	/* HLT: sleep until woken */
+/*
+ * Its own thread, in a wait that ended on !runnable (SCHEDOP_poll, HLT,
+ * SCHEDOP_block): park while the domain is paused. True when it may run
+ * again (wait on), false when it stopped for good (return; the thread's
+ * loop parks it).
+ */
+bool pvhv_vcpu_park(struct pvhv_vcpu *v);
 
 /* guest.c: the one audited path to guest memory. */
 struct page *pvhv_gfn_to_page(struct pvhv_domain *d, u64 gfn);	/* what the guest sees */

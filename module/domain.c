@@ -9,7 +9,12 @@
  * reference; guest RAM is freed when the last reference goes. Closing a
  * domain fd never destroys the domain: it lives on, as on Xen.
  *
- * Lock order: pvhv_domains_lock -> pvhv_domain.lock (see core.h).
+ * Pause: pvhv_domain.pause_lock serialises PAUSE/UNPAUSE; a pause drops
+ * pvhv_domain.lock while it waits for the vCPU threads to park (they may
+ * need it to finish an exit), so shutdown and destroy can overtake it.
+ *
+ * Lock order: pvhv_domains_lock -> pvhv_domain.lock (see core.h);
+ * pvhv_domain.pause_lock -> pvhv_domain.lock.
  * Never call pvhv_domain_put() with pvhv_domains_lock held: the release
  * frees memory and may be slow.
  */
@@ -106,6 +111,7 @@ static void pvhv_domain_release(struct kref *ref)
 	kvfree(d->pages);
 	atomic64_dec(&pvhv_counters.objects);
 	atomic64_sub(d->nr_pages, &pvhv_reserved_pages);
+	mutex_destroy(&d->pause_lock);
 	mutex_destroy(&d->lock);
 	kfree(d);
 	atomic64_dec(&pvhv_counters.domains);
@@ -266,7 +272,9 @@ static void pvhv_domain_stop_vcpus(struct pvhv_domain *d)
 
 	mutex_lock(&d->lock);
 	WRITE_ONCE(d->runnable, false);
+	WRITE_ONCE(d->paused, false);	/* DYING: a pause still waiting gives up */
 	mutex_unlock(&d->lock);
+	wake_up(&d->pause_wq);
 	for (i = 0; i < d->max_vcpus; i++)
 		if (d->vcpus[i])
 			pvhv_vcpu_stop(d->vcpus[i]);
@@ -301,11 +309,13 @@ void pvhv_domain_shutdown(struct pvhv_domain *d, u32 state, u32 reason)
 		d->state = state;
 		d->shutdown_reason = reason;
 		WRITE_ONCE(d->runnable, false);
+		WRITE_ONCE(d->paused, false);	/* stopped for good (pvhv_vcpu_park()) */
 		changed = true;
 	}
 	mutex_unlock(&d->lock);
 	if (!changed)
 		return;
+	wake_up(&d->pause_wq);
 	pvhv_genl_event(d, state == PVHV_STATE_CRASHED ? PVHV_EVENT_CRASHED : PVHV_EVENT_SHUTDOWN,
 			state == PVHV_STATE_CRASHED ? 0 : reason);
 	pvhv_domain_kick_all(d);
@@ -345,6 +355,118 @@ static long pvhv_domain_shutdown_ioctl(struct pvhv_domain *d, void __user *arg)
 	pvhv_domain_shutdown(d, req.reason == SHUTDOWN_crash ? PVHV_STATE_CRASHED :
 			     PVHV_STATE_SHUTDOWN, req.reason);
 	return 0;
+}
+
+/* How long a pause waits for the vCPUs to leave the guest. */
+#define PVHV_PAUSE_TIMEOUT_MS	10000
+
+/* Every started vCPU is parked, or the pause was overtaken (shutdown, destroy). */
+static bool pvhv_domain_all_parked(struct pvhv_domain *d)
+{
+	struct pvhv_vcpu *v;
+	u32 i;
+
+	if (!READ_ONCE(d->paused))
+		return true;
+	for (i = 0; i < d->max_vcpus; i++) {
+		v = smp_load_acquire(&d->vcpus[i]);
+		if (v && READ_ONCE(v->task) && !READ_ONCE(v->parked))
+			return false;
+	}
+	return true;
+}
+
+static void pvhv_domain_wake_vcpus(struct pvhv_domain *d)
+{
+	u32 i;
+
+	for (i = 0; i < d->max_vcpus; i++)
+		if (d->vcpus[i])
+			wake_up_interruptible(&d->vcpus[i]->wq);
+}
+
+/* PAUSED -> RUNNING. Domain lock held. */
+static void pvhv_domain_resume_locked(struct pvhv_domain *d)
+{
+	lockdep_assert_held(&d->lock);
+	d->state = PVHV_STATE_RUNNING;
+	WRITE_ONCE(d->runnable, true);
+	smp_wmb();	/* runnable before !paused: see pvhv_vcpu_park() */
+	WRITE_ONCE(d->paused, false);
+}
+
+/*
+ * PVHV_DOMAIN_PAUSE: as Xen's domain_pause_by_systemcontroller(), returns
+ * once no vCPU is in the guest. The vCPU threads park (vcpu.c): in their
+ * loop, or inside SCHEDOP_poll, which goes on once unpaused. Timers keep
+ * running; what they raise stays pending until the vCPUs run again.
+ */
+static long pvhv_domain_pause(struct pvhv_domain *d)
+{
+	bool resumed = false;
+	long ret = 0, left;
+
+	mutex_lock(&d->pause_lock);
+	mutex_lock(&d->lock);
+	if (d->state != PVHV_STATE_RUNNING) {
+		ret = d->state == PVHV_STATE_DYING ? -ESRCH : -EINVAL;
+		mutex_unlock(&d->lock);
+		goto out;
+	}
+	d->state = PVHV_STATE_PAUSED;
+	WRITE_ONCE(d->paused, true);
+	smp_wmb();	/* paused before !runnable: see pvhv_vcpu_park() */
+	WRITE_ONCE(d->runnable, false);
+	mutex_unlock(&d->lock);
+	/* Pairs with pvhv_vcpu_set_parked(): an unparked vCPU sees !runnable. */
+	smp_mb();
+	pvhv_domain_kick_all(d);
+
+	/* Without d->lock: a vCPU may need it to finish its exit. */
+	left = wait_event_interruptible_timeout(d->pause_wq, pvhv_domain_all_parked(d),
+						msecs_to_jiffies(PVHV_PAUSE_TIMEOUT_MS));
+	mutex_lock(&d->lock);
+	if (d->state != PVHV_STATE_PAUSED) {
+		/* Shut down or destroyed meanwhile: not paused. */
+		ret = d->state == PVHV_STATE_DYING ? -ESRCH : -EINVAL;
+	} else if (left <= 0) {
+		/* Interrupted, or a vCPU did not stop: undone, it runs on. */
+		ret = left ? left : -ETIMEDOUT;
+		if (!left)
+			pr_warn_ratelimited("domain %u (%s): a vCPU did not stop within %u ms; not paused\n",
+					    d->domid, d->name, PVHV_PAUSE_TIMEOUT_MS);
+		pvhv_domain_resume_locked(d);
+		resumed = true;
+	} else {
+		/* Under the lock: ordered before a shutdown's event. */
+		pvhv_genl_event(d, PVHV_EVENT_PAUSED, 0);
+	}
+	mutex_unlock(&d->lock);
+	if (resumed)
+		pvhv_domain_wake_vcpus(d);
+out:
+	mutex_unlock(&d->pause_lock);
+	return ret;
+}
+
+/* PVHV_DOMAIN_UNPAUSE: PAUSED -> RUNNING; the parked vCPUs go on. */
+static long pvhv_domain_unpause(struct pvhv_domain *d)
+{
+	long ret = 0;
+
+	mutex_lock(&d->pause_lock);
+	mutex_lock(&d->lock);
+	if (d->state != PVHV_STATE_PAUSED) {
+		ret = d->state == PVHV_STATE_DYING ? -ESRCH : -EINVAL;
+	} else {
+		pvhv_domain_resume_locked(d);
+		pvhv_genl_event(d, PVHV_EVENT_UNPAUSED, 0);
+	}
+	mutex_unlock(&d->lock);
+	if (!ret)
+		pvhv_domain_wake_vcpus(d);
+	mutex_unlock(&d->pause_lock);
+	return ret;
 }
 
 /* PVHV_DOMAIN_START_PVH: vCPU 0 at the PVH entry point. */
@@ -486,6 +608,10 @@ static long pvhv_domain_ioctl(struct file *file, unsigned int cmd, unsigned long
 		return pvhv_hvm_param_ioctl(d, cmd, uarg);
 	case PVHV_DOMAIN_SHUTDOWN:
 		return pvhv_domain_shutdown_ioctl(d, uarg);
+	case PVHV_DOMAIN_PAUSE:
+		return arg ? -EINVAL : pvhv_domain_pause(d);
+	case PVHV_DOMAIN_UNPAUSE:
+		return arg ? -EINVAL : pvhv_domain_unpause(d);
 	case PVHV_DOMAIN_ALLOC_UNBOUND:
 		return pvhv_toolstack_alloc_unbound(d, uarg);
 	case PVHV_DOMAIN_GNT_OPEN:
@@ -564,6 +690,8 @@ long pvhv_ioctl_create_domain(void __user *arg)
 	atomic64_inc(&pvhv_counters.domains);
 	kref_init(&d->ref);	/* the table's reference */
 	mutex_init(&d->lock);
+	mutex_init(&d->pause_lock);
+	init_waitqueue_head(&d->pause_wq);
 	d->max_vcpus = req.max_vcpus;
 	d->nr_pages = req.memory_bytes >> PAGE_SHIFT;
 	d->state = PVHV_STATE_CREATED;
@@ -650,6 +778,7 @@ err_free_domain:
 		__free_page(d->shinfo);
 	kvfree(d->con_buf);
 	kfree(d->vcpus);
+	mutex_destroy(&d->pause_lock);
 	mutex_destroy(&d->lock);
 	kfree(d);
 	atomic64_dec(&pvhv_counters.domains);

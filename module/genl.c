@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Domain lifecycle events over generic netlink (uapi/pvhv.h: family "pvhv",
- * multicast group "lifecycle"): created, shutdown (with the reason), crashed,
- * destroyed, as they happen. Nothing is built when nobody listens. Sent with
+ * multicast group "lifecycle"): created, paused, unpaused, shutdown (with the
+ * reason), crashed, destroyed, as they happen. Nothing is built when nobody listens. Sent with
  * GFP_ATOMIC: the hooks may run where sleeping is not allowed.
  */
 #define pr_fmt(fmt) "pvhv: genl: " fmt

@@ -178,6 +178,7 @@ static long pvhv_check_extension(unsigned long cap)
 		return PVHV_HOST_PORTS;
 	case PVHV_CAP_ALLOC_UNBOUND:
 	case PVHV_CAP_LIFECYCLE_EVENTS:
+	case PVHV_CAP_PAUSE:
 		return 1;
 	case PVHV_CAP_HOST_GNT:
 		return PVHV_HOST_GNT_PAGES;

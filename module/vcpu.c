@@ -70,6 +70,34 @@ static bool pvhv_vcpu_should_run(struct pvhv_vcpu *v)
 	return READ_ONCE(v->d->runnable) && READ_ONCE(v->up) && !kthread_should_stop();
 }
 
+/*
+ * Parked or not, for a pause waiting in pvhv_domain_pause(). The barrier
+ * pairs with the pause's between clearing runnable and reading parked: a
+ * pause that sees the thread unparked is seen by its next check of runnable.
+ */
+static void pvhv_vcpu_set_parked(struct pvhv_vcpu *v, bool parked)
+{
+	WRITE_ONCE(v->parked, parked);
+	smp_mb();
+	if (parked)
+		wake_up(&v->d->pause_wq);
+}
+
+bool pvhv_vcpu_park(struct pvhv_vcpu *v)
+{
+	struct pvhv_domain *d = v->d;
+
+	pvhv_vcpu_set_parked(v, true);
+	wait_event_interruptible(v->wq, READ_ONCE(d->runnable) || !READ_ONCE(d->paused) ||
+				 kthread_should_stop());
+	pvhv_vcpu_set_parked(v, false);
+	/*
+	 * An unpause sets runnable before it clears paused (domain.c), so
+	 * neither means the domain stopped; paused again: the caller re-checks.
+	 */
+	return !kthread_should_stop() && (READ_ONCE(d->runnable) || READ_ONCE(d->paused));
+}
+
 static int pvhv_vcpu_thread(void *arg)
 {
 	struct pvhv_vcpu *v = arg;
@@ -77,11 +105,16 @@ static int pvhv_vcpu_thread(void *arg)
 
 	while (!kthread_should_stop()) {
 		if (!pvhv_vcpu_should_run(v)) {
-			/* Down, shut down or crashed: wait to be brought up or stopped. */
+			/*
+			 * Down, paused, shut down or crashed: wait (parked) to
+			 * be brought up, unpaused or stopped.
+			 */
 			if (v->runstate.state != RUNSTATE_offline)
 				pvhv_xen_runstate(v, RUNSTATE_offline);
+			pvhv_vcpu_set_parked(v, true);
 			wait_event_interruptible(v->wq, pvhv_vcpu_should_run(v) ||
 						 kthread_should_stop());
+			pvhv_vcpu_set_parked(v, false);
 			continue;
 		}
 		if (v->runstate.state != RUNSTATE_running)
@@ -93,6 +126,7 @@ static int pvhv_vcpu_thread(void *arg)
 			pvhv_domain_crash(v->d, "vCPU %u: entry failed (%d)", v->id, ret);
 		cond_resched();
 	}
+	pvhv_vcpu_set_parked(v, true);	/* for good */
 	return 0;
 }
 
@@ -114,23 +148,34 @@ void pvhv_vcpu_halt(struct pvhv_vcpu *v)
 	u64 poll = READ_ONCE(pvhv_halt_poll_ns), start;
 
 	/* Until an event is pending for this vCPU, or the domain stops. */
-	if (!pvhv_vcpu_should_run(v) || pvhv_xen_event_pending(v))
+	if (pvhv_xen_event_pending(v))
 		return;
 	/*
 	 * Halt polling (as KVM's): an event that comes within halt_poll_ns is
 	 * seen without a trip through the scheduler, which is most of an event
 	 * round trip's cost. Anything else wanting this CPU ends the spin.
 	 */
-	if (poll) {
+	if (poll && pvhv_vcpu_should_run(v)) {
 		start = ktime_get_ns();
 		do {
 			cpu_relax();
-			if (!pvhv_vcpu_should_run(v) || pvhv_xen_event_pending(v))
+			if (pvhv_xen_event_pending(v))
 				return;
-		} while (!need_resched() && ktime_get_ns() - start < poll);
+		} while (pvhv_vcpu_should_run(v) && !need_resched() &&
+			 ktime_get_ns() - start < poll);
 	}
 	pvhv_xen_runstate(v, RUNSTATE_blocked);
-	wait_event_interruptible(v->wq, !pvhv_vcpu_should_run(v) || pvhv_xen_event_pending(v));
+	for (;;) {
+		wait_event_interruptible(v->wq, !pvhv_vcpu_should_run(v) ||
+					 pvhv_xen_event_pending(v));
+		/*
+		 * A pause is no wake-up: paused while halted, the vCPU parks
+		 * here and halts on once unpaused (until an event, as on Xen).
+		 */
+		if (pvhv_xen_event_pending(v) || READ_ONCE(v->d->runnable) || !READ_ONCE(v->up) ||
+		    !pvhv_vcpu_park(v))
+			break;
+	}
 	pvhv_xen_runstate(v, RUNSTATE_running);
 }
 

@@ -64,6 +64,7 @@
 #define PVHV_CAP_ALLOC_UNBOUND	13	/* PVHV_DOMAIN_ALLOC_UNBOUND */
 #define PVHV_CAP_LIFECYCLE_EVENTS 14	/* generic netlink family PVHV_GENL_NAME */
 #define PVHV_CAP_HOST_GNT	15	/* PVHV_DOMAIN_GNT_OPEN; value: pages per grant fd */
+#define PVHV_CAP_PAUSE		16	/* PVHV_DOMAIN_PAUSE / PVHV_DOMAIN_UNPAUSE */
 
 /* Domain states (pvhv_domain_info.state). */
 #define PVHV_STATE_CREATED	0	/* built, vCPUs not started */
@@ -294,8 +295,8 @@ enum {
 #define PVHV_GENL_A_MAX		(__PVHV_GENL_A_MAX - 1)
 
 #define PVHV_EVENT_CREATED	1
-#define PVHV_EVENT_PAUSED	2	/* reserved: the module does not pause yet */
-#define PVHV_EVENT_UNPAUSED	3	/* reserved */
+#define PVHV_EVENT_PAUSED	2
+#define PVHV_EVENT_UNPAUSED	3
 #define PVHV_EVENT_SHUTDOWN	4
 #define PVHV_EVENT_CRASHED	5
 #define PVHV_EVENT_DESTROYED	6
@@ -320,6 +321,16 @@ enum {
 #define PVHV_DOMAIN_SET_HVM_PARAM _IOW(PVHV_IO_MAGIC, 0x45, struct pvhv_hvm_param)
 #define PVHV_DOMAIN_GET_HVM_PARAM _IOWR(PVHV_IO_MAGIC, 0x46, struct pvhv_hvm_param)
 #define PVHV_DOMAIN_SHUTDOWN	_IOW(PVHV_IO_MAGIC, 0x47, struct pvhv_domain_shutdown)
+/*
+ * PVHV_DOMAIN_PAUSE (arg 0): a running domain's vCPUs stop, out of the guest,
+ * before it returns; state RUNNING -> PAUSED (EINVAL from any other state,
+ * ESRCH once destroyed; ETIMEDOUT, and the domain runs on, if a vCPU did
+ * not stop within 10 s). Timers and events that come while paused are kept
+ * pending and delivered once unpaused. PVHV_DOMAIN_UNPAUSE (arg 0): PAUSED ->
+ * RUNNING, else EINVAL. A paused domain can be shut down and destroyed.
+ */
+#define PVHV_DOMAIN_PAUSE	_IO(PVHV_IO_MAGIC, 0x48)
+#define PVHV_DOMAIN_UNPAUSE	_IO(PVHV_IO_MAGIC, 0x49)
 #define PVHV_DOMAIN_ALLOC_UNBOUND _IOWR(PVHV_IO_MAGIC, 0x60, struct pvhv_alloc_unbound)
 #define PVHV_DOMAIN_GNT_OPEN	_IO(PVHV_IO_MAGIC, 0x61)	/* returns a grant fd */
 

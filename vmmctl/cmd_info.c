@@ -17,6 +17,8 @@ static const struct {
 	{ PVHV_CAP_BALLOON, "balloon" },
 	{ PVHV_CAP_ALLOC_UNBOUND, "alloc-unbound" },
 	{ PVHV_CAP_LIFECYCLE_EVENTS, "lifecycle-events" },
+	{ PVHV_CAP_HOST_GNT, "host-gnt" },
+	{ PVHV_CAP_PAUSE, "pause" },
 };
 
 int cmd_info(int argc, char **argv)

@@ -2,7 +2,8 @@
 /*
  * vmmctl monitor [-n COUNT]: the module's domain lifecycle events (generic
  * netlink family "pvhv", group "lifecycle"), one line each, as they happen:
- *   domain 3 (web): created | shutdown (poweroff) | crashed | destroyed
+ *   domain 3 (web): created | paused | unpaused | shutdown (poweroff) | crashed |
+ *                   destroyed
  * "listening" is printed once subscribed; with -n it exits after COUNT events.
  */
 #include <errno.h>

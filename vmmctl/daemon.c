@@ -10,10 +10,13 @@
  * saved to $PVHV_RUNDIR/xenstore.db as it changes; a restarted daemon loads
  * it and re-attaches every introduced domain's rings where they were.
  *
- * One thread, one poll() loop. The module has no lifecycle events yet, so
- * domain states are polled (VD_SCAN_MS); "vmmctl destroy" asks the daemon,
- * which destroys and lets go of the domain before answering, so nothing is
- * left behind when the command returns.
+ * One thread, one poll() loop. While it serves domains it listens to the
+ * module's lifecycle events (generic netlink, PVHV_CAP_LIFECYCLE_EVENTS) and
+ * looks at the domains' states on each; a scan every VD_SCAN_FALLBACK_MS
+ * catches anything missed (a dropped event), and every VD_SCAN_MS when
+ * there are no events (an older module, or netlink unavailable). "vmmctl
+ * destroy" asks the daemon, which destroys and lets go of the domain before
+ * answering, so nothing is left behind when the command returns.
  *
  * Control socket ($PVHV_RUNDIR/vmmd.sock), one line per request:
  *   ping | stop | destroy DOMID | console DOMID
@@ -45,16 +48,23 @@
 #include <xen/hvm/params.h>
 #include <xen/io/xs_wire.h>
 
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+#include <netlink/netlink.h>
+
 #include "pvhv_console.h"
 #include "pvhv_xenstore.h"
 #include "vmmctl.h"
 
-#define VD_SCAN_MS	200	/* domain state polling */
+#define VD_SCAN_MS	200	/* domain state polling without lifecycle events */
+#define VD_SCAN_FALLBACK_MS 2000	/* with them: for an event lost */
 #define VD_SAVE_MS	100	/* at most one store save per interval */
 #define VD_MAX_CLIENTS	64
 #define VD_MAX_FDS	1024
 #define VD_LOG_MAX	(1 << 20)	/* log file bytes before it is rotated */
 #define VD_CLIENT_BUF	8192
+#define VD_GONE_MAX	16
+#define VD_GONE_MS	30000
 
 struct vd_dom {
 	struct vd_dom *next;
@@ -104,6 +114,20 @@ struct vd {
 	bool loading;
 	int64_t last_save, last_scan;
 	FILE *log;
+	/* Lifecycle events: subscribed while /dev/pvhv is open (devfd). */
+	struct nl_sock *nl;
+	bool nl_failed;		/* not available: poll every VD_SCAN_MS */
+	bool nl_event;		/* an event came: scan */
+	/*
+	 * Verdicts on the domains it destroyed (on_* = destroy/restart), for a
+	 * console client that attaches after the fact ("create -c" of a guest
+	 * that stopped at once): the newest VD_GONE_MAX, for VD_GONE_MS.
+	 */
+	struct vd_gone {
+		uint32_t domid, state, reason, new_domid;
+		int64_t at;
+	} gone[VD_GONE_MAX];
+	unsigned int gone_next;
 };
 
 static volatile sig_atomic_t vd_quit;
@@ -142,9 +166,77 @@ static int vd_dev(struct vd *v)
 	return v->devfd;
 }
 
+static int vd_on_event(struct nl_msg *msg, void *arg)
+{
+	struct vd *v = arg;
+
+	(void)msg;	/* which domain does not matter: the scan looks at all */
+	v->nl_event = true;
+	return NL_OK;
+}
+
+static void vd_events_close(struct vd *v)
+{
+	if (v->nl) {
+		nl_socket_free(v->nl);
+		v->nl = NULL;
+	}
+	v->nl_failed = false;
+}
+
+/*
+ * Subscribe to the module's lifecycle events; tried once each time the
+ * daemon starts serving domains (the family goes with the module). Without
+ * them the scan polls.
+ */
+static void vd_events_open(struct vd *v)
+{
+	int grp, ret;
+
+	if (v->nl || v->nl_failed || !v->doms)
+		return;
+	v->nl = nl_socket_alloc();
+	if (!v->nl) {
+		ret = -NLE_NOMEM;
+		goto err;
+	}
+	ret = genl_connect(v->nl);
+	grp = ret ? ret : genl_ctrl_resolve_grp(v->nl, PVHV_GENL_NAME, PVHV_GENL_MCGRP);
+	ret = grp < 0 ? grp : 0;
+	if (!ret) {
+		nl_socket_disable_seq_check(v->nl);
+		nl_socket_modify_cb(v->nl, NL_CB_VALID, NL_CB_CUSTOM, vd_on_event, v);
+		ret = nl_socket_set_nonblocking(v->nl);
+	}
+	if (!ret)
+		ret = nl_socket_add_membership(v->nl, grp);
+	if (!ret) {
+		vd_log(v, "listening to the module's lifecycle events");
+		return;
+	}
+err:
+	vd_log(v, "no lifecycle events (%s): polling domain states every %d ms",
+	       nl_geterror(ret), VD_SCAN_MS);
+	vd_events_close(v);
+	v->nl_failed = true;
+}
+
+/* Drain the event socket; an error (e.g. events dropped) means: scan anyway. */
+static void vd_events_read(struct vd *v)
+{
+	int ret, i = 0;
+
+	do {
+		ret = nl_recvmsgs_default(v->nl);
+	} while (ret >= 0 && ++i < 64);	/* the rest next turn */
+	if (ret != -NLE_AGAIN)
+		v->nl_event = true;
+}
+
 static void vd_dev_idle(struct vd *v)
 {
 	if (v->devfd >= 0 && !v->doms) {
+		vd_events_close(v);
 		pvhv_close(v->devfd);
 		v->devfd = -1;
 	}
@@ -695,6 +787,21 @@ static void dom_stopped(struct vd *v, struct vd_dom *d, uint32_t state, uint32_t
 			client_send_exit(v, c, NULL, state, reason, new_domid);
 		}
 	}
+	v->gone[v->gone_next++ % VD_GONE_MAX] = (struct vd_gone){
+		.domid = domid, .state = state, .reason = reason, .new_domid = new_domid,
+		.at = now_ms(),
+	};
+}
+
+static const struct vd_gone *gone_find(struct vd *v, uint32_t domid)
+{
+	unsigned int i;
+
+	for (i = 0; i < VD_GONE_MAX; i++)
+		if (v->gone[i].domid == domid && v->gone[i].at &&
+		    now_ms() - v->gone[i].at < VD_GONE_MS)
+			return &v->gone[i];
+	return NULL;
 }
 
 /* One change handled per call (the domain list changes with it); true if any. */
@@ -829,7 +936,18 @@ static void client_command(struct vd *v, struct vd_client *c, char *line)
 		else
 			client_reply(v, c, "ok");
 	} else if (!strcmp(line, "console") && arg && !pvhv_parse_domid(arg, &domid)) {
+		const struct vd_gone *g;
+
 		d = dom_find(v, domid);
+		g = d ? NULL : gone_find(v, domid);
+		if (g) {
+			/* Stopped and destroyed before the client came: the verdict. */
+			client_reply(v, c, "ok -");
+			c->console = true;
+			c->domid = domid;
+			client_send_exit(v, c, NULL, g->state, g->reason, g->new_domid);
+			return;
+		}
 		if (!d || !d->cons) {
 			client_reply(v, c, "err %s", d ? "the domain has no PV console" :
 						     "the daemon does not serve this domain");
@@ -1044,6 +1162,7 @@ static void vd_fini(struct vd *v)
 		close(v->ctl_fd);
 		unlink(v->ctlpath);
 	}
+	vd_events_close(v);
 	if (v->devfd >= 0)
 		pvhv_close(v->devfd);
 }
@@ -1087,15 +1206,22 @@ int vmm_daemon_run(int ready_fd, FILE *log)
 	while (!vd_quit) {
 		struct vd_client *c, *cnext;
 		struct vd_dom *d, *dnext;
-		int timeout = VD_SCAN_MS;
+		int timeout, scan_ms;
 		size_t n, nxs, i;
 		int64_t t;
+
+		vd_events_open(&v);
+		scan_ms = v.nl ? VD_SCAN_FALLBACK_MS : VD_SCAN_MS;
+		timeout = scan_ms;
 
 		nxs = pvhv_xs_poll_fill(v.xs, fds, VD_MAX_FDS / 2, &timeout);
 		if (nxs > VD_MAX_FDS / 2)
 			nxs = VD_MAX_FDS / 2;	/* the rest next turn */
 		n = nxs;
 		fds[n++] = (struct pollfd){ .fd = v.ctl_fd, .events = POLLIN };
+		if (v.nl)
+			fds[n++] = (struct pollfd){ .fd = nl_socket_get_fd(v.nl),
+						    .events = POLLIN };
 		for (c = v.clients; c && n < VD_MAX_FDS; c = c->next)
 			fds[n++] = (struct pollfd){ .fd = c->fd,
 						    .events = (short)(POLLIN | (c->outlen ? POLLOUT : 0)) };
@@ -1105,8 +1231,8 @@ int vmm_daemon_run(int ready_fd, FILE *log)
 				fds[n++] = (struct pollfd){ .fd = d->pty_master, .events = POLLIN };
 		}
 		t = now_ms();
-		if (v.last_scan + VD_SCAN_MS - t < timeout)
-			timeout = (int)(v.last_scan + VD_SCAN_MS - t);
+		if (v.last_scan + scan_ms - t < timeout)
+			timeout = (int)(v.last_scan + scan_ms - t);
 		if (pvhv_xs_dirty(v.xs) && v.last_save + VD_SAVE_MS - t < timeout)
 			timeout = (int)(v.last_save + VD_SAVE_MS - t);
 		if (timeout < 0)
@@ -1130,6 +1256,10 @@ int vmm_daemon_run(int ready_fd, FILE *log)
 				c->next = v.clients;
 				v.clients = c;
 				v.nclients++;
+				continue;
+			}
+			if (v.nl && fds[i].fd == nl_socket_get_fd(v.nl)) {
+				vd_events_read(&v);
 				continue;
 			}
 			for (c = v.clients; c; c = c->next) {
@@ -1168,8 +1298,9 @@ int vmm_daemon_run(int ready_fd, FILE *log)
 		vd_dev_idle(&v);
 		t = now_ms();
 		/* Only served domains are watched: idle, the module is not touched. */
-		if (v.doms && t - v.last_scan >= VD_SCAN_MS)
+		if (v.doms && (v.nl_event || t - v.last_scan >= scan_ms))
 			scan(&v);
+		v.nl_event = false;
 		if (pvhv_xs_dirty(v.xs) && t - v.last_save >= VD_SAVE_MS) {
 			int ret = pvhv_xs_save(v.xs, v.dbpath);
 

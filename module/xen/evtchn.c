@@ -221,21 +221,37 @@ long pvhv_xen_poll(struct pvhv_vcpu *v, u64 arg, bool compat)
 
 	atomic_inc(&v->d->pollers);
 	WRITE_ONCE(v->nr_poll_ports, nr);
-	now = pvhv_xen_now(v->d);
-	if (!pvhv_poll_done(v) && (!timeout || timeout > now)) {
-		pvhv_xen_runstate(v, RUNSTATE_blocked);
-		if (timeout)
-			wait_event_interruptible_hrtimeout(v->wq, pvhv_poll_done(v) ||
-							   !READ_ONCE(v->d->runnable) ||
-							   kthread_should_stop(),
-							   ktime_sub(pvhv_xen_to_host(v->d, timeout),
-								     ktime_get()));
-		else
+	while (!pvhv_poll_done(v) && !kthread_should_stop()) {
+		if (!READ_ONCE(v->d->runnable)) {
+			/*
+			 * Paused: the poll goes on once unpaused (its events,
+			 * or its timeout, end it then). Stopped: return.
+			 */
+			if (!pvhv_vcpu_park(v))
+				break;
+			continue;
+		}
+		now = pvhv_xen_now(v->d);
+		if (timeout && timeout <= now)
+			break;
+		if (v->runstate.state != RUNSTATE_blocked)
+			pvhv_xen_runstate(v, RUNSTATE_blocked);
+		if (timeout) {
+			ktime_t left = ktime_sub(pvhv_xen_to_host(v->d, timeout), ktime_get());
+
+			if (wait_event_interruptible_hrtimeout(v->wq, pvhv_poll_done(v) ||
+							       !READ_ONCE(v->d->runnable) ||
+							       kthread_should_stop(),
+							       left) == -ETIME)
+				break;
+		} else {
 			wait_event_interruptible(v->wq, pvhv_poll_done(v) ||
 						 !READ_ONCE(v->d->runnable) ||
 						 kthread_should_stop());
-		pvhv_xen_runstate(v, RUNSTATE_running);
+		}
 	}
+	if (v->runstate.state == RUNSTATE_blocked)
+		pvhv_xen_runstate(v, RUNSTATE_running);
 	WRITE_ONCE(v->nr_poll_ports, 0);
 	atomic_dec(&v->d->pollers);
 	return ret;

@@ -47,6 +47,10 @@ START_TEST(test_ioctl_numbers)
 	ck_assert_uint_eq(_IOC_SIZE(PVHV_GET_STATS), sizeof(struct pvhv_stats));
 	ck_assert_uint_eq(_IOC_DIR(PVHV_CREATE_DOMAIN), _IOC_READ | _IOC_WRITE);
 	ck_assert_uint_eq(_IOC_SIZE(PVHV_GET_API_VERSION), 0);
+	/* PAUSE/UNPAUSE take no struct: the argument itself must be 0. */
+	ck_assert_uint_eq(PVHV_DOMAIN_PAUSE, _IO(PVHV_IO_MAGIC, 0x48));
+	ck_assert_uint_eq(PVHV_DOMAIN_UNPAUSE, _IO(PVHV_IO_MAGIC, 0x49));
+	ck_assert_uint_eq(PVHV_CAP_PAUSE, 16);
 	ck_assert_int_eq(PVHV_API_VERSION, 1);	/* frozen */
 }
 END_TEST

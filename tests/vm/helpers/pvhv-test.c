@@ -11,6 +11,7 @@
  *   pvhv-test notify DOMID PORT               bind a guest's port, send one event
  *   pvhv-test gnt-host DOMID PORT             map/copy the grants of guests/hostgnt.c
  *   pvhv-test shutdown DOMID REASON   the toolstack's remote shutdown
+ *   pvhv-test pause DOMID         PAUSE/UNPAUSE of a running domain, bad arguments
  *   pvhv-test stats               prints the module's leak counters
  *   pvhv-test run-as UID GID[,GID...] CMD [ARGS]   exec CMD with those ids
  */
@@ -207,6 +208,12 @@ static int cmd_badinput(void)
 		      "CONSOLE_READ of an empty log with a bad buffer: nothing copied");
 		CHECK(ioctl(dfd, PVHV_DOMAIN_EVTCHN_OPEN, 1UL) < 0 && errno == EINVAL,
 		      "EVTCHN_OPEN with an argument: EINVAL");
+		CHECK(ioctl(dfd, PVHV_DOMAIN_PAUSE, 1UL) < 0 && errno == EINVAL,
+		      "PAUSE with an argument: EINVAL");
+		CHECK(ioctl(dfd, PVHV_DOMAIN_UNPAUSE, 1UL) < 0 && errno == EINVAL,
+		      "UNPAUSE with an argument: EINVAL");
+		CHECK(pvhv_domain_pause(dfd) == -EINVAL, "PAUSE of a domain that never ran: EINVAL");
+		CHECK(pvhv_domain_unpause(dfd) == -EINVAL, "UNPAUSE of a domain that never ran: EINVAL");
 		CHECK(pvhv_domain_shutdown(dfd, 0) == -EINVAL, "SHUTDOWN of a domain that never ran: EINVAL");
 		CHECK(pvhv_domain_shutdown(dfd, 99) == -EINVAL, "SHUTDOWN reason 99: EINVAL");
 	}
@@ -233,6 +240,8 @@ static int cmd_badinput(void)
 	/* Destroy, then every use of the stale fd is a clean error. */
 	CHECK(pvhv_domain_destroy(dfd) == 0, "DESTROY 'dup'");
 	CHECK(pvhv_domain_destroy(dfd) == -ESRCH, "DESTROY twice -> ESRCH");
+	CHECK(pvhv_domain_pause(dfd) == -ESRCH, "PAUSE of a destroyed domain -> ESRCH");
+	CHECK(pvhv_domain_unpause(dfd) == -ESRCH, "UNPAUSE of a destroyed domain -> ESRCH");
 	od.domid = dup_domid;
 	od.reserved[1] = 0;
 	CHECK(raw_ioctl(fd, PVHV_OPEN_DOMAIN, &od) == -ESRCH, "OPEN destroyed domid -> ESRCH");
@@ -816,6 +825,41 @@ static int cmd_run_as(int argc, char **argv)
 	return 127;
 }
 
+static uint32_t state_of(int dfd)
+{
+	struct pvhv_domain_info info;
+
+	return pvhv_domain_get_info(dfd, &info) ? ~0u : info.state;
+}
+
+/* PAUSE/UNPAUSE of a running domain: bad arguments and wrong states. */
+static int cmd_pause(uint32_t domid)
+{
+	int fd = open_dev(), dfd = pvhv_domain_open(fd, domid);
+	uint64_t v = 0;
+
+	CHECK(dfd >= 0, "open domain %u (%d)", domid, dfd);
+	if (dfd < 0)
+		return 1;
+	CHECK(pvhv_check_extension(fd, PVHV_CAP_PAUSE, &v) == 0 && v == 1, "CAP_PAUSE = 1");
+	CHECK(state_of(dfd) == PVHV_STATE_RUNNING, "the domain runs");
+	CHECK(pvhv_domain_unpause(dfd) == -EINVAL, "UNPAUSE of a running domain: EINVAL");
+	CHECK(ioctl(dfd, PVHV_DOMAIN_PAUSE, 2UL) < 0 && errno == EINVAL,
+	      "PAUSE with an argument: EINVAL");
+	CHECK(state_of(dfd) == PVHV_STATE_RUNNING, "  ... and it still runs");
+	CHECK(pvhv_domain_pause(dfd) == 0, "PAUSE");
+	CHECK(state_of(dfd) == PVHV_STATE_PAUSED, "  ... state PAUSED");
+	CHECK(pvhv_domain_pause(dfd) == -EINVAL, "PAUSE of a paused domain: EINVAL");
+	CHECK(ioctl(dfd, PVHV_DOMAIN_UNPAUSE, 1UL) < 0 && errno == EINVAL,
+	      "UNPAUSE with an argument: EINVAL");
+	CHECK(state_of(dfd) == PVHV_STATE_PAUSED, "  ... and it stays paused");
+	CHECK(pvhv_domain_unpause(dfd) == 0, "UNPAUSE");
+	CHECK(state_of(dfd) == PVHV_STATE_RUNNING, "  ... state RUNNING");
+	close(dfd);
+	close(fd);
+	return failures ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -837,6 +881,8 @@ int main(int argc, char **argv)
 				  (uint32_t)strtoul(argv[3], NULL, 10));
 	if (argc >= 4 && !strcmp(argv[1], "shutdown"))
 		return cmd_shutdown((uint32_t)strtoul(argv[2], NULL, 10), (uint32_t)strtoul(argv[3], NULL, 10));
+	if (argc >= 3 && !strcmp(argv[1], "pause"))
+		return cmd_pause((uint32_t)strtoul(argv[2], NULL, 10));
 	if (argc >= 2 && !strcmp(argv[1], "stats"))
 		return cmd_stats();
 	if (argc >= 2 && !strcmp(argv[1], "run-as"))

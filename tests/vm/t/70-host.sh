@@ -117,6 +117,9 @@ check_out "vmmctl xenstore ls" '^ c = "two words"$' vmmctl xenstore ls /tool
 check_out "vmmctl xenstore read" "^1$" vmmctl xenstore read /tool/a
 check "vmmctl xenstore write" vmmctl xenstore write /tool/d four
 check_out "  ... read back by xenstore-read" "^four$" xenstore-read /tool/d
+check "vmmctl xenstore rm" vmmctl xenstore rm /tool/d
+check_fail "  ... the key is gone" "." xenstore-read /tool/d
+check_out "  ... its sibling is not" "^1$" xenstore-read /tool/a
 rm -f /tmp/xw.out
 xenstore-watch -n 2 /tool/w >/tmp/xw.out 2>&1 &
 wp=$!
@@ -170,13 +173,102 @@ for i in 1 2 3; do
 	(printf 'hello %s\r' "$i"; until_out /tmp/con$i.out "echo: hello $i") |
 		timeout 30 vmmctl console echo >/tmp/con$i.out 2>&1
 	rc=$?
-	check_out "console attach $i: the guest echoes input, Ctrl-] detaches (exit $rc)" \
+	check_out "console attach $i: the guest echoes input, Ctrl-] detaches" \
 		"^echo: hello $i" sh -c "tr -d '\r' </tmp/con$i.out"
 	check_out "  ... the backlog came first" "console: ready" cat /tmp/con$i.out
+	check_out "  ... the console exits 0 after the detach" "^0$" echo "$rc"
 done
 check_out "the domain runs on after three detaches" "^echo .*running$" vmmctl list
 pty=$(xenstore-read /local/domain/$E/console/tty)
 check "the pty in console/tty is a character device" test -c "$pty"
+
+# --- pause / unpause -----------------------------------------------------------------------------
+check_out "vmmctl info: the pause capability" "^capabilities: .* pause( |$)" vmmctl info
+rm -f /tmp/pmon.out
+vmmctl monitor -n 2 >/tmp/pmon.out 2>&1 &
+mp=$!
+wait_until 50 grep -q '^listening$' /tmp/pmon.out
+check_out "vmmctl pause echo" "^paused domain $E$" vmmctl pause echo
+check_out "  ... list shows it paused" "^echo .*paused$" vmmctl list
+check_fail "  ... pause again: one clear line" "cannot pause domain 'echo': it is already paused" \
+	vmmctl pause echo
+: >/tmp/conp.out
+(printf 'while paused\r'; sleep 1; cp /tmp/conp.out /tmp/conp1.out
+ vmmctl unpause echo >/tmp/unpause.out 2>&1; until_out /tmp/conp.out "echo: while paused") |
+	timeout 30 vmmctl console echo >/tmp/conp.out 2>&1
+rc=$?
+check_out "  ... console input gets no echo within 1 s" "^0$" \
+	sh -c "tr -d '\r' </tmp/conp1.out | grep -c '^echo: while paused' || true"
+check_out "vmmctl unpause echo" "^unpaused domain $E$" cat /tmp/unpause.out
+check_out "  ... the echo arrives once unpaused" "^echo: while paused" sh -c "tr -d '\r' </tmp/conp.out"
+check_out "  ... the console exits 0 after the detach" "^0$" echo "$rc"
+check_out "  ... list shows it running" "^echo .*running$" vmmctl list
+wait_until 50 sh -c "[ \$(grep -c '^domain' /tmp/pmon.out) -ge 2 ]"
+kill $mp 2>/dev/null
+check_out "  ... vmmctl monitor: paused, then unpaused" "^paused unpaused$" \
+	sh -c "grep '(echo)' /tmp/pmon.out | sed 's/.*: //' | tr '\n' ' ' | sed 's/ $//'"
+check_fail "unpause of a running domain: one clear line" "cannot unpause domain 'echo': it is running, not paused" \
+	vmmctl unpause echo
+check_fail "pause of an unknown domain" "no such domain" vmmctl pause nosuch
+check_fail "pause without a domain: usage" "which domain" vmmctl pause
+check_helper "pause ioctls" pvhv-test pause "$E"
+check_out "10 pause/unpause cycles in a row" "^ok$" sh -c '
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		vmmctl pause echo >/dev/null && vmmctl unpause echo >/dev/null || exit 1
+	done; echo ok'
+: >/tmp/conq.out
+(printf 'after the ioctls\r'; until_out /tmp/conq.out 'echo: after the ioctls') |
+	timeout 30 vmmctl console echo >/tmp/conq.out 2>&1
+check_out "  ... the echo guest still answers" "^echo: after the ioctls" sh -c "tr -d '\r' </tmp/conq.out"
+# A guest waiting for its timer, in SCHEDOP_poll (no timeout) or in
+# SCHEDOP_block: the timer that fires while it is paused ends the wait once
+# unpaused (not lost), and the pause does not end it early.
+ticks() { vmmctl dmesg tick 2>/dev/null | grep -c '^tick '; }
+for how in SCHEDOP_poll SCHEDOP_block; do
+	xcfg tick $XG/ticker.elf "$([ $how = SCHEDOP_block ] && echo block=1)"
+	vmmctl create /tmp/tick.cfg >/dev/null 2>&1
+	wait_until 300 sh -c "vmmctl dmesg tick | grep -q '^tick 3$'"
+	check_out "pause of a guest waiting for its timer in $how" "^paused domain" vmmctl pause tick
+	t1=$(ticks)
+	sleep 1
+	t2=$(ticks)
+	check_out "  ... no tick while paused ($t1, then $t2)" "^ok$" sh -c "[ '$t1' = '$t2' ] && echo ok"
+	check_out "  ... unpause" "^unpaused domain" vmmctl unpause tick
+	wait_until 150 sh -c "[ \$(vmmctl dmesg tick | grep -c '^tick ') -ge $((t2 + 3)) ]"
+	check_out "  ... the timer raised while paused was kept: the ticks go on" "^ok$" \
+		sh -c "[ \$(vmmctl dmesg tick | grep -c '^tick ') -ge $((t2 + 3)) ] && echo ok"
+	check_out "  ... and no $how returned with nothing pending" "^0$" \
+		sh -c "vmmctl dmesg tick | grep -c 'nothing pending' || true"
+	vmmctl destroy tick >/dev/null 2>&1
+	# Paused right after a tick, for less than the period: no early end.
+	xcfg tick $XG/ticker.elf "period=3000 $([ $how = SCHEDOP_block ] && echo block=1)"
+	vmmctl create /tmp/tick.cfg >/dev/null 2>&1
+	wait_until 200 sh -c "vmmctl dmesg tick | grep -q '^tick 1$'"
+	vmmctl pause tick >/dev/null 2>&1
+	sleep 1
+	vmmctl unpause tick >/dev/null 2>&1
+	wait_until 300 sh -c "vmmctl dmesg tick | grep -q '^tick 3$'"
+	check_out "a pause inside a 3 s $how does not end it early" "^0 ([3-9]|[1-9][0-9]+)$" \
+		sh -c "echo \$(vmmctl dmesg tick | grep -c 'nothing pending') \$(vmmctl dmesg tick | grep -c '^tick ')"
+	vmmctl destroy tick >/dev/null 2>&1
+done
+xcfg pspin $XG/spin.elf ""
+vmmctl create /tmp/pspin.cfg >/dev/null 2>&1
+wait_until 100 dmesg_has pspin spinning
+check_out "pause of a spinning guest" "^paused domain" vmmctl pause pspin
+check_out "  ... shutdown of the paused domain (forced: it cannot answer)" "has stopped" \
+	vmmctl shutdown -w -t 1 pspin
+check_out "  ... shutdown(poweroff)" '^pspin .*shutdown\(poweroff\)$' vmmctl list
+check_fail "pause of a shut-down domain: one clear line" \
+	"cannot pause domain 'pspin': it has shut down \(poweroff\)" vmmctl pause pspin
+check_fail "unpause of a shut-down domain: likewise" "cannot unpause domain 'pspin': it has shut down" \
+	vmmctl unpause pspin
+vmmctl destroy pspin >/dev/null 2>&1
+vmmctl create /tmp/pspin.cfg >/dev/null 2>&1
+wait_until 100 dmesg_has pspin spinning
+check_out "pause another spinning guest" "^paused domain" vmmctl pause pspin
+check_out "  ... destroy of the paused domain" "^destroyed domain" vmmctl destroy pspin
+check_out "  ... gone" "^0$" sh -c "vmmctl list | grep -c '^pspin ' || true"
 (printf 'flood 3000\r'; sleep 1; printf '\035') | timeout 60 vmmctl console echo >/tmp/flood.out 2>&1
 wait_until 1200 grep -q 'flood done' /var/log/pvhv/guest-echo.log
 : >/tmp/flood2.out
@@ -208,6 +300,18 @@ vmmctl destroy sdspin >/dev/null 2>&1
 check_fail "shutdown of an unknown domain" "no such domain" vmmctl shutdown nosuch
 check_fail "shutdown: bad option" "unknown option" vmmctl shutdown -x sdg
 
+# --- create CONFIG key=value ---------------------------------------------------------------------
+xcfg ovr $XG/spin.elf ""
+check_out "create CONFIG memory=24 name=ovr2: the overrides apply" "^created domain [0-9]+ \(ovr2\)$" \
+	vmmctl create /tmp/ovr.cfg memory=24 name=ovr2
+check_out "  ... list shows the name and 24 MiB" "^ovr2 +[0-9]+ +24 +1 +running$" vmmctl list
+O=$(domid_of ovr2)
+check_out "  ... and so does memory/target" "^24576$" xenstore-read /local/domain/$O/memory/target
+check_out "  ... the config's own name is not used" "^0$" sh -c "vmmctl list | grep -c '^ovr ' || true"
+vmmctl destroy ovr2 >/dev/null 2>&1
+check_fail "create with a bad override: one clear line" "memory: 'lots' is not a size in MiB" \
+	vmmctl create /tmp/ovr.cfg memory=lots
+
 # --- on_* actions --------------------------------------------------------------------------------
 xcfg rbg $XG/xenstore.elf "role=shutdown" destroy restart
 : >/tmp/rbg.out
@@ -230,6 +334,15 @@ wait $cpid
 rc=$?
 check_out "  ... 'create -c' exits 0 (poweroff) after following the restart" "^0$" echo "$rc"
 check_out "  ... on_poweroff=destroy: gone" "^0$" sh -c "vmmctl list | grep -c '^rbg ' || true"
+xcfg rbspin $XG/spin.elf "" preserve destroy
+vmmctl create /tmp/rbspin.cfg >/dev/null 2>&1
+wait_until 100 dmesg_has rbspin spinning
+check_out "vmmctl reboot of a guest that ignores control/shutdown: forced after the timeout" \
+	"did not take the request within 1 s" vmmctl reboot -w -t 1 rbspin
+wait_until 50 sh -c "! vmmctl list | grep -q '^rbspin '"
+check_out "  ... as a reboot: on_reboot=destroy applied (on_poweroff would preserve)" "^0$" \
+	sh -c "vmmctl list | grep -c '^rbspin ' || true"
+check_out "  ... the daemon says so" "rbspin\) shutdown reboot: destroy" cat $VMMD_LOG
 xcfg crashd $XG/triple.elf "" preserve preserve destroy
 timeout 60 vmmctl create /tmp/crashd.cfg -c >/tmp/crashd.out 2>&1
 rc=$?
@@ -268,17 +381,15 @@ rc=$?
 check_out "console: 'quit' powers the echo guest off; console exits 0 (poweroff)" "^0 bye" \
 	sh -c "echo $rc \$(tr -d '\r' </tmp/con5.out | grep -x bye)"
 
-# --- unsupported, said so ---------------------------------------------------------------------------
-check_fail "pause: not supported, one clear line" "pause: not supported by the pvhv module" \
-	vmmctl pause echo
-check_fail "unpause: likewise" "unpause: not supported" vmmctl unpause echo
-
 # --- the module's hostile-argument check of ALLOC_UNBOUND ---------------------------------------------
 check_helper "alloc-unbound" xs-test alloc-unbound
 
 # --- clean up ------------------------------------------------------------------------------------------
 vmmctl destroy echo >/dev/null 2>&1
 vmmctl destroy kgs >/dev/null 2>&1
+check_out "the daemon followed the module's lifecycle events (generic netlink)" \
+	"listening to the module's lifecycle events" cat $VMMD_LOG
+check_out "  ... and never fell back to polling only" "^0$" sh -c "grep -c 'no lifecycle events' $VMMD_LOG || true"
 check_out "all destroyed: counters at the idle baseline" "^$STATS_IDLE$" pvhv-test stats
 check "vmmctl daemon --stop" vmmctl daemon --stop
 check_fail "  ... stopped" "not running" vmmctl daemon --status
