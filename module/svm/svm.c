@@ -54,6 +54,11 @@
 /* CPUID Fn8000_000A: EBX number of ASIDs; EDX[6] FlushByAsid. */
 #define SVM_CPUID_EDX_FLUSH_BY_ASID	BIT(6)
 
+#define X86_DB	1
+#define X86_UD	6
+#define X86_GP	13
+#define X86_AC	17
+
 /* The host save area of each CPU (APM 15.30.4); owned by that CPU. */
 static DEFINE_PER_CPU(struct page *, svm_hsave);
 /* Where VMSAVE puts the host's FS/GS/TR/... around a guest entry. */
@@ -397,7 +402,15 @@ static int svm_vcpu_create(struct pvhv_vcpu *v)
 	s->xcr0 = 1;	/* x87 only, the reset value */
 
 	c = &s->vmcb->ctrl;
-	c->intercept_exc = BIT(6);	/* #UD: VMCALL from a guest written for VMX */
+	/*
+	 * #UD: VMCALL from a guest written for VMX. #DB and #AC are reflected
+	 * back (svm_handle_exit): a guest can make the delivery of either raise
+	 * itself again (a misaligned CPL 3 stack, a DR7 breakpoint on the IDT
+	 * or stack), a loop inside one event delivery that never lets a host
+	 * interrupt in and hangs the CPU (CVE-2015-5307, CVE-2015-8104; APM
+	 * 15.12 "Exception intercepts"). Intercepted, each is a #VMEXIT.
+	 */
+	c->intercept_exc = BIT(X86_DB) | BIT(X86_UD) | BIT(X86_AC);
 	c->intercept_misc1 = SVM_MISC1_INTR | SVM_MISC1_NMI | SVM_MISC1_SMI | SVM_MISC1_INIT |
 			     SVM_MISC1_CPUID | SVM_MISC1_INVD | SVM_MISC1_HLT |
 			     SVM_MISC1_INVLPGA | SVM_MISC1_IOIO | SVM_MISC1_MSR |
@@ -577,8 +590,6 @@ static void svm_inject_exception(struct pvhv_vcpu *v, u8 vector, bool has_error,
 		       (has_error ? SVM_EVTINJ_ERR_VALID | ((u64)error << 32) : 0);
 }
 
-#define X86_GP	13
-#define X86_UD	6
 
 static void svm_skip(struct vmcb *vmcb, unsigned int len)
 {
@@ -754,6 +765,18 @@ static int svm_handle_exit(struct pvhv_vcpu *v, struct vmcb *vmcb)
 		break;
 	case SVM_EXIT_EXCP_BASE + X86_UD:
 		svm_handle_ud(v, vmcb);
+		break;
+	case SVM_EXIT_EXCP_BASE + X86_DB:
+		/*
+		 * The guest's DR6 in the VMCB already says why (as KVM's
+		 * db_interception() reads it); RIP is where the delivery
+		 * would have pushed it (a trap: after the instruction).
+		 */
+		svm_inject_exception(v, X86_DB, false, 0);
+		break;
+	case SVM_EXIT_EXCP_BASE + X86_AC:
+		/* EXITINFO1: the error code (APM 15.12), always 0 for #AC. */
+		svm_inject_exception(v, X86_AC, true, vmcb->ctrl.exit_info1);
 		break;
 	case SVM_EXIT_CPUID:
 		pvhv_xen_cpuid(v, v->regs[PVHV_RAX], v->regs[PVHV_RCX], out);

@@ -99,9 +99,14 @@
 /* Exit reason bit 31: the VM entry failed (SDM 27.2.1, 26.8). */
 #define VMX_EXIT_ENTRY_FAILED	BIT(31)
 
+#define X86_DB	1
 #define X86_UD	6
 #define X86_GP	13
+#define X86_AC	17
 #define X86_MC	18
+
+/* Exit qualification of a #DB exit, as DR6 (SDM 27.2.1 Table 27-1): B0-3, BD, BS. */
+#define VMX_DB_QUAL_BITS	(DR_TRAP_BITS | BIT(13) | BIT(14))
 
 /* --- module-wide configuration (hardware_setup) ------------------------- */
 
@@ -830,8 +835,16 @@ static int vmx_vcpu_create(struct pvhv_vcpu *v)
 	__vmx_write(SECONDARY_VM_EXEC_CONTROL, vmx_cfg.proc2);
 	__vmx_write(VM_EXIT_CONTROLS, vmx_cfg.exit);
 	__vmx_write(VM_ENTRY_CONTROLS, s->entry);
-	/* #UD: VMMCALL from a guest written for SVM; #MC: the host's. */
-	__vmx_write(EXCEPTION_BITMAP, BIT(X86_UD) | BIT(X86_MC));
+	/*
+	 * #UD: VMMCALL from a guest written for SVM; #MC: the host's. #AC and
+	 * #DB are reflected back (vmx_handle_exception): a guest can make the
+	 * delivery of either raise itself again (a misaligned CPL 3 stack, a
+	 * breakpoint on the IDT or stack), a loop inside one event delivery
+	 * that never reaches an instruction boundary, so no host interrupt
+	 * ever gets in and the CPU hangs (CVE-2015-5307, CVE-2015-8104).
+	 * Intercepted, each delivery is a VM exit instead.
+	 */
+	__vmx_write(EXCEPTION_BITMAP, BIT(X86_DB) | BIT(X86_UD) | BIT(X86_AC) | BIT(X86_MC));
 	__vmx_write(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	__vmx_write(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	__vmx_write(CR3_TARGET_COUNT, 0);
@@ -1241,6 +1254,55 @@ static void vmx_handle_ud(struct pvhv_vcpu *v, const struct vmx_exit *ex)
 		return;
 	}
 	vmx_inject_exception(v, X86_UD, false, 0);
+}
+
+/*
+ * #DB (SDM 27.1: the exit leaves DR6 and DR7.GD alone, the qualification
+ * holds what the exception would have set in DR6, Table 27-1). Reflected
+ * as KVM's handle_exception_nmi() does: DR6 updated as the delivery would
+ * (vol. 3B 18.2.3: B0-B3 replaced, BD/BS set, the rest kept), ICEBP (INT1,
+ * a privileged software exception that exits on the instruction itself)
+ * skipped first, and with TF set under STI/MOV SS blocking the pending BS
+ * the exit dropped written back (26.3.1.5: entry checks for it).
+ */
+static void vmx_handle_db(struct pvhv_vcpu *v, const struct vmx_exit *ex)
+{
+	struct vmx_vcpu *s = v->arch;
+	u64 dr6 = ex->qual & VMX_DB_QUAL_BITS;
+
+	s->dr6 = (s->dr6 & ~(u64)DR_TRAP_BITS) | DR6_RESERVED | dr6;
+	if ((ex->intr_info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_PRIV_SW_EXCEPTION) {
+		vmx_skip(s, ex);
+	} else if ((s->rflags & X86_EFLAGS_TF) &&
+		   (s->intr_state & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))) {
+		vmx_get(s);
+		__vmx_write(GUEST_PENDING_DBG_EXCEPTIONS,
+			    __vmx_read(GUEST_PENDING_DBG_EXCEPTIONS) | BIT(14));
+		vmx_put();
+	}
+	vmx_inject_exception(v, X86_DB, false, 0);
+}
+
+/* An intercepted exception (the exception bitmap, vmx_vcpu_create). */
+static void vmx_handle_exception(struct pvhv_vcpu *v, const struct vmx_exit *ex)
+{
+	struct vmx_vcpu *s = v->arch;
+
+	switch (ex->intr_info & INTR_INFO_VECTOR_MASK) {
+	case X86_UD:
+		vmx_handle_ud(v, ex);
+		break;
+	case X86_DB:
+		vmx_handle_db(v, ex);
+		break;
+	case X86_AC:
+		/* Back to the guest with its error code (always 0, vol. 3A 6.15). */
+		vmx_inject_exception(v, X86_AC, true, vmx_read(s, VM_EXIT_INTR_ERROR_CODE));
+		break;
+	default:
+		pvhv_domain_crash(v->d, "unexpected exception exit %#x at rip %#llx",
+				  ex->intr_info, s->rip);
+	}
 }
 
 static u64 vmx_gpr(struct pvhv_vcpu *v, unsigned int reg, bool mode64)
@@ -1664,12 +1726,7 @@ static int vmx_handle_exit(struct pvhv_vcpu *v, const struct vmx_exit *ex)
 		if ((ex->intr_info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR ||
 		    (ex->intr_info & INTR_INFO_VECTOR_MASK) == X86_MC)
 			break;	/* handled on the host before interrupts were enabled */
-		if ((ex->intr_info & INTR_INFO_VECTOR_MASK) == X86_UD) {
-			vmx_handle_ud(v, ex);
-			break;
-		}
-		pvhv_domain_crash(v->d, "unexpected exception exit %#x at rip %#llx",
-				  ex->intr_info, s->rip);
+		vmx_handle_exception(v, ex);
 		break;
 	case EXIT_REASON_INTERRUPT_WINDOW:
 		/* The guest can take an interrupt: the upcall goes in on entry. */
