@@ -38,7 +38,9 @@
 #include <xen/interface/xen.h>
 #include <xen/interface/hvm/hvm_vcpu.h>
 
+#include "../compat.h"
 #include "../core.h"
+#include "../x86.h"
 #include "vmcb.h"
 
 /* CPUID Fn8000_0001_ECX[2]: SVM (APM vol. 2, 15.4). */
@@ -490,7 +492,7 @@ static void svm_vcpu_reset_pvh(struct pvhv_vcpu *v, u32 entry, u32 ebx)
 	memset(v->regs, 0, sizeof(v->regs));
 	v->regs[PVHV_RBX] = ebx;
 	s->xcr0 = 1;
-	memset(s->xsave, 0, SVM_XSAVE_AREA_SIZE);	/* XSTATE_BV 0: init state */
+	pvhv_x86_xsave_reset(s->xsave);
 }
 
 /* CR4 bits a guest may start with: VME..OSXMMEXCPT, FSGSBASE, OSXSAVE, SMEP, SMAP. */
@@ -860,6 +862,7 @@ static int svm_vcpu_run(struct pvhv_vcpu *v)
 	kernel_fpu_begin();	/* also disables preemption */
 	local_irq_disable();
 	cpu = smp_processor_id();
+	pvhv_x86_enter_domain(v->d);
 	pvhv_xen_update_time(v, cpu);
 	if (cpu != v->last_cpu || s->npt_gen != atomic_read(&sd->gen)) {
 		/* APM 15.16: this ASID may hold stale translations on this CPU,
@@ -874,10 +877,12 @@ static int svm_vcpu_run(struct pvhv_vcpu *v)
 	svm_xrstor(s->xsave, SVM_GUEST_XCR0_MASK & svm_host_xcr0);
 	if (s->xcr0 != svm_host_xcr0)
 		xsetbv(0, s->xcr0);
+	pvhv_clear_cpu_buffers();
 	pvhv_svm_vmrun(v->regs, s->vmcb_pa, page_to_phys(this_cpu_read(svm_host_save)));
 	if (s->xcr0 != svm_host_xcr0)
 		xsetbv(0, svm_host_xcr0);
 	svm_xsave(s->xsave, SVM_GUEST_XCR0_MASK & svm_host_xcr0);
+	pvhv_x86_reset_dr6();
 	/* #VMEXIT leaves DR7 disabled; put back the host's breakpoints. */
 	if (hw_breakpoint_active())
 		hw_breakpoint_restore();

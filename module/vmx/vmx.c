@@ -61,6 +61,7 @@
 #include <xen/interface/xen.h>
 #include <xen/interface/hvm/hvm_vcpu.h>
 
+#include "../compat.h"
 #include "../core.h"
 #include "../npt.h"
 #include "../x86.h"
@@ -121,6 +122,7 @@ static struct {
 	u32 watchdog;			/* VMX-preemption timer value of one tick; 0: none */
 	u64 host_xcr0;
 	u8 phys_bits;
+	bool l1d_flush;			/* flush L1D at each entry (L1TF) */
 } vmx_cfg;
 
 static struct page *vmx_msr_bitmap;	/* 4 KiB, SDM 25.6.9 */
@@ -197,6 +199,20 @@ struct vmx_exit {
 
 asmlinkage int pvhv_vmx_run(u64 *regs, u64 launched, u64 *host_rsp);
 asmlinkage void pvhv_vmx_exit(void);
+asmlinkage void pvhv_vmx_spec_ctrl_restore(void);
+
+/*
+ * Called by vmenter.S after a VM exit, once the RSB is filled and before any
+ * RET: with legacy IBRS (spectre_v2=ibrs) the IBRS bit must be written again
+ * after a transition from a less privileged predictor mode, a VM exit
+ * included, whether or not the guest changed SPEC_CTRL (it cannot here: the
+ * MSR is intercepted). As KVM's vmx_spec_ctrl_restore_host().
+ */
+noinstr void pvhv_vmx_spec_ctrl_restore(void)
+{
+	if (cpu_feature_enabled(X86_FEATURE_KERNEL_IBRS))
+		native_wrmsrl(MSR_IA32_SPEC_CTRL, this_cpu_read(x86_spec_ctrl_current));
+}
 
 /* --- VMX instructions (SDM 31.3) --------------------------------------- */
 
@@ -507,7 +523,7 @@ static int vmx_hardware_setup(char *reason, size_t len)
 		MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
 	};
 	bool true_ctls;
-	u64 basic, ept;
+	u64 basic, ept, arch_cap;
 	u8 *bitmap;
 	int i, ret;
 
@@ -623,6 +639,19 @@ static int vmx_hardware_setup(char *reason, size_t len)
 		return -ENODEV;
 	}
 	vmx_cfg.phys_bits = boot_cpu_data.x86_phys_bits;
+	/*
+	 * L1TF (kernel Documentation/admin-guide/hw-vuln/l1tf.rst, "Guest
+	 * mitigation mechanisms"): flush the L1D before every entry so a guest
+	 * cannot read host data left there through a non-present guest PTE.
+	 * Only with the architectural flush (IA32_FLUSH_CMD), and not where
+	 * IA32_ARCH_CAPABILITIES says the CPU needs none at entry.
+	 */
+	arch_cap = 0;
+	if (boot_cpu_has(X86_FEATURE_ARCH_CAPABILITIES) &&
+	    rdmsrl_safe(MSR_IA32_ARCH_CAPABILITIES, &arch_cap))
+		arch_cap = 0;
+	vmx_cfg.l1d_flush = boot_cpu_has_bug(X86_BUG_L1TF) && boot_cpu_has(X86_FEATURE_FLUSH_L1D) &&
+			    !(arch_cap & ARCH_CAP_SKIP_VMENTRY_L1DFLUSH);
 
 	vmx_msr_bitmap = alloc_page(GFP_KERNEL);
 	if (!vmx_msr_bitmap) {
@@ -1054,7 +1083,7 @@ static void vmx_reset_state(struct pvhv_vcpu *v, u32 entry, u32 ebx)
 	memset(v->regs, 0, sizeof(v->regs));
 	v->regs[PVHV_RBX] = ebx;
 	s->xcr0 = 1;
-	memset(s->xsave, 0, PVHV_X86_XSAVE_SIZE);	/* XSTATE_BV 0: init state */
+	pvhv_x86_xsave_reset(s->xsave);
 }
 
 static void vmx_vcpu_reset_pvh(struct pvhv_vcpu *v, u32 entry, u32 ebx)
@@ -1976,6 +2005,7 @@ static int vmx_vcpu_run(struct pvhv_vcpu *v)
 
 	local_irq_disable();
 	cpu = smp_processor_id();
+	pvhv_x86_enter_domain(v->d);
 	pvhv_xen_update_time(v, cpu);
 	gen = atomic_read(&vd->npt.gen);
 	if (cpu != v->last_cpu || s->npt_gen != gen) {
@@ -2001,12 +2031,18 @@ static int vmx_vcpu_run(struct pvhv_vcpu *v)
 	pvhv_x86_xrstor(s->xsave, mask);
 	if (s->xcr0 != vmx_cfg.host_xcr0)
 		xsetbv(0, s->xcr0);
+	/* Last, after every host access: L1D flush (it clears the buffers too) or VERW. */
+	if (vmx_cfg.l1d_flush)
+		native_wrmsrl(MSR_IA32_FLUSH_CMD, L1D_FLUSH);
+	else
+		pvhv_clear_cpu_buffers();
 
 	fail = pvhv_vmx_run(v->regs, s->launched, &s->host_rsp);
 
 	if (s->xcr0 != vmx_cfg.host_xcr0)
 		xsetbv(0, vmx_cfg.host_xcr0);
 	pvhv_x86_xsave(s->xsave, mask);
+	pvhv_x86_reset_dr6();
 	s->cr2 = native_read_cr2();
 	vmx_load_host_msrs(s, &h);
 	vmx_restore_host(&h);
