@@ -92,10 +92,18 @@
 #define PVHV_BASIC_MEMTYPE_WB		6
 #define PVHV_BASIC_TRUE_CTLS		BIT_ULL(55)
 
-/* EPT entries (SDM 29.3.2): read/write/execute, memory type WB in bits 5:3. */
+/*
+ * EPT entries (SDM 29.3.2): read/write/execute; leaves with memory type WB
+ * (bits 5:3) and "ignore PAT" (bit 6). Every leaf maps host RAM the host
+ * itself maps write-back: with IPAT the guest's PAT and MTRRs cannot make
+ * it UC or WC (29.3.7.2), which would alias the host's WB mapping of the
+ * same page (vol. 3A "Programming the PAT": such aliases are unsupported) and slow
+ * the host down.
+ */
 #define VMX_EPT_RWX		(VMX_EPT_READABLE_MASK | VMX_EPT_WRITABLE_MASK | \
 				 VMX_EPT_EXECUTABLE_MASK)
-#define VMX_EPT_LEAF		(VMX_EPT_RWX | (VMX_EPTP_MT_WB << VMX_EPT_MT_EPTE_SHIFT))
+#define VMX_EPT_LEAF		(VMX_EPT_RWX | (VMX_EPTP_MT_WB << VMX_EPT_MT_EPTE_SHIFT) | \
+				 VMX_EPT_IPAT_BIT)
 
 /* Exit reason bit 31: the VM entry failed (SDM 27.2.1, 26.8). */
 #define VMX_EXIT_ENTRY_FAILED	BIT(31)
@@ -622,10 +630,14 @@ static int vmx_hardware_setup(char *reason, size_t len)
 	 * mode changes (PE, PG: EFER.LMA, PDPTEs), CR4.MCE (the real one stays
 	 * the host's: a machine check with CR4.MCE clear shuts the CPU down,
 	 * SDM vol. 3B 16.10) and every CR4 bit the guest may not set
-	 * (PVHV_X86_GUEST_CR4).
+	 * (PVHV_X86_GUEST_CR4). CR0.CD and NW too: the guest reads back what
+	 * it wrote, the real bits stay clear (vmx_real_cr0), since CR0.CD in
+	 * VMX non-root operation disables caching for the whole logical CPU
+	 * (vol. 3A "Cache Control Registers and Bits"; 29.3.7.2), a slowdown a guest could force on the
+	 * host; guest RAM is WB with IPAT regardless.
 	 */
-	vmx_cfg.cr0_mask = X86_CR0_PE | X86_CR0_PG | vmx_cfg.cr0_fixed0 |
-			   (~vmx_cfg.cr0_fixed1 & 0xffffffffULL);
+	vmx_cfg.cr0_mask = X86_CR0_PE | X86_CR0_PG | X86_CR0_CD | X86_CR0_NW |
+			   vmx_cfg.cr0_fixed0 | (~vmx_cfg.cr0_fixed1 & 0xffffffffULL);
 	vmx_cfg.cr4_mask = ~(PVHV_X86_GUEST_CR4 & vmx_cfg.cr4_fixed1 & ~vmx_cfg.cr4_fixed0 &
 			     ~(u64)X86_CR4_MCE);
 
@@ -965,10 +977,10 @@ static void vmx_set_seg(int seg, u16 sel, u64 base, u32 limit, u32 ar)
 	__vmx_write(GUEST_ES_AR_BYTES + seg * 2, ar);
 }
 
-/* The real CR0/CR4 for the guest's view: fixed bits forced (25.8, A.7, A.8). */
+/* The real CR0/CR4 for the guest's view: fixed bits forced (25.8, A.7, A.8), caching on. */
 static u64 vmx_real_cr0(u64 cr0)
 {
-	return (cr0 | vmx_cfg.cr0_fixed0) & vmx_cfg.cr0_fixed1;
+	return ((cr0 | vmx_cfg.cr0_fixed0) & vmx_cfg.cr0_fixed1) & ~(u64)(X86_CR0_CD | X86_CR0_NW);
 }
 
 static u64 vmx_real_cr4(u64 cr4)
