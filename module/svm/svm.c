@@ -419,7 +419,7 @@ static int svm_vcpu_create(struct pvhv_vcpu *v)
 			     SVM_MISC1_TASKSW | SVM_MISC1_SHUTDOWN;
 	c->intercept_misc2 = SVM_MISC2_VMRUN | SVM_MISC2_VMMCALL | SVM_MISC2_VMLOAD |
 			     SVM_MISC2_VMSAVE | SVM_MISC2_STGI | SVM_MISC2_CLGI |
-			     SVM_MISC2_SKINIT | SVM_MISC2_MONITOR | SVM_MISC2_MWAIT |
+			     SVM_MISC2_SKINIT | SVM_MISC2_RDTSCP | SVM_MISC2_MONITOR | SVM_MISC2_MWAIT |
 			     SVM_MISC2_MWAIT_COND | SVM_MISC2_XSETBV | SVM_MISC2_RDPRU;
 	c->iopm_base_pa = page_to_phys(svm_iopm);
 	c->msrpm_base_pa = page_to_phys(svm_msrpm);
@@ -806,6 +806,7 @@ static int svm_handle_exit(struct pvhv_vcpu *v, struct vmcb *vmcb)
 		break;
 	case SVM_EXIT_VMRUN: case SVM_EXIT_VMLOAD: case SVM_EXIT_VMSAVE:
 	case SVM_EXIT_STGI: case SVM_EXIT_CLGI: case SVM_EXIT_SKINIT:
+	case SVM_EXIT_RDTSCP:	/* it would read the host's TSC_AUX (its CPU number) */
 	case SVM_EXIT_INVLPGA: case SVM_EXIT_MONITOR: case SVM_EXIT_MWAIT:
 	case SVM_EXIT_MWAIT_COND: case SVM_EXIT_RDPRU:
 		svm_inject_exception(v, X86_UD, false, 0);	/* not offered (CPUID) */

@@ -335,9 +335,22 @@ static int vmx_probe(char *reason, size_t len)
 		snprintf(reason, len, "VMX present but IA32_FEATURE_CONTROL unreadable");
 		return -ENODEV;
 	}
-	if (!(feat & VMX_FEAT_CTL_LOCKED) || !(feat & VMX_FEAT_CTL_OUTSIDE_SMX)) {
+	/*
+	 * SDM 24.7: VMXON outside SMX needs bit 2 with the lock bit 0 set. Locked
+	 * without bit 2: the firmware turned VMX off, only its setup can change
+	 * that. Not locked: the kernel normally locks it at boot (VMX enabled
+	 * unless disabled on its command line); it did not here.
+	 */
+	if ((feat & VMX_FEAT_CTL_LOCKED) && !(feat & VMX_FEAT_CTL_OUTSIDE_SMX)) {
 		snprintf(reason, len,
-			 "VMX disabled by firmware (IA32_FEATURE_CONTROL=%#llx)", feat);
+			 "VMX locked off by the firmware (IA32_FEATURE_CONTROL=%#llx): enable VT-x in the firmware setup",
+			 feat);
+		return -EPERM;
+	}
+	if (!(feat & VMX_FEAT_CTL_LOCKED)) {
+		snprintf(reason, len,
+			 "IA32_FEATURE_CONTROL not locked (%#llx): the firmware and the kernel left VMX unconfigured",
+			 feat);
 		return -EPERM;
 	}
 	if (rdmsrl_safe(MSR_IA32_VMX_PROCBASED_CTLS, &proc) ||
@@ -549,6 +562,11 @@ static int vmx_hardware_setup(char *reason, size_t len)
 	 * Every exit pvhv handles, nothing it does not: external interrupts and
 	 * NMIs go to the host; HLT, MONITOR/MWAIT, RDPMC, CR8, MOV DR and all
 	 * I/O exit; MSRs through the bitmap; EPT with unrestricted guest.
+	 * Entry loads DR7 and IA32_DEBUGCTL from the guest-state area (26.3.2.1),
+	 * required: without it the host's DR7 breakpoints stay armed while the
+	 * guest runs. No "enable RDTSCP": RDTSCP and RDPID would read the
+	 * host's IA32_TSC_AUX (the host CPU number); without it they raise #UD
+	 * (25.6.2), and CPUID does not offer them.
 	 * Default-1 controls (CR3 load/store without the TRUE MSRs) are
 	 * handled too.
 	 */
@@ -568,8 +586,7 @@ static int vmx_hardware_setup(char *reason, size_t len)
 	if (!ret)
 		ret = vmx_adjust(MSR_IA32_VMX_PROCBASED_CTLS2,
 				 SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_UNRESTRICTED_GUEST,
-				 SECONDARY_EXEC_ENABLE_VPID | SECONDARY_EXEC_ENABLE_RDTSCP |
-				 SECONDARY_EXEC_WBINVD_EXITING,
+				 SECONDARY_EXEC_ENABLE_VPID | SECONDARY_EXEC_WBINVD_EXITING,
 				 &vmx_cfg.proc2, "secondary processor-based", reason, len);
 	if (!ret)
 		ret = vmx_adjust(true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS : MSR_IA32_VMX_EXIT_CTLS,
@@ -579,8 +596,8 @@ static int vmx_hardware_setup(char *reason, size_t len)
 				 &vmx_cfg.exit, "VM-exit", reason, len);
 	if (!ret)
 		ret = vmx_adjust(true_ctls ? MSR_IA32_VMX_TRUE_ENTRY_CTLS : MSR_IA32_VMX_ENTRY_CTLS,
-				 VM_ENTRY_LOAD_IA32_PAT | VM_ENTRY_LOAD_IA32_EFER | VM_ENTRY_IA32E_MODE,
-				 VM_ENTRY_LOAD_DEBUG_CONTROLS,
+				 VM_ENTRY_LOAD_IA32_PAT | VM_ENTRY_LOAD_IA32_EFER | VM_ENTRY_IA32E_MODE |
+				 VM_ENTRY_LOAD_DEBUG_CONTROLS, 0,
 				 &vmx_cfg.entry, "VM-entry", reason, len);
 	if (ret)
 		return ret;
@@ -1032,6 +1049,18 @@ static int vmx_load_pdptrs(struct pvhv_vcpu *v, u64 cr3)
 	return 0;
 }
 
+/*
+ * MOV to CR3 (SDM vol. 2 "MOV—Move to/from Control Registers": #GP for a 1 in
+ * a reserved bit): nothing at or above MAXPHYADDR, bit 63 included (no
+ * PCIDs here, CR4.PCIDE is never the guest's). VM entry would refuse such a
+ * GUEST_CR3 (26.3.1.1), crashing the domain instead of faulting the guest.
+ * 32-bit modes only write 32 bits, always below MAXPHYADDR.
+ */
+static bool vmx_cr3_ok(u64 cr3)
+{
+	return !(cr3 & GENMASK_ULL(63, vmx_cfg.phys_bits));
+}
+
 static bool vmx_pae_paging(u64 cr0, u64 cr4, u64 efer)
 {
 	return (cr0 & X86_CR0_PG) && (cr4 & X86_CR4_PAE) && !(efer & EFER_LMA);
@@ -1139,7 +1168,7 @@ static int vmx_set_context(struct pvhv_vcpu *v, const struct vcpu_hvm_context *c
 
 		cr0 = r->cr0, cr4 = r->cr4, efer = r->efer, rflags = r->rflags;
 		if ((cr0 & (X86_CR0_PE | X86_CR0_PG)) != (X86_CR0_PE | X86_CR0_PG) ||
-		    !(cr4 & X86_CR4_PAE) || !(efer & EFER_LME) ||
+		    !(cr4 & X86_CR4_PAE) || !(efer & EFER_LME) || !vmx_cr3_ok(r->cr3) ||
 		    ((s64)r->rip << 16 >> 16) != (s64)r->rip)
 			return -EINVAL;
 		vmx_set_seg(VMX_CS, 0x08, 0, 0xffffffff, 0xa09b);	/* 64-bit code: L, not DB */
@@ -1429,7 +1458,9 @@ static void vmx_handle_cr(struct pvhv_vcpu *v, const struct vmx_exit *ex)
 		} else if (cr == 4) {
 			ret = vmx_set_cr4(v, val);
 		} else if (cr == 3) {	/* CR3-load exiting forced on */
-			if (vmx_pae_paging(pg.cr0, pg.cr4, pg.efer))
+			if (!vmx_cr3_ok(val))
+				ret = -EINVAL;
+			else if (vmx_pae_paging(pg.cr0, pg.cr4, pg.efer))
 				ret = vmx_load_pdptrs(v, val);
 			if (!ret) {
 				__vmx_write(GUEST_CR3, val);
