@@ -30,6 +30,50 @@ static void test_exceptions(void)
 	asm volatile("cltd; 1: idivl %2\n2:\n" RT_FIXUP("1b", "2b")
 		     : "=a" (v) : "a" (x), "r" (zero) : "rdx", "memory");
 	CHECK(rt_fault.vector == 0, "division by zero: #DE");
+	/*
+	 * VMX: pvhv emulates MOV to CR3 (CR3-load exiting). SVM with nested
+	 * paging does not intercept it: the CPU checks it (QEMU's TCG does not,
+	 * and the next VMRUN then refuses the guest state: a domain crash).
+	 */
+	if (rt_cpu_is_intel()) {
+		asm volatile("mov %%cr3, %0" : "=r" (v));
+		CHECK(TRY("mov %0, %%cr3", : : "r" (v | (1ULL << 62)) : "memory") == 13,
+		      "MOV to CR3 with reserved bit 62: #GP");
+	} else {
+		SKIP("MOV to CR3 with reserved bit 62: #GP", "not intercepted under SVM: the CPU's own check");
+	}
+	/* QEMU's TCG ignores SVM's RDTSCP intercept (it checks RDTSC's). */
+	if (TRY("rdtscp", : : : "rax", "rcx", "rdx") == 6 || rt_cpu_is_intel())
+		CHECK(rt_fault.vector == 6, "RDTSCP: #UD (IA32_TSC_AUX is the host's, not offered)");
+	else
+		SKIP("RDTSCP: #UD (IA32_TSC_AUX is the host's, not offered)",
+		     "this CPU ignored the RDTSCP intercept (QEMU's TCG)");
+}
+
+/* CR0.CD is the guest's to read back, whatever the real CR0 holds. */
+static void test_cr0_cd(void)
+{
+	uint64_t cr0, back;
+
+	asm volatile("mov %%cr0, %0" : "=r" (cr0));
+	asm volatile("mov %1, %%cr0\n\tmov %%cr0, %0" : "=r" (back) : "r" (cr0 | (1ULL << 30)));
+	asm volatile("mov %0, %%cr0" : : "r" (cr0));
+	CHECK((back & (1ULL << 30)) && !(cr0 & (1ULL << 30)), "CR0.CD set reads back set (%#lx)",
+	      (unsigned long)back);
+	asm volatile("mov %%cr0, %0" : "=r" (back));
+	CHECK(back == cr0, "and clear again (%#lx)", (unsigned long)back);
+}
+
+/* The FPU/SSE state a vCPU starts with: FCW 0x37f, MXCSR 0x1f80 (exceptions masked). */
+static void test_fpu_init(void)
+{
+	uint32_t mxcsr = 0;
+	uint16_t fcw = 0;
+
+	asm volatile("fnstcw %0" : "=m" (fcw));
+	asm volatile("stmxcsr %0" : "=m" (mxcsr));	/* CR4.OSFXSR: test_xsetbv */
+	CHECK(fcw == 0x37f, "initial FCW %#x", fcw);
+	CHECK(mxcsr == 0x1f80, "initial MXCSR %#x", mxcsr);
 }
 
 static void test_cpuid(void)
@@ -56,6 +100,7 @@ static void test_cpuid(void)
 	CHECK((r[2] & (1u << 31)) && !(r[2] & (1u << 5)), "CPUID 1: hypervisor bit, no VMX");
 	rt_cpuid(0x80000001, 0, r);
 	CHECK(!(r[2] & (1u << 2)), "CPUID 0x80000001: no SVM offered to the guest");
+	CHECK(!(r[3] & (1u << 27)), "CPUID 0x80000001: no RDTSCP offered");
 }
 
 static void test_msrs(void)
@@ -145,5 +190,7 @@ void guest_main(const struct hvm_start_info *si)
 	test_msrs();
 	test_hypercalls();
 	test_xsetbv();
+	test_fpu_init();
+	test_cr0_cd();
 	test_port_e9();
 }

@@ -23,4 +23,32 @@ static inline void vm_flags_clear(struct vm_area_struct *vma, unsigned long flag
 }
 #endif
 
+/*
+ * VERW before a VM entry (MDS, TAA, MMIO stale data: kernel
+ * Documentation/admin-guide/hw-vuln/mds.rst "Mitigation points", as KVM).
+ * Kernels with VM_CLEAR_CPU_BUFFERS do it in the entry assembly, after the
+ * last host memory access (vmx/vmenter.S, svm/vmrun.S); older ones here,
+ * just before it, with the helper that kernel has.
+ */
+#ifdef PVHV_HAVE_VM_CLEAR_CPU_BUFFERS
+static inline void pvhv_clear_cpu_buffers(void)
+{
+}
+#else
+#include <asm/cpufeature.h>
+#include <asm/nospec-branch.h>
+
+static __always_inline void pvhv_clear_cpu_buffers(void)
+{
+	if (!boot_cpu_has_bug(X86_BUG_MDS) && !boot_cpu_has_bug(X86_BUG_TAA) &&
+	    !boot_cpu_has_bug(X86_BUG_MMIO_STALE_DATA))
+		return;
+#ifdef PVHV_HAVE_X86_CLEAR_CPU_BUFFERS
+	x86_clear_cpu_buffers();
+#else
+	mds_clear_cpu_buffers();
+#endif
+}
+#endif
+
 #endif /* PVHV_COMPAT_H */

@@ -143,6 +143,7 @@ struct pvhv_vcpu {
 struct pvhv_domain {
 	struct kref ref;		/* one for the domain table, one per fd/mapping */
 	u32 domid;			/* immutable */
+	u64 serial;			/* immutable, never reused while loaded (x86.h IBPB) */
 	u32 max_vcpus;			/* immutable */
 	char name[PVHV_NAME_LEN];	/* immutable after creation */
 	u64 nr_pages;			/* immutable: size of the RAM part of the physmap */

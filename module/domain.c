@@ -44,6 +44,10 @@ static DEFINE_IDR(pvhv_domain_idr);	/* domid -> domain; protected by pvhv_domain
 static unsigned int pvhv_nr_domains;	/* in the table; protected by pvhv_domains_lock */
 /* Guest RAM pages reserved by all domains, alive or dying; atomic, no lock. */
 static atomic64_t pvhv_reserved_pages = ATOMIC64_INIT(0);
+/* The last pvhv_domain.serial handed out; atomic, no lock. */
+static atomic64_t pvhv_domain_serial = ATOMIC64_INIT(0);
+/* The serial of the domain whose guest this CPU entered last (x86.h); its own CPU only. */
+DEFINE_PER_CPU(u64, pvhv_x86_last_domain);
 
 /* Most domains PVHV_LIST_DOMAINS reports in one call. */
 #define PVHV_LIST_MAX	(PVHV_DOMID_MAX + 1)
@@ -688,6 +692,7 @@ long pvhv_ioctl_create_domain(void __user *arg)
 		goto err_unreserve;
 	}
 	atomic64_inc(&pvhv_counters.domains);
+	d->serial = atomic64_inc_return(&pvhv_domain_serial);
 	kref_init(&d->ref);	/* the table's reference */
 	mutex_init(&d->lock);
 	mutex_init(&d->pause_lock);

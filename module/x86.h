@@ -12,8 +12,12 @@
 #ifndef PVHV_X86_H
 #define PVHV_X86_H
 
+#include <linux/percpu.h>
+#include <linux/string.h>
 #include <linux/types.h>
+#include <asm/debugreg.h>
 #include <asm/msr-index.h>
+#include <asm/nospec-branch.h>
 #include <asm/processor-flags.h>
 
 #include "core.h"
@@ -27,6 +31,24 @@
 #define PVHV_X86_GUEST_CR4	(0x7ffULL | BIT_ULL(16) | BIT_ULL(18) | BIT_ULL(20) | BIT_ULL(21))
 #define PVHV_X86_GUEST_EFER	((u64)(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX))
 
+DECLARE_PER_CPU(u64, pvhv_x86_last_domain);
+
+/*
+ * Before entering a guest of @d on this CPU (preemption or interrupts off):
+ * an IBPB if this CPU last ran another domain's guest, so one guest's
+ * branch-target training cannot steer another's speculation (Spectre v2;
+ * kernel Documentation/admin-guide/hw-vuln/spectre.rst; KVM issues the same
+ * barrier when a CPU switches vCPUs). indirect_branch_prediction_barrier()
+ * is patched to nothing unless the kernel enabled IBPB (X86_FEATURE_USE_IBPB).
+ */
+static inline void pvhv_x86_enter_domain(const struct pvhv_domain *d)
+{
+	if (this_cpu_read(pvhv_x86_last_domain) != d->serial) {
+		indirect_branch_prediction_barrier();
+		this_cpu_write(pvhv_x86_last_domain, d->serial);
+	}
+}
+
 /* XRSTOR/XSAVE of the guest's state for the components in @mask (64-bit forms). */
 static inline void pvhv_x86_xrstor(void *area, u64 mask)
 {
@@ -38,6 +60,34 @@ static inline void pvhv_x86_xsave(void *area, u64 mask)
 {
 	asm volatile("xsave64 %0" : "+m" (*(u8 *)area) : "a" ((u32)mask),
 		     "d" ((u32)(mask >> 32)) : "memory");
+}
+
+/*
+ * A vCPU's XSAVE area at reset (SDM vol. 1 13.6 "Processor tracking of XSAVE-
+ * managed state", 13.8 "XRSTOR"): every component in its initial state
+ * (XSTATE_BV 0) and the power-up FCW 0x37f, MXCSR 0x1f80 (all SIMD
+ * exceptions masked). XRSTOR loads MXCSR from the area whenever SSE or AVX
+ * is requested, init state or not: a zero there would unmask them all.
+ */
+static inline void pvhv_x86_xsave_reset(void *area)
+{
+	memset(area, 0, PVHV_X86_XSAVE_SIZE);
+	*(u16 *)area = 0x37f;			/* FCW, offset 0 */
+	*(u32 *)((u8 *)area + 24) = 0x1f80;	/* MXCSR, offset 24 */
+}
+
+/*
+ * After a guest ran: DR6 back to its reserved value (vol. 3B "Debug Status
+ * Register (DR6)") unless it already is, so the host's #DB handler never
+ * sees status bits of the guest's making; as hw_breakpoint_restore() does.
+ */
+static inline void pvhv_x86_reset_dr6(void)
+{
+	unsigned long dr6;
+
+	get_debugreg(dr6, 6);
+	if (dr6 != DR6_RESERVED)
+		set_debugreg(DR6_RESERVED, 6);
 }
 
 /* XSETBV (SDM vol. 2 XSETBV): XCR0 only, from CPL 0, x87 always on, AVX needs SSE. */

@@ -241,6 +241,14 @@ void rt_check(int cond, const char *file, int line, const char *fmt, ...)
 	rt_printf("\n");
 }
 
+int rt_cpu_is_intel(void)
+{
+	uint32_t r[4];
+
+	rt_cpuid(0, 0, r);
+	return r[1] == 0x756e6547 && r[3] == 0x49656e69 && r[2] == 0x6c65746e;
+}
+
 void rt_shutdown(unsigned int reason)
 {
 	struct sched_shutdown ss = { .reason = reason };
@@ -264,6 +272,11 @@ void rt_exception(struct rt_frame *f)
 			rt_fault.vector = (int)f->vector;
 			rt_fault.error = f->error;
 			rt_fault.cr2 = cr2;
+			rt_fault.rip = f->rip;
+			if (f->vector == 1) {
+				asm volatile("mov %%dr6, %0" : "=r" (rt_fault.dr6));
+				f->rflags &= ~0x100ULL;	/* a provoked single step ends here (TF) */
+			}
 			f->rip = e[1];
 			return;
 		}
@@ -279,6 +292,12 @@ static void rt_set_gate(int vec, uint64_t a)
 		.off0 = (uint16_t)a, .sel = 0x08, .type = 0x8e,	/* interrupt gate */
 		.off1 = (uint16_t)(a >> 16), .off2 = (uint32_t)(a >> 32),
 	};
+}
+
+void rt_set_user_gate(uint8_t vector, void (*entry)(void))
+{
+	rt_set_gate(vector, (uintptr_t)entry);
+	rt_idt[vector].type = 0xee;	/* interrupt gate, DPL 3 */
 }
 
 void rt_upcall(void);

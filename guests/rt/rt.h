@@ -88,6 +88,9 @@ unsigned long rt_arg(const char *cmdline, const char *key);
 	asm volatile("sti" ::: "memory");				\
 } while (0)
 
+/* Gate @vector to @entry (an assembly stub), callable by INT n from CPL 3. */
+void rt_set_user_gate(uint8_t vector, void (*entry)(void));
+
 /* Route interrupt @vector (the event-channel upcall) to @fn. */
 void rt_set_upcall(uint8_t vector, void (*fn)(void));
 
@@ -96,6 +99,10 @@ void rt_check(int cond, const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 /* CHECK(cond, "what"): one result line. */
 #define CHECK(cond, ...) rt_check(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
+/* SKIP(what, why): a check this CPU cannot judge, reported as a TAP SKIP. */
+#define SKIP(what, why) rt_printf("ok - %s # SKIP %s\n", what, why)
+/* CPUID 0 says GenuineIntel: pvhv runs the guest with VMX. */
+int rt_cpu_is_intel(void);
 /* ASSERT: a failure ends the guest (crash) after reporting file:line. */
 #define ASSERT(cond) do {						\
 	if (!(cond)) {							\
@@ -114,6 +121,8 @@ struct rt_fault {
 	int vector;		/* -1: none */
 	uint64_t error;
 	uint64_t cr2;
+	uint64_t rip;		/* where it was reported: the instruction (fault) or the next (trap) */
+	uint64_t dr6;		/* #DB only: DR6 in the handler */
 };
 extern struct rt_fault rt_fault;
 #define RT_FIXUP(from, to) \

@@ -38,7 +38,9 @@
 #include <xen/interface/xen.h>
 #include <xen/interface/hvm/hvm_vcpu.h>
 
+#include "../compat.h"
 #include "../core.h"
+#include "../x86.h"
 #include "vmcb.h"
 
 /* CPUID Fn8000_0001_ECX[2]: SVM (APM vol. 2, 15.4). */
@@ -53,6 +55,11 @@
 
 /* CPUID Fn8000_000A: EBX number of ASIDs; EDX[6] FlushByAsid. */
 #define SVM_CPUID_EDX_FLUSH_BY_ASID	BIT(6)
+
+#define X86_DB	1
+#define X86_UD	6
+#define X86_GP	13
+#define X86_AC	17
 
 /* The host save area of each CPU (APM 15.30.4); owned by that CPU. */
 static DEFINE_PER_CPU(struct page *, svm_hsave);
@@ -402,14 +409,22 @@ static int svm_vcpu_create(struct pvhv_vcpu *v)
 	s->xcr0 = 1;	/* x87 only, the reset value */
 
 	c = &s->vmcb->ctrl;
-	c->intercept_exc = BIT(6);	/* #UD: VMCALL from a guest written for VMX */
+	/*
+	 * #UD: VMCALL from a guest written for VMX. #DB and #AC are reflected
+	 * back (svm_handle_exit): a guest can make the delivery of either raise
+	 * itself again (a misaligned CPL 3 stack, a DR7 breakpoint on the IDT
+	 * or stack), a loop inside one event delivery that never lets a host
+	 * interrupt in and hangs the CPU (CVE-2015-5307, CVE-2015-8104; APM
+	 * 15.12 "Exception intercepts"). Intercepted, each is a #VMEXIT.
+	 */
+	c->intercept_exc = BIT(X86_DB) | BIT(X86_UD) | BIT(X86_AC);
 	c->intercept_misc1 = SVM_MISC1_INTR | SVM_MISC1_NMI | SVM_MISC1_SMI | SVM_MISC1_INIT |
 			     SVM_MISC1_CPUID | SVM_MISC1_INVD | SVM_MISC1_HLT |
 			     SVM_MISC1_INVLPGA | SVM_MISC1_IOIO | SVM_MISC1_MSR |
 			     SVM_MISC1_TASKSW | SVM_MISC1_SHUTDOWN;
 	c->intercept_misc2 = SVM_MISC2_VMRUN | SVM_MISC2_VMMCALL | SVM_MISC2_VMLOAD |
 			     SVM_MISC2_VMSAVE | SVM_MISC2_STGI | SVM_MISC2_CLGI |
-			     SVM_MISC2_SKINIT | SVM_MISC2_MONITOR | SVM_MISC2_MWAIT |
+			     SVM_MISC2_SKINIT | SVM_MISC2_RDTSCP | SVM_MISC2_MONITOR | SVM_MISC2_MWAIT |
 			     SVM_MISC2_MWAIT_COND | SVM_MISC2_XSETBV | SVM_MISC2_RDPRU;
 	c->iopm_base_pa = page_to_phys(svm_iopm);
 	c->msrpm_base_pa = page_to_phys(svm_msrpm);
@@ -482,7 +497,7 @@ static void svm_vcpu_reset_pvh(struct pvhv_vcpu *v, u32 entry, u32 ebx)
 	memset(v->regs, 0, sizeof(v->regs));
 	v->regs[PVHV_RBX] = ebx;
 	s->xcr0 = 1;
-	memset(s->xsave, 0, SVM_XSAVE_AREA_SIZE);	/* XSTATE_BV 0: init state */
+	pvhv_x86_xsave_reset(s->xsave);
 }
 
 /* CR4 bits a guest may start with: VME..OSXMMEXCPT, FSGSBASE, OSXSAVE, SMEP, SMAP. */
@@ -582,8 +597,6 @@ static void svm_inject_exception(struct pvhv_vcpu *v, u8 vector, bool has_error,
 		       (has_error ? SVM_EVTINJ_ERR_VALID | ((u64)error << 32) : 0);
 }
 
-#define X86_GP	13
-#define X86_UD	6
 
 static void svm_skip(struct vmcb *vmcb, unsigned int len)
 {
@@ -760,6 +773,18 @@ static int svm_handle_exit(struct pvhv_vcpu *v, struct vmcb *vmcb)
 	case SVM_EXIT_EXCP_BASE + X86_UD:
 		svm_handle_ud(v, vmcb);
 		break;
+	case SVM_EXIT_EXCP_BASE + X86_DB:
+		/*
+		 * The guest's DR6 in the VMCB already says why (as KVM's
+		 * db_interception() reads it); RIP is where the delivery
+		 * would have pushed it (a trap: after the instruction).
+		 */
+		svm_inject_exception(v, X86_DB, false, 0);
+		break;
+	case SVM_EXIT_EXCP_BASE + X86_AC:
+		/* EXITINFO1: the error code (APM 15.12), always 0 for #AC. */
+		svm_inject_exception(v, X86_AC, true, vmcb->ctrl.exit_info1);
+		break;
 	case SVM_EXIT_CPUID:
 		pvhv_xen_cpuid(v, v->regs[PVHV_RAX], v->regs[PVHV_RCX], out);
 		v->regs[PVHV_RAX] = out[0];
@@ -786,6 +811,7 @@ static int svm_handle_exit(struct pvhv_vcpu *v, struct vmcb *vmcb)
 		break;
 	case SVM_EXIT_VMRUN: case SVM_EXIT_VMLOAD: case SVM_EXIT_VMSAVE:
 	case SVM_EXIT_STGI: case SVM_EXIT_CLGI: case SVM_EXIT_SKINIT:
+	case SVM_EXIT_RDTSCP:	/* it would read the host's TSC_AUX (its CPU number) */
 	case SVM_EXIT_INVLPGA: case SVM_EXIT_MONITOR: case SVM_EXIT_MWAIT:
 	case SVM_EXIT_MWAIT_COND: case SVM_EXIT_RDPRU:
 		svm_inject_exception(v, X86_UD, false, 0);	/* not offered (CPUID) */
@@ -847,6 +873,7 @@ static int svm_vcpu_run(struct pvhv_vcpu *v)
 	kernel_fpu_begin();	/* also disables preemption */
 	local_irq_disable();
 	cpu = smp_processor_id();
+	pvhv_x86_enter_domain(v->d);
 	pvhv_xen_update_time(v, cpu);
 	if (cpu != v->last_cpu || s->npt_gen != atomic_read(&sd->gen) ||
 	    this_cpu_read(svm_last_vcpu) != s) {
@@ -872,10 +899,12 @@ static int svm_vcpu_run(struct pvhv_vcpu *v)
 	svm_xrstor(s->xsave, SVM_GUEST_XCR0_MASK & svm_host_xcr0);
 	if (s->xcr0 != svm_host_xcr0)
 		xsetbv(0, s->xcr0);
+	pvhv_clear_cpu_buffers();
 	pvhv_svm_vmrun(v->regs, s->vmcb_pa, page_to_phys(this_cpu_read(svm_host_save)));
 	if (s->xcr0 != svm_host_xcr0)
 		xsetbv(0, svm_host_xcr0);
 	svm_xsave(s->xsave, SVM_GUEST_XCR0_MASK & svm_host_xcr0);
+	pvhv_x86_reset_dr6();
 	/* #VMEXIT leaves DR7 disabled; put back the host's breakpoints. */
 	if (hw_breakpoint_active())
 		hw_breakpoint_restore();

@@ -128,6 +128,7 @@ static_assert(sizeof(struct vmcb) == 0x1000);
 #define SVM_MISC2_STGI		BIT(4)
 #define SVM_MISC2_CLGI		BIT(5)
 #define SVM_MISC2_SKINIT	BIT(6)
+#define SVM_MISC2_RDTSCP	BIT(7)
 #define SVM_MISC2_MONITOR	BIT(10)
 #define SVM_MISC2_MWAIT		BIT(11)
 #define SVM_MISC2_MWAIT_COND	BIT(12)
@@ -170,6 +171,7 @@ static_assert(sizeof(struct vmcb) == 0x1000);
 #define SVM_EXIT_STGI		0x84
 #define SVM_EXIT_CLGI		0x85
 #define SVM_EXIT_SKINIT		0x86
+#define SVM_EXIT_RDTSCP		0x87
 #define SVM_EXIT_MONITOR	0x8a
 #define SVM_EXIT_MWAIT		0x8b
 #define SVM_EXIT_MWAIT_COND	0x8c

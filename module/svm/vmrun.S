@@ -13,9 +13,24 @@
  *
  * STI right before VMRUN: with GIF clear no interrupt is taken, and once
  * VMRUN sets GIF a host interrupt makes the guest exit (INTR intercept).
+ *
+ * Speculation hygiene, as KVM's __svm_vcpu_run (kernel
+ * Documentation/admin-guide/hw-vuln/spectre.rst, .../mds.rst): VERW right
+ * before VMRUN where the kernel chose it (VM_CLEAR_CPU_BUFFERS, on
+ * X86_FEATURE_CLEAR_CPU_BUF_VM: AMD's TSA), and after #VMEXIT, before the
+ * first RET, the return stack buffer overwritten (FILL_RETURN_BUFFER on
+ * X86_FEATURE_RSB_VMEXIT) so no return prediction the guest planted is
+ * consumed by the host. No RET and no per-CPU access comes between VMRUN and
+ * the fill, which follows the host's VMLOAD.
  */
 #include <linux/linkage.h>
 #include <asm/asm.h>
+#include <asm/nospec-branch.h>
+
+/* Kernels without it: pvhv_clear_cpu_buffers() in C before the entry (compat.h). */
+#ifndef PVHV_HAVE_VM_CLEAR_CPU_BUFFERS
+#define VM_CLEAR_CPU_BUFFERS
+#endif
 
 #define R(n)	((n) * 8)
 #define RCX	1
@@ -61,6 +76,7 @@ SYM_FUNC_START(pvhv_svm_vmrun)
 	mov	R(15)(%rdi), %r15
 	mov	R(RDI)(%rdi), %rdi
 
+	VM_CLEAR_CPU_BUFFERS
 	sti
 	vmrun	%rax
 	cli
@@ -90,6 +106,13 @@ SYM_FUNC_START(pvhv_svm_vmrun)
 	vmsave	%rax
 	mov	%rdx, %rax
 	vmload	%rax
+
+	/*
+	 * Only now, with the host's GS base back: the fill may touch per-CPU
+	 * data (CREDIT_CALL_DEPTH with call depth tracking), and until the
+	 * VMLOAD above %gs points where the guest put it.
+	 */
+	FILL_RETURN_BUFFER %rax, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT
 
 	pop	%rdi
 	pop	%rbx

@@ -9,11 +9,25 @@
  * registers are loaded from and stored to @regs (indexed by x86 register
  * number; RSP lives in the VMCS). VMLAUNCH if @launched is 0, else VMRESUME.
  *
- * The entry instruction sits in pvhv_vmx_vmenter, called from here: a VM
- * exit continues at pvhv_vmx_exit (HOST_RIP) with RSP = HOST_RSP, which is
- * where that call put its return address, so the exit "returns" from the
- * call exactly as a failed VMLAUNCH/VMRESUME falls through to its RET.
- * HOST_RSP is written only when it differs from *@host_rsp (its last value).
+ * The entry instruction sits in pvhv_vmx_vmenter, called from here. HOST_RSP
+ * is RSP at that call and HOST_RIP (pvhv_vmx_exit) the instruction after it,
+ * so a VM exit arrives exactly as a failed VMLAUNCH/VMRESUME returns from
+ * the call: same place, same stack, no RET on the way. HOST_RSP is written
+ * only when it differs from *@host_rsp (its last value).
+ *
+ * Speculation hygiene, as KVM's __vmx_vcpu_run (kernel
+ * Documentation/admin-guide/hw-vuln/{mds,processor_mmio_stale_data,
+ * spectre}.rst; Intel's "Retpoline" and "MDS" guidance):
+ *  - before the entry, once the guest's registers are loaded, VERW clears
+ *    the CPU buffers (VM_CLEAR_CPU_BUFFERS: patched in when the kernel
+ *    chose that mitigation for MDS/TAA/MMIO stale data; it only touches ZF,
+ *    so VMLAUNCH/VMRESUME is chosen by CF);
+ *  - after the exit, before the first RET, the return stack buffer is
+ *    overwritten (FILL_RETURN_BUFFER, patched in on X86_FEATURE_RSB_VMEXIT,
+ *    one entry on X86_FEATURE_RSB_VMEXIT_LITE for eIBRS with PBRSB) so no
+ *    guest-planted return prediction is consumed, and with legacy IBRS the
+ *    host's SPEC_CTRL is written again (pvhv_vmx_spec_ctrl_restore) since a
+ *    VM exit is a transition from a less privileged predictor mode.
  *
  * Returns 0 after a VM exit (RFLAGS is 0x2 then, 27.5.3), 1 if the entry
  * instruction failed (CF: VMfailInvalid, ZF: VMfailValid, 31.2) or the
@@ -21,6 +35,12 @@
  */
 #include <linux/linkage.h>
 #include <asm/asm.h>
+#include <asm/nospec-branch.h>
+
+/* Kernels without it: pvhv_clear_cpu_buffers() in C before the entry (compat.h). */
+#ifndef PVHV_HAVE_VM_CLEAR_CPU_BUFFERS
+#define VM_CLEAR_CPU_BUFFERS
+#endif
 
 #define VMCS_HOST_RSP	0x6c14	/* SDM Appendix B.4.4 */
 
@@ -35,19 +55,14 @@
 
 .section .text, "ax"
 
-/* VMLAUNCH with ZF set, else VMRESUME; a failure falls through to RET. */
+/* VMLAUNCH with CF clear, else VMRESUME; a failure falls through to RET. */
 SYM_FUNC_START_LOCAL(pvhv_vmx_vmenter)
-	jz	1f
+	jnc	1f
 	vmresume
 	RET
 1:	vmlaunch
 	RET
 SYM_FUNC_END(pvhv_vmx_vmenter)
-
-/* HOST_RIP: RSP points at pvhv_vmx_vmenter's return address. */
-SYM_FUNC_START(pvhv_vmx_exit)
-	RET
-SYM_FUNC_END(pvhv_vmx_exit)
 
 SYM_FUNC_START(pvhv_vmx_run)
 	push	%rbp
@@ -59,8 +74,8 @@ SYM_FUNC_START(pvhv_vmx_run)
 	push	%rbx
 	push	%rdi		/* regs, for after the exit */
 
-	/* HOST_RSP: the slot the call below pushes its return address to. */
-	lea	-8(%rsp), %rax
+	/* HOST_RSP: RSP as it is after the call below returns. */
+	mov	%rsp, %rax
 	cmp	%rax, (%rdx)
 	je	1f
 	mov	$VMCS_HOST_RSP, %ecx
@@ -68,8 +83,8 @@ SYM_FUNC_START(pvhv_vmx_run)
 	jna	3f
 	mov	%rax, (%rdx)
 1:
-	/* ZF set: never launched, VMLAUNCH. MOVs and CALL keep the flags. */
-	cmp	$0, %rsi
+	/* CF clear: never launched, VMLAUNCH. MOVs, VERW and CALL keep CF. */
+	bt	$0, %esi
 	mov	R(RAX)(%rdi), %rax
 	mov	R(RCX)(%rdi), %rcx
 	mov	R(RDX)(%rdi), %rdx
@@ -85,7 +100,11 @@ SYM_FUNC_START(pvhv_vmx_run)
 	mov	R(14)(%rdi), %r14
 	mov	R(15)(%rdi), %r15
 	mov	R(RDI)(%rdi), %rdi
+	VM_CLEAR_CPU_BUFFERS
 	call	pvhv_vmx_vmenter
+	/* HOST_RIP: a VM exit lands here with RSP = HOST_RSP, as the call returns. */
+SYM_INNER_LABEL(pvhv_vmx_exit, SYM_L_GLOBAL)
+	ENDBR
 
 	/* Guest registers are in the GPRs either way; keep the flags. */
 	push	%rdi
@@ -106,8 +125,14 @@ SYM_FUNC_START(pvhv_vmx_run)
 	mov	%r15, R(15)(%rdi)
 	pop	%rax
 	mov	%rax, R(RDI)(%rdi)
-	mov	$0, %eax
-	setbe	%al		/* CF or ZF: the entry failed */
+	setbe	%bl		/* CF or ZF: the entry failed */
+	movzbl	%bl, %ebx
+
+	/* Before any RET: no guest return predictions, the host's SPEC_CTRL. */
+	FILL_RETURN_BUFFER %rax, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT, \
+			   X86_FEATURE_RSB_VMEXIT_LITE
+	call	pvhv_vmx_spec_ctrl_restore
+	mov	%ebx, %eax
 
 	/* No guest values left in the scratch registers. */
 	xor	%ecx, %ecx

@@ -61,6 +61,7 @@
 #include <xen/interface/xen.h>
 #include <xen/interface/hvm/hvm_vcpu.h>
 
+#include "../compat.h"
 #include "../core.h"
 #include "../npt.h"
 #include "../x86.h"
@@ -91,17 +92,30 @@
 #define PVHV_BASIC_MEMTYPE_WB		6
 #define PVHV_BASIC_TRUE_CTLS		BIT_ULL(55)
 
-/* EPT entries (SDM 29.3.2): read/write/execute, memory type WB in bits 5:3. */
+/*
+ * EPT entries (SDM 29.3.2): read/write/execute; leaves with memory type WB
+ * (bits 5:3) and "ignore PAT" (bit 6). Every leaf maps host RAM the host
+ * itself maps write-back: with IPAT the guest's PAT and MTRRs cannot make
+ * it UC or WC (29.3.7.2), which would alias the host's WB mapping of the
+ * same page (vol. 3A "Programming the PAT": such aliases are unsupported) and slow
+ * the host down.
+ */
 #define VMX_EPT_RWX		(VMX_EPT_READABLE_MASK | VMX_EPT_WRITABLE_MASK | \
 				 VMX_EPT_EXECUTABLE_MASK)
-#define VMX_EPT_LEAF		(VMX_EPT_RWX | (VMX_EPTP_MT_WB << VMX_EPT_MT_EPTE_SHIFT))
+#define VMX_EPT_LEAF		(VMX_EPT_RWX | (VMX_EPTP_MT_WB << VMX_EPT_MT_EPTE_SHIFT) | \
+				 VMX_EPT_IPAT_BIT)
 
 /* Exit reason bit 31: the VM entry failed (SDM 27.2.1, 26.8). */
 #define VMX_EXIT_ENTRY_FAILED	BIT(31)
 
+#define X86_DB	1
 #define X86_UD	6
 #define X86_GP	13
+#define X86_AC	17
 #define X86_MC	18
+
+/* Exit qualification of a #DB exit, as DR6 (SDM 27.2.1 Table 27-1): B0-3, BD, BS. */
+#define VMX_DB_QUAL_BITS	(DR_TRAP_BITS | BIT(13) | BIT(14))
 
 /* --- module-wide configuration (hardware_setup) ------------------------- */
 
@@ -116,6 +130,7 @@ static struct {
 	u32 watchdog;			/* VMX-preemption timer value of one tick; 0: none */
 	u64 host_xcr0;
 	u8 phys_bits;
+	bool l1d_flush;			/* flush L1D at each entry (L1TF) */
 } vmx_cfg;
 
 static struct page *vmx_msr_bitmap;	/* 4 KiB, SDM 25.6.9 */
@@ -192,6 +207,20 @@ struct vmx_exit {
 
 asmlinkage int pvhv_vmx_run(u64 *regs, u64 launched, u64 *host_rsp);
 asmlinkage void pvhv_vmx_exit(void);
+asmlinkage void pvhv_vmx_spec_ctrl_restore(void);
+
+/*
+ * Called by vmenter.S after a VM exit, once the RSB is filled and before any
+ * RET: with legacy IBRS (spectre_v2=ibrs) the IBRS bit must be written again
+ * after a transition from a less privileged predictor mode, a VM exit
+ * included, whether or not the guest changed SPEC_CTRL (it cannot here: the
+ * MSR is intercepted). As KVM's vmx_spec_ctrl_restore_host().
+ */
+noinstr void pvhv_vmx_spec_ctrl_restore(void)
+{
+	if (cpu_feature_enabled(X86_FEATURE_KERNEL_IBRS))
+		native_wrmsrl(MSR_IA32_SPEC_CTRL, this_cpu_read(x86_spec_ctrl_current));
+}
 
 /* --- VMX instructions (SDM 31.3) --------------------------------------- */
 
@@ -306,9 +335,22 @@ static int vmx_probe(char *reason, size_t len)
 		snprintf(reason, len, "VMX present but IA32_FEATURE_CONTROL unreadable");
 		return -ENODEV;
 	}
-	if (!(feat & VMX_FEAT_CTL_LOCKED) || !(feat & VMX_FEAT_CTL_OUTSIDE_SMX)) {
+	/*
+	 * SDM 24.7: VMXON outside SMX needs bit 2 with the lock bit 0 set. Locked
+	 * without bit 2: the firmware turned VMX off, only its setup can change
+	 * that. Not locked: the kernel normally locks it at boot (VMX enabled
+	 * unless disabled on its command line); it did not here.
+	 */
+	if ((feat & VMX_FEAT_CTL_LOCKED) && !(feat & VMX_FEAT_CTL_OUTSIDE_SMX)) {
 		snprintf(reason, len,
-			 "VMX disabled by firmware (IA32_FEATURE_CONTROL=%#llx)", feat);
+			 "VMX locked off by the firmware (IA32_FEATURE_CONTROL=%#llx): enable VT-x in the firmware setup",
+			 feat);
+		return -EPERM;
+	}
+	if (!(feat & VMX_FEAT_CTL_LOCKED)) {
+		snprintf(reason, len,
+			 "IA32_FEATURE_CONTROL not locked (%#llx): the firmware and the kernel left VMX unconfigured",
+			 feat);
 		return -EPERM;
 	}
 	if (rdmsrl_safe(MSR_IA32_VMX_PROCBASED_CTLS, &proc) ||
@@ -502,7 +544,7 @@ static int vmx_hardware_setup(char *reason, size_t len)
 		MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
 	};
 	bool true_ctls;
-	u64 basic, ept;
+	u64 basic, ept, arch_cap;
 	u8 *bitmap;
 	int i, ret;
 
@@ -520,6 +562,11 @@ static int vmx_hardware_setup(char *reason, size_t len)
 	 * Every exit pvhv handles, nothing it does not: external interrupts and
 	 * NMIs go to the host; HLT, MONITOR/MWAIT, RDPMC, CR8, MOV DR and all
 	 * I/O exit; MSRs through the bitmap; EPT with unrestricted guest.
+	 * Entry loads DR7 and IA32_DEBUGCTL from the guest-state area (26.3.2.1),
+	 * required: without it the host's DR7 breakpoints stay armed while the
+	 * guest runs. No "enable RDTSCP": RDTSCP and RDPID would read the
+	 * host's IA32_TSC_AUX (the host CPU number); without it they raise #UD
+	 * (25.6.2), and CPUID does not offer them.
 	 * Default-1 controls (CR3 load/store without the TRUE MSRs) are
 	 * handled too.
 	 */
@@ -539,8 +586,7 @@ static int vmx_hardware_setup(char *reason, size_t len)
 	if (!ret)
 		ret = vmx_adjust(MSR_IA32_VMX_PROCBASED_CTLS2,
 				 SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_UNRESTRICTED_GUEST,
-				 SECONDARY_EXEC_ENABLE_VPID | SECONDARY_EXEC_ENABLE_RDTSCP |
-				 SECONDARY_EXEC_WBINVD_EXITING,
+				 SECONDARY_EXEC_ENABLE_VPID | SECONDARY_EXEC_WBINVD_EXITING,
 				 &vmx_cfg.proc2, "secondary processor-based", reason, len);
 	if (!ret)
 		ret = vmx_adjust(true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS : MSR_IA32_VMX_EXIT_CTLS,
@@ -550,8 +596,8 @@ static int vmx_hardware_setup(char *reason, size_t len)
 				 &vmx_cfg.exit, "VM-exit", reason, len);
 	if (!ret)
 		ret = vmx_adjust(true_ctls ? MSR_IA32_VMX_TRUE_ENTRY_CTLS : MSR_IA32_VMX_ENTRY_CTLS,
-				 VM_ENTRY_LOAD_IA32_PAT | VM_ENTRY_LOAD_IA32_EFER | VM_ENTRY_IA32E_MODE,
-				 VM_ENTRY_LOAD_DEBUG_CONTROLS,
+				 VM_ENTRY_LOAD_IA32_PAT | VM_ENTRY_LOAD_IA32_EFER | VM_ENTRY_IA32E_MODE |
+				 VM_ENTRY_LOAD_DEBUG_CONTROLS, 0,
 				 &vmx_cfg.entry, "VM-entry", reason, len);
 	if (ret)
 		return ret;
@@ -601,10 +647,14 @@ static int vmx_hardware_setup(char *reason, size_t len)
 	 * mode changes (PE, PG: EFER.LMA, PDPTEs), CR4.MCE (the real one stays
 	 * the host's: a machine check with CR4.MCE clear shuts the CPU down,
 	 * SDM vol. 3B 16.10) and every CR4 bit the guest may not set
-	 * (PVHV_X86_GUEST_CR4).
+	 * (PVHV_X86_GUEST_CR4). CR0.CD and NW too: the guest reads back what
+	 * it wrote, the real bits stay clear (vmx_real_cr0), since CR0.CD in
+	 * VMX non-root operation disables caching for the whole logical CPU
+	 * (vol. 3A "Cache Control Registers and Bits"; 29.3.7.2), a slowdown a guest could force on the
+	 * host; guest RAM is WB with IPAT regardless.
 	 */
-	vmx_cfg.cr0_mask = X86_CR0_PE | X86_CR0_PG | vmx_cfg.cr0_fixed0 |
-			   (~vmx_cfg.cr0_fixed1 & 0xffffffffULL);
+	vmx_cfg.cr0_mask = X86_CR0_PE | X86_CR0_PG | X86_CR0_CD | X86_CR0_NW |
+			   vmx_cfg.cr0_fixed0 | (~vmx_cfg.cr0_fixed1 & 0xffffffffULL);
 	vmx_cfg.cr4_mask = ~(PVHV_X86_GUEST_CR4 & vmx_cfg.cr4_fixed1 & ~vmx_cfg.cr4_fixed0 &
 			     ~(u64)X86_CR4_MCE);
 
@@ -618,6 +668,19 @@ static int vmx_hardware_setup(char *reason, size_t len)
 		return -ENODEV;
 	}
 	vmx_cfg.phys_bits = boot_cpu_data.x86_phys_bits;
+	/*
+	 * L1TF (kernel Documentation/admin-guide/hw-vuln/l1tf.rst, "Guest
+	 * mitigation mechanisms"): flush the L1D before every entry so a guest
+	 * cannot read host data left there through a non-present guest PTE.
+	 * Only with the architectural flush (IA32_FLUSH_CMD), and not where
+	 * IA32_ARCH_CAPABILITIES says the CPU needs none at entry.
+	 */
+	arch_cap = 0;
+	if (boot_cpu_has(X86_FEATURE_ARCH_CAPABILITIES) &&
+	    rdmsrl_safe(MSR_IA32_ARCH_CAPABILITIES, &arch_cap))
+		arch_cap = 0;
+	vmx_cfg.l1d_flush = boot_cpu_has_bug(X86_BUG_L1TF) && boot_cpu_has(X86_FEATURE_FLUSH_L1D) &&
+			    !(arch_cap & ARCH_CAP_SKIP_VMENTRY_L1DFLUSH);
 
 	vmx_msr_bitmap = alloc_page(GFP_KERNEL);
 	if (!vmx_msr_bitmap) {
@@ -830,8 +893,16 @@ static int vmx_vcpu_create(struct pvhv_vcpu *v)
 	__vmx_write(SECONDARY_VM_EXEC_CONTROL, vmx_cfg.proc2);
 	__vmx_write(VM_EXIT_CONTROLS, vmx_cfg.exit);
 	__vmx_write(VM_ENTRY_CONTROLS, s->entry);
-	/* #UD: VMMCALL from a guest written for SVM; #MC: the host's. */
-	__vmx_write(EXCEPTION_BITMAP, BIT(X86_UD) | BIT(X86_MC));
+	/*
+	 * #UD: VMMCALL from a guest written for SVM; #MC: the host's. #AC and
+	 * #DB are reflected back (vmx_handle_exception): a guest can make the
+	 * delivery of either raise itself again (a misaligned CPL 3 stack, a
+	 * breakpoint on the IDT or stack), a loop inside one event delivery
+	 * that never reaches an instruction boundary, so no host interrupt
+	 * ever gets in and the CPU hangs (CVE-2015-5307, CVE-2015-8104).
+	 * Intercepted, each delivery is a VM exit instead.
+	 */
+	__vmx_write(EXCEPTION_BITMAP, BIT(X86_DB) | BIT(X86_UD) | BIT(X86_AC) | BIT(X86_MC));
 	__vmx_write(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	__vmx_write(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	__vmx_write(CR3_TARGET_COUNT, 0);
@@ -923,10 +994,10 @@ static void vmx_set_seg(int seg, u16 sel, u64 base, u32 limit, u32 ar)
 	__vmx_write(GUEST_ES_AR_BYTES + seg * 2, ar);
 }
 
-/* The real CR0/CR4 for the guest's view: fixed bits forced (25.8, A.7, A.8). */
+/* The real CR0/CR4 for the guest's view: fixed bits forced (25.8, A.7, A.8), caching on. */
 static u64 vmx_real_cr0(u64 cr0)
 {
-	return (cr0 | vmx_cfg.cr0_fixed0) & vmx_cfg.cr0_fixed1;
+	return ((cr0 | vmx_cfg.cr0_fixed0) & vmx_cfg.cr0_fixed1) & ~(u64)(X86_CR0_CD | X86_CR0_NW);
 }
 
 static u64 vmx_real_cr4(u64 cr4)
@@ -976,6 +1047,18 @@ static int vmx_load_pdptrs(struct pvhv_vcpu *v, u64 cr3)
 	for (i = 0; i < 4; i++)
 		__vmx_write(GUEST_PDPTR0 + i * 2, pdpte[i]);
 	return 0;
+}
+
+/*
+ * MOV to CR3 (SDM vol. 2 "MOV—Move to/from Control Registers": #GP for a 1 in
+ * a reserved bit): nothing at or above MAXPHYADDR, bit 63 included (no
+ * PCIDs here, CR4.PCIDE is never the guest's). VM entry would refuse such a
+ * GUEST_CR3 (26.3.1.1), crashing the domain instead of faulting the guest.
+ * 32-bit modes only write 32 bits, always below MAXPHYADDR.
+ */
+static bool vmx_cr3_ok(u64 cr3)
+{
+	return !(cr3 & GENMASK_ULL(63, vmx_cfg.phys_bits));
 }
 
 static bool vmx_pae_paging(u64 cr0, u64 cr4, u64 efer)
@@ -1041,7 +1124,7 @@ static void vmx_reset_state(struct pvhv_vcpu *v, u32 entry, u32 ebx)
 	memset(v->regs, 0, sizeof(v->regs));
 	v->regs[PVHV_RBX] = ebx;
 	s->xcr0 = 1;
-	memset(s->xsave, 0, PVHV_X86_XSAVE_SIZE);	/* XSTATE_BV 0: init state */
+	pvhv_x86_xsave_reset(s->xsave);
 }
 
 static void vmx_vcpu_reset_pvh(struct pvhv_vcpu *v, u32 entry, u32 ebx)
@@ -1085,7 +1168,7 @@ static int vmx_set_context(struct pvhv_vcpu *v, const struct vcpu_hvm_context *c
 
 		cr0 = r->cr0, cr4 = r->cr4, efer = r->efer, rflags = r->rflags;
 		if ((cr0 & (X86_CR0_PE | X86_CR0_PG)) != (X86_CR0_PE | X86_CR0_PG) ||
-		    !(cr4 & X86_CR4_PAE) || !(efer & EFER_LME) ||
+		    !(cr4 & X86_CR4_PAE) || !(efer & EFER_LME) || !vmx_cr3_ok(r->cr3) ||
 		    ((s64)r->rip << 16 >> 16) != (s64)r->rip)
 			return -EINVAL;
 		vmx_set_seg(VMX_CS, 0x08, 0, 0xffffffff, 0xa09b);	/* 64-bit code: L, not DB */
@@ -1243,6 +1326,55 @@ static void vmx_handle_ud(struct pvhv_vcpu *v, const struct vmx_exit *ex)
 	vmx_inject_exception(v, X86_UD, false, 0);
 }
 
+/*
+ * #DB (SDM 27.1: the exit leaves DR6 and DR7.GD alone, the qualification
+ * holds what the exception would have set in DR6, Table 27-1). Reflected
+ * as KVM's handle_exception_nmi() does: DR6 updated as the delivery would
+ * (vol. 3B 18.2.3: B0-B3 replaced, BD/BS set, the rest kept), ICEBP (INT1,
+ * a privileged software exception that exits on the instruction itself)
+ * skipped first, and with TF set under STI/MOV SS blocking the pending BS
+ * the exit dropped written back (26.3.1.5: entry checks for it).
+ */
+static void vmx_handle_db(struct pvhv_vcpu *v, const struct vmx_exit *ex)
+{
+	struct vmx_vcpu *s = v->arch;
+	u64 dr6 = ex->qual & VMX_DB_QUAL_BITS;
+
+	s->dr6 = (s->dr6 & ~(u64)DR_TRAP_BITS) | DR6_RESERVED | dr6;
+	if ((ex->intr_info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_PRIV_SW_EXCEPTION) {
+		vmx_skip(s, ex);
+	} else if ((s->rflags & X86_EFLAGS_TF) &&
+		   (s->intr_state & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))) {
+		vmx_get(s);
+		__vmx_write(GUEST_PENDING_DBG_EXCEPTIONS,
+			    __vmx_read(GUEST_PENDING_DBG_EXCEPTIONS) | BIT(14));
+		vmx_put();
+	}
+	vmx_inject_exception(v, X86_DB, false, 0);
+}
+
+/* An intercepted exception (the exception bitmap, vmx_vcpu_create). */
+static void vmx_handle_exception(struct pvhv_vcpu *v, const struct vmx_exit *ex)
+{
+	struct vmx_vcpu *s = v->arch;
+
+	switch (ex->intr_info & INTR_INFO_VECTOR_MASK) {
+	case X86_UD:
+		vmx_handle_ud(v, ex);
+		break;
+	case X86_DB:
+		vmx_handle_db(v, ex);
+		break;
+	case X86_AC:
+		/* Back to the guest with its error code (always 0, vol. 3A 6.15). */
+		vmx_inject_exception(v, X86_AC, true, vmx_read(s, VM_EXIT_INTR_ERROR_CODE));
+		break;
+	default:
+		pvhv_domain_crash(v->d, "unexpected exception exit %#x at rip %#llx",
+				  ex->intr_info, s->rip);
+	}
+}
+
 static u64 vmx_gpr(struct pvhv_vcpu *v, unsigned int reg, bool mode64)
 {
 	return mode64 ? v->regs[reg & 15] : (u32)v->regs[reg & 15];
@@ -1326,7 +1458,9 @@ static void vmx_handle_cr(struct pvhv_vcpu *v, const struct vmx_exit *ex)
 		} else if (cr == 4) {
 			ret = vmx_set_cr4(v, val);
 		} else if (cr == 3) {	/* CR3-load exiting forced on */
-			if (vmx_pae_paging(pg.cr0, pg.cr4, pg.efer))
+			if (!vmx_cr3_ok(val))
+				ret = -EINVAL;
+			else if (vmx_pae_paging(pg.cr0, pg.cr4, pg.efer))
 				ret = vmx_load_pdptrs(v, val);
 			if (!ret) {
 				__vmx_write(GUEST_CR3, val);
@@ -1664,12 +1798,7 @@ static int vmx_handle_exit(struct pvhv_vcpu *v, const struct vmx_exit *ex)
 		if ((ex->intr_info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR ||
 		    (ex->intr_info & INTR_INFO_VECTOR_MASK) == X86_MC)
 			break;	/* handled on the host before interrupts were enabled */
-		if ((ex->intr_info & INTR_INFO_VECTOR_MASK) == X86_UD) {
-			vmx_handle_ud(v, ex);
-			break;
-		}
-		pvhv_domain_crash(v->d, "unexpected exception exit %#x at rip %#llx",
-				  ex->intr_info, s->rip);
+		vmx_handle_exception(v, ex);
 		break;
 	case EXIT_REASON_INTERRUPT_WINDOW:
 		/* The guest can take an interrupt: the upcall goes in on entry. */
@@ -1919,6 +2048,7 @@ static int vmx_vcpu_run(struct pvhv_vcpu *v)
 
 	local_irq_disable();
 	cpu = smp_processor_id();
+	pvhv_x86_enter_domain(v->d);
 	pvhv_xen_update_time(v, cpu);
 	gen = atomic_read(&vd->npt.gen);
 	if (cpu != v->last_cpu || s->npt_gen != gen) {
@@ -1944,12 +2074,18 @@ static int vmx_vcpu_run(struct pvhv_vcpu *v)
 	pvhv_x86_xrstor(s->xsave, mask);
 	if (s->xcr0 != vmx_cfg.host_xcr0)
 		xsetbv(0, s->xcr0);
+	/* Last, after every host access: L1D flush (it clears the buffers too) or VERW. */
+	if (vmx_cfg.l1d_flush)
+		native_wrmsrl(MSR_IA32_FLUSH_CMD, L1D_FLUSH);
+	else
+		pvhv_clear_cpu_buffers();
 
 	fail = pvhv_vmx_run(v->regs, s->launched, &s->host_rsp);
 
 	if (s->xcr0 != vmx_cfg.host_xcr0)
 		xsetbv(0, vmx_cfg.host_xcr0);
 	pvhv_x86_xsave(s->xsave, mask);
+	pvhv_x86_reset_dr6();
 	s->cr2 = native_read_cr2();
 	vmx_load_host_msrs(s, &h);
 	vmx_restore_host(&h);

@@ -124,8 +124,11 @@ void pvhv_xen_cpuid(struct pvhv_vcpu *v, u32 leaf, u32 subleaf, u32 out[4])
 		}
 		break;
 	case 0x80000001:
-		/* ECX: no SVM(2), no SKINIT(12), no WDT(13), no perfctr(23). */
+		/* ECX: no SVM(2), no SKINIT(12), no WDT(13), no perfctr(23).
+		 * EDX: no RDTSCP(27): IA32_TSC_AUX is not switched, the guest
+		 * would read the host's (both backends make RDTSCP #UD). */
 		out[2] &= ~(BIT(2) | BIT(12) | BIT(13) | BIT(23));
+		out[3] &= ~BIT(27);
 		break;
 	case 0x8000000a:
 		memset(out, 0, 4 * sizeof(u32));	/* no nested SVM */

@@ -4,6 +4,9 @@
 
 TAP_N=0
 CMD_TIMEOUT=${CMD_TIMEOUT:-120}
+# Upper bounds on durations the guest's clock measures are multiplied by this
+# (an integer); a boot whose clock runs slower sets it (bochs/settings.sh).
+TIME_SCALE=${TIME_SCALE:-1}
 
 ok() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - $*"; }
 not_ok() { TAP_N=$((TAP_N + 1)); echo "not ok $TAP_N - $*"; }

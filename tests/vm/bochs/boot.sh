@@ -5,8 +5,9 @@
 # build_initramfs, count_tap and say): one boot of the 6.1 kernel under
 # bochs, which emulates Intel VMX with EPT, VPID and unrestricted guest, with
 # the test files bochs/plan lists. Recipe measured in
-# /work/shared/notes/bochs-vmx.md: an isolinux CD, one CPU, the serial console
-# to a file, the rfb display (Debian's bochs has no "nogui"; it listens on TCP
+# /work/shared/notes/bochs-vmx.md: an isolinux CD, two CPUs (so CPU hotplug
+# and a VMCS following its vCPU across CPUs run under VMX too;
+# PVHV_BOCHS_CPUS), the serial console to a file, the rfb display (Debian's bochs has no "nogui"; it listens on TCP
 # 5900, so one bochs at a time: a lock file). The CPU is corei7_haswell_4770
 # (PVHV_BOCHS_CPU): with corei7_skylake_x the Debian kernel rejects bochs'
 # XSAVE layout (the xstate WARNING at boot) and runs without XSAVE, which
@@ -102,7 +103,7 @@ vgaromimage: file=$bochs_vgabios
 display_library: rfb, options="timeout=0"
 plugin_ctrl: speaker=0, gameport=0, parallel=0, iodebug=0
 sound: driver=dummy
-cpu: model=${PVHV_BOCHS_CPU:-corei7_haswell_4770}, count=${PVHV_BOCHS_CPUS:-1}, ips=200000000, reset_on_triple_fault=0, ignore_bad_msrs=1
+cpu: model=${PVHV_BOCHS_CPU:-corei7_haswell_4770}, count=${PVHV_BOCHS_CPUS:-2}, ips=200000000, reset_on_triple_fault=0, ignore_bad_msrs=1
 memory: guest=1024, host=1024
 clock: sync=none, time0=local
 pci: enabled=1, chipset=i440fx
