@@ -544,62 +544,80 @@ static bool pvhv_gnttab_interrupted(u32 i)
 	return kthread_should_stop() || fatal_signal_pending(current);
 }
 
-/*
- * GNTTABOP_unmap_and_replace: Xen's replace_grant_p2m_mapping() for a
- * translated guest accepts no new_addr (GNTST_general_error per op); without
- * one it is an unmap.
- */
-static long pvhv_gnttab_unmap_replace(struct pvhv_vcpu *v, u64 uop, u32 count)
+/* Write a GNTST_* back into the guest's op (its status field at @p). */
+static long pvhv_gnttab_put_status(struct pvhv_vcpu *v, u64 p, s16 status)
 {
-	struct gnttab_unmap_and_replace op;
-	struct gnttab_unmap_grant_ref un = { 0 };
-	u32 i;
-
-	for (i = 0; i < count; i++) {
-		u64 p = uop + (u64)i * sizeof(op);
-
-		if (pvhv_gnttab_interrupted(i))
-			return -EINTR;
-		if (pvhv_copy_from_guest(v, &op, p, sizeof(op)))
-			return -EFAULT;
-		if (op.new_addr) {
-			op.status = GNTST_general_error;
-		} else {
-			un.host_addr = op.host_addr;
-			un.handle = op.handle;
-			op.status = pvhv_grant_unmap_one(v->d, &un);
-		}
-		if (pvhv_copy_to_guest(v, p + offsetof(struct gnttab_unmap_and_replace, status),
-				       &op.status, sizeof(op.status)))
-			return -EFAULT;
-	}
-	return 0;
+	return pvhv_copy_to_guest(v, p, &status, sizeof(status)) ? -EFAULT : 0;
 }
 
-/* GNTTABOP_transfer from a translated guest: no page can be stolen (see top). */
-static long pvhv_gnttab_transfer(struct pvhv_vcpu *v, u64 uop, u32 count, bool compat)
+/*
+ * The ops of a batch one by one, as Xen: @size bytes each from @uop, read
+ * into a buffer @fn works on (it writes its results back at the op's guest
+ * address); stops at the first error @fn or a guest copy returns.
+ */
+static long pvhv_gnttab_each(struct pvhv_vcpu *v, u64 uop, u32 count, size_t size,
+			     long (*fn)(struct pvhv_vcpu *v, void *op, u64 p))
 {
-	/* A 32-bit caller's xen_pfn_t is 32 bits: {mfn, domid, ref, status} at 0/4/8/12. */
-	size_t size = compat ? 16 : sizeof(struct gnttab_transfer);
-	size_t status_at = compat ? 12 : offsetof(struct gnttab_transfer, status);
-	u64 gfn = 0;
+	u64 op[8];	/* the largest op handled this way (map: 24 bytes) */
+	long ret;
 	u32 i;
-	s16 st;
 
+	if (WARN_ON_ONCE(size > sizeof(op)))
+		return -EINVAL;
 	for (i = 0; i < count; i++) {
 		u64 p = uop + (u64)i * size;
 
 		if (pvhv_gnttab_interrupted(i))
 			return -EINTR;
-		if (pvhv_copy_from_guest(v, &gfn, p, compat ? 4 : 8))
+		if (pvhv_copy_from_guest(v, op, p, size))
 			return -EFAULT;
-		rcu_read_lock();
-		st = pvhv_gfn_to_ram(v->d, gfn) ? GNTST_general_error : GNTST_bad_page;
-		rcu_read_unlock();
-		if (pvhv_copy_to_guest(v, p + status_at, &st, sizeof(st)))
-			return -EFAULT;
+		ret = fn(v, op, p);
+		if (ret)
+			return ret;
 	}
 	return 0;
+}
+
+/*
+ * GNTTABOP_unmap_and_replace: Xen's replace_grant_p2m_mapping() for a
+ * translated guest accepts no new_addr (GNTST_general_error per op); without
+ * one it is an unmap. One op, at guest address @p.
+ */
+static long pvhv_gnttab_unmap_replace_one(struct pvhv_vcpu *v, void *arg, u64 p)
+{
+	struct gnttab_unmap_and_replace *op = arg;
+	struct gnttab_unmap_grant_ref un = { .host_addr = op->host_addr, .handle = op->handle };
+
+	op->status = op->new_addr ? GNTST_general_error : pvhv_grant_unmap_one(v->d, &un);
+	return pvhv_gnttab_put_status(v, p + offsetof(struct gnttab_unmap_and_replace, status),
+				      op->status);
+}
+
+/*
+ * One GNTTABOP_transfer op at @p: no page of a translated guest can be
+ * stolen (see top). A 32-bit caller's
+ * xen_pfn_t is 32 bits: {mfn, domid, ref, status} at 0/4/8/12.
+ */
+static long pvhv_gnttab_transfer_one(struct pvhv_vcpu *v, void *arg, u64 p, bool compat)
+{
+	u64 gfn = compat ? *(u32 *)arg : ((struct gnttab_transfer *)arg)->mfn;
+	s16 st;
+
+	rcu_read_lock();
+	st = pvhv_gfn_to_ram(v->d, gfn) ? GNTST_general_error : GNTST_bad_page;
+	rcu_read_unlock();
+	return pvhv_gnttab_put_status(v, p + (compat ? 12 : offsetof(struct gnttab_transfer, status)),
+				      st);
+}
+
+static long pvhv_gnttab_transfer_native(struct pvhv_vcpu *v, void *arg, u64 p)
+{
+	return pvhv_gnttab_transfer_one(v, arg, p, false);
+}
+
+static long pvhv_gnttab_transfer_compat(struct pvhv_vcpu *v, void *arg, u64 p)
+{
+	return pvhv_gnttab_transfer_one(v, arg, p, true);
 }
 
 /* Domain destruction (process context, vCPUs stopped): drop every mapping we hold. */
@@ -622,50 +640,30 @@ void pvhv_gnttab_destroy(struct pvhv_domain *d)
 	}
 }
 
-static long pvhv_gnttab_map(struct pvhv_vcpu *v, u64 uop, u32 count)
+static long pvhv_gnttab_map_one(struct pvhv_vcpu *v, void *arg, u64 p)
 {
-	struct gnttab_map_grant_ref op;
-	u32 i;
+	struct gnttab_map_grant_ref *op = arg;
 
-	for (i = 0; i < count; i++) {
-		u64 p = uop + (u64)i * sizeof(op);
+	op->status = pvhv_grant_map_one(v->d, op);
+	if (pvhv_copy_to_guest(v, p, op, sizeof(*op))) {
+		/* As Xen: a mapping the guest cannot learn about is undone. */
+		if (op->status == GNTST_okay) {
+			struct gnttab_unmap_grant_ref un = { .handle = op->handle };
 
-		if (pvhv_gnttab_interrupted(i))
-			return -EINTR;
-		if (pvhv_copy_from_guest(v, &op, p, sizeof(op)))
-			return -EFAULT;
-		op.status = pvhv_grant_map_one(v->d, &op);
-		if (pvhv_copy_to_guest(v, p, &op, sizeof(op))) {
-			/* As Xen: a mapping the guest cannot learn about is undone. */
-			if (op.status == GNTST_okay) {
-				struct gnttab_unmap_grant_ref un = { .handle = op.handle };
-
-				pvhv_grant_unmap_one(v->d, &un);
-			}
-			return -EFAULT;
+			pvhv_grant_unmap_one(v->d, &un);
 		}
+		return -EFAULT;
 	}
 	return 0;
 }
 
-static long pvhv_gnttab_unmap(struct pvhv_vcpu *v, u64 uop, u32 count)
+static long pvhv_gnttab_unmap_one(struct pvhv_vcpu *v, void *arg, u64 p)
 {
-	struct gnttab_unmap_grant_ref op;
-	u32 i;
+	struct gnttab_unmap_grant_ref *op = arg;
 
-	for (i = 0; i < count; i++) {
-		u64 p = uop + (u64)i * sizeof(op);
-
-		if (pvhv_gnttab_interrupted(i))
-			return -EINTR;
-		if (pvhv_copy_from_guest(v, &op, p, sizeof(op)))
-			return -EFAULT;
-		op.status = pvhv_grant_unmap_one(v->d, &op);
-		if (pvhv_copy_to_guest(v, p + offsetof(struct gnttab_unmap_grant_ref, status),
-				       &op.status, sizeof(op.status)))
-			return -EFAULT;
-	}
-	return 0;
+	op->status = pvhv_grant_unmap_one(v->d, op);
+	return pvhv_gnttab_put_status(v, p + offsetof(struct gnttab_unmap_grant_ref, status),
+				      op->status);
 }
 
 /*
@@ -778,23 +776,13 @@ static long pvhv_gnttab_copy(struct pvhv_vcpu *v, u64 uop, u32 count)
 }
 
 /* Nothing to flush on x86 (coherent caches); the arguments are still checked. */
-static long pvhv_gnttab_cache_flush(struct pvhv_vcpu *v, u64 uop, u32 count)
+static long pvhv_gnttab_cache_flush_one(struct pvhv_vcpu *v, void *arg, u64 p)
 {
-	struct gnttab_cache_flush cf;
-	u32 i;
+	const struct gnttab_cache_flush *cf = arg;
 
-	for (i = 0; i < count; i++) {
-		if (!(i & 1023)) {	/* Xen would preempt with a continuation */
-			cond_resched();
-			if (kthread_should_stop() || fatal_signal_pending(current))
-				return -EINTR;
-		}
-		if (pvhv_copy_from_guest(v, &cf, uop + (u64)i * sizeof(cf), sizeof(cf)))
-			return -EFAULT;
-		if (cf.offset >= PAGE_SIZE || cf.length > PAGE_SIZE - cf.offset ||
-		    (cf.op & ~(GNTTAB_CACHE_CLEAN | GNTTAB_CACHE_INVAL | GNTTAB_CACHE_SOURCE_GREF)))
-			return -EINVAL;
-	}
+	if (cf->offset >= PAGE_SIZE || cf->length > PAGE_SIZE - cf->offset ||
+	    (cf->op & ~(GNTTAB_CACHE_CLEAN | GNTTAB_CACHE_INVAL | GNTTAB_CACHE_SOURCE_GREF)))
+		return -EINVAL;
 	return 0;
 }
 
@@ -805,9 +793,11 @@ long pvhv_xen_grant_table_op(struct pvhv_vcpu *v, u64 cmd, u64 uop, u64 count, b
 		return -EINVAL;
 	switch (cmd) {
 	case GNTTABOP_map_grant_ref:
-		return pvhv_gnttab_map(v, uop, count);
+		return pvhv_gnttab_each(v, uop, count, sizeof(struct gnttab_map_grant_ref),
+					pvhv_gnttab_map_one);
 	case GNTTABOP_unmap_grant_ref:
-		return pvhv_gnttab_unmap(v, uop, count);
+		return pvhv_gnttab_each(v, uop, count, sizeof(struct gnttab_unmap_grant_ref),
+					pvhv_gnttab_unmap_one);
 	case GNTTABOP_copy:
 		return pvhv_gnttab_copy(v, uop, count);
 	case GNTTABOP_query_size:
@@ -819,11 +809,16 @@ long pvhv_xen_grant_table_op(struct pvhv_vcpu *v, u64 cmd, u64 uop, u64 count, b
 	case GNTTABOP_get_version:
 		return pvhv_gnttab_get_version(v, uop, count);
 	case GNTTABOP_cache_flush:
-		return pvhv_gnttab_cache_flush(v, uop, count);
+		return pvhv_gnttab_each(v, uop, count, sizeof(struct gnttab_cache_flush),
+					pvhv_gnttab_cache_flush_one);
 	case GNTTABOP_transfer:
-		return pvhv_gnttab_transfer(v, uop, count, compat);
+		if (compat)
+			return pvhv_gnttab_each(v, uop, count, 16, pvhv_gnttab_transfer_compat);
+		return pvhv_gnttab_each(v, uop, count, sizeof(struct gnttab_transfer),
+					pvhv_gnttab_transfer_native);
 	case GNTTABOP_unmap_and_replace:
-		return pvhv_gnttab_unmap_replace(v, uop, count);
+		return pvhv_gnttab_each(v, uop, count, sizeof(struct gnttab_unmap_and_replace),
+					pvhv_gnttab_unmap_replace_one);
 	default:
 		return -ENOSYS;
 	}
