@@ -506,11 +506,9 @@ PVHV_API int pvhv_gnt_map(int gfd, const uint32_t *refs, uint32_t count, uint32_
 		*status = req.status;
 	if (ret)
 		return ret;
-	p = mmap(NULL, (size_t)count * 4096,
-		 PROT_READ | (flags & PVHV_GNT_MAP_READONLY ? 0 : PROT_WRITE), MAP_SHARED, gfd,
-		 (off_t)req.index);
-	if (p == MAP_FAILED) {
-		ret = neg_errno();
+	ret = pvhv_domain_map(gfd, req.index, (size_t)count * 4096,
+			      PROT_READ | (flags & PVHV_GNT_MAP_READONLY ? 0 : PROT_WRITE), &p);
+	if (ret) {
 		gnt_release(gfd, req.index);
 		return ret;
 	}
@@ -527,9 +525,7 @@ PVHV_API int pvhv_gnt_map(int gfd, const uint32_t *refs, uint32_t count, uint32_
 PVHV_API int pvhv_gnt_unmap(int gfd, void *addr, uint32_t count)
 {
 	(void)gfd;	/* the grants go with the mapping */
-	if (!addr || !count)
-		return -EINVAL;
-	return munmap(addr, (size_t)count * 4096) ? neg_errno() : 0;
+	return pvhv_domain_unmap(addr, (size_t)count * 4096);
 }
 
 PVHV_API int pvhv_gnt_copy(int gfd, struct pvhv_gnt_copy_seg *segs, uint32_t count)

@@ -206,6 +206,7 @@ void pvhv_domain_shutdown(struct pvhv_domain *d, u32 state, u32 reason);
 void pvhv_domain_crash(struct pvhv_domain *d, const char *fmt, ...) __printf(2, 3);
 
 bool pvhv_domid_exists(u32 domid);
+bool pvhv_domain_dying(struct pvhv_domain *d);	/* destroyed; takes its lock */
 /* A reference to a live domain by id, or NULL; drop with pvhv_domain_unref()
  * in process context, never under a spinlock. */
 struct pvhv_domain *pvhv_domain_get_by_id(u32 domid);

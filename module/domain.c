@@ -543,6 +543,17 @@ static int pvhv_domain_destroy(struct pvhv_domain *d)
 	return 0;
 }
 
+/* Destroyed (its resources only waiting for the last reference)? */
+bool pvhv_domain_dying(struct pvhv_domain *d)
+{
+	u32 state;
+
+	mutex_lock(&d->lock);
+	state = d->state;
+	mutex_unlock(&d->lock);
+	return state == PVHV_STATE_DYING;
+}
+
 /* --- the domain fd ---------------------------------------------------- */
 
 static vm_fault_t pvhv_domain_vm_fault(struct vm_fault *vmf)
@@ -571,17 +582,13 @@ static int pvhv_domain_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct pvhv_domain *d = file->private_data;
 	unsigned long npages = vma_pages(vma);
-	u32 state;
 
 	/* Guest RAM is shared with the guest: a private COW copy makes no sense. */
 	if (!(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
 	if (vma->vm_pgoff >= d->nr_pages || npages > d->nr_pages - vma->vm_pgoff)
 		return -EINVAL;
-	mutex_lock(&d->lock);
-	state = d->state;
-	mutex_unlock(&d->lock);
-	if (state == PVHV_STATE_DYING)
+	if (pvhv_domain_dying(d))
 		return -ESRCH;
 
 	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);

@@ -98,16 +98,6 @@ static long pvhv_gnt_errno(s16 st)
 	}
 }
 
-static bool pvhv_gnt_domain_gone(struct pvhv_domain *d)
-{
-	u32 state;
-
-	mutex_lock(&d->lock);
-	state = d->state;
-	mutex_unlock(&d->lock);
-	return state == PVHV_STATE_DYING;
-}
-
 static long pvhv_gnt_map(struct pvhv_host_gnt *hg, void __user *arg)
 {
 	struct pvhv_gnt_mapping *m;
@@ -153,7 +143,7 @@ static long pvhv_gnt_map(struct pvhv_host_gnt *hg, void __user *arg)
 	hg->next_index += req.count;
 	mutex_unlock(&hg->lock);
 
-	if (pvhv_gnt_domain_gone(hg->d)) {
+	if (pvhv_domain_dying(hg->d)) {
 		i = 0;
 		st = GNTST_bad_domain;
 	} else {
@@ -260,7 +250,7 @@ static long pvhv_gnt_copy(struct pvhv_host_gnt *hg, void __user *arg)
 		return -EINVAL;
 	if (!req.count || req.count > PVHV_GNT_COPY_MAX)
 		return -EINVAL;
-	if (pvhv_gnt_domain_gone(hg->d))
+	if (pvhv_domain_dying(hg->d))
 		return -ESRCH;
 	for (i = 0; i < req.count; i++) {
 		p = req.segs_ptr + (u64)i * sizeof(seg);

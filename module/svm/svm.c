@@ -35,6 +35,7 @@
 #include <asm/msr-index.h>
 #include <asm/processor.h>
 #include <asm/special_insns.h>
+#include <asm/trapnr.h>
 #include <xen/interface/xen.h>
 #include <xen/interface/hvm/hvm_vcpu.h>
 
@@ -55,11 +56,6 @@
 
 /* CPUID Fn8000_000A: EBX number of ASIDs; EDX[6] FlushByAsid. */
 #define SVM_CPUID_EDX_FLUSH_BY_ASID	BIT(6)
-
-#define X86_DB	1
-#define X86_UD	6
-#define X86_GP	13
-#define X86_AC	17
 
 /* The host save area of each CPU (APM 15.30.4); owned by that CPU. */
 static DEFINE_PER_CPU(struct page *, svm_hsave);
@@ -417,7 +413,7 @@ static int svm_vcpu_create(struct pvhv_vcpu *v)
 	 * interrupt in and hangs the CPU (CVE-2015-5307, CVE-2015-8104; APM
 	 * 15.12 "Exception intercepts"). Intercepted, each is a #VMEXIT.
 	 */
-	c->intercept_exc = BIT(X86_DB) | BIT(X86_UD) | BIT(X86_AC);
+	c->intercept_exc = BIT(X86_TRAP_DB) | BIT(X86_TRAP_UD) | BIT(X86_TRAP_AC);
 	c->intercept_misc1 = SVM_MISC1_INTR | SVM_MISC1_NMI | SVM_MISC1_SMI | SVM_MISC1_INIT |
 			     SVM_MISC1_CPUID | SVM_MISC1_INVD | SVM_MISC1_HLT |
 			     SVM_MISC1_INVLPGA | SVM_MISC1_IOIO | SVM_MISC1_MSR |
@@ -624,7 +620,7 @@ static void svm_handle_ud(struct pvhv_vcpu *v, struct vmcb *vmcb)
 		svm_hypercall(v, vmcb);
 		return;
 	}
-	svm_inject_exception(v, X86_UD, false, 0);
+	svm_inject_exception(v, X86_TRAP_UD, false, 0);
 }
 
 static bool svm_pat_valid(u64 pat)
@@ -678,7 +674,7 @@ static void svm_handle_msr(struct pvhv_vcpu *v, struct vmcb *vmcb)
 		ret = write ? pvhv_xen_wrmsr(v, msr, val) : pvhv_xen_rdmsr(v, msr, &val);
 	}
 	if (ret) {
-		svm_inject_exception(v, X86_GP, true, 0);
+		svm_inject_exception(v, X86_TRAP_GP, true, 0);
 		return;
 	}
 	if (!write) {
@@ -697,7 +693,7 @@ static void svm_handle_xsetbv(struct pvhv_vcpu *v, struct vmcb *vmcb)
 	/* SDM/APM XSETBV: XCR0 only, x87 always on, AVX needs SSE. */
 	if ((u32)v->regs[PVHV_RCX] != 0 || vmcb->save.cpl || !(val & 1) || (val & ~allowed) ||
 	    ((val & 4) && !(val & 2))) {
-		svm_inject_exception(v, X86_GP, true, 0);
+		svm_inject_exception(v, X86_TRAP_GP, true, 0);
 		return;
 	}
 	s->xcr0 = val;
@@ -770,20 +766,20 @@ static int svm_handle_exit(struct pvhv_vcpu *v, struct vmcb *vmcb)
 	case SVM_EXIT_VMMCALL:
 		svm_hypercall(v, vmcb);
 		break;
-	case SVM_EXIT_EXCP_BASE + X86_UD:
+	case SVM_EXIT_EXCP_BASE + X86_TRAP_UD:
 		svm_handle_ud(v, vmcb);
 		break;
-	case SVM_EXIT_EXCP_BASE + X86_DB:
+	case SVM_EXIT_EXCP_BASE + X86_TRAP_DB:
 		/*
 		 * The guest's DR6 in the VMCB already says why (as KVM's
 		 * db_interception() reads it); RIP is where the delivery
 		 * would have pushed it (a trap: after the instruction).
 		 */
-		svm_inject_exception(v, X86_DB, false, 0);
+		svm_inject_exception(v, X86_TRAP_DB, false, 0);
 		break;
-	case SVM_EXIT_EXCP_BASE + X86_AC:
+	case SVM_EXIT_EXCP_BASE + X86_TRAP_AC:
 		/* EXITINFO1: the error code (APM 15.12), always 0 for #AC. */
-		svm_inject_exception(v, X86_AC, true, vmcb->ctrl.exit_info1);
+		svm_inject_exception(v, X86_TRAP_AC, true, vmcb->ctrl.exit_info1);
 		break;
 	case SVM_EXIT_CPUID:
 		pvhv_xen_cpuid(v, v->regs[PVHV_RAX], v->regs[PVHV_RCX], out);
@@ -814,7 +810,7 @@ static int svm_handle_exit(struct pvhv_vcpu *v, struct vmcb *vmcb)
 	case SVM_EXIT_RDTSCP:	/* it would read the host's TSC_AUX (its CPU number) */
 	case SVM_EXIT_INVLPGA: case SVM_EXIT_MONITOR: case SVM_EXIT_MWAIT:
 	case SVM_EXIT_MWAIT_COND: case SVM_EXIT_RDPRU:
-		svm_inject_exception(v, X86_UD, false, 0);	/* not offered (CPUID) */
+		svm_inject_exception(v, X86_TRAP_UD, false, 0);	/* not offered (CPUID) */
 		break;
 	case SVM_EXIT_SHUTDOWN:
 		pvhv_domain_crash(v->d,
@@ -829,7 +825,7 @@ static int svm_handle_exit(struct pvhv_vcpu *v, struct vmcb *vmcb)
 		if ((vmcb->ctrl.exit_info1 & (NPF_P | NPF_RW)) == (NPF_P | NPF_RW) &&
 		    pvhv_gfn_is_readonly(v->d, vmcb->ctrl.exit_info2 >> PAGE_SHIFT)) {
 			/* A write to a read-only grant mapping: #GP, as Xen does. */
-			svm_inject_exception(v, X86_GP, true, 0);
+			svm_inject_exception(v, X86_TRAP_GP, true, 0);
 			break;
 		}
 		pvhv_domain_crash(v->d, "access to guest-physical %#llx outside RAM (error %#llx) at rip %#llx",
@@ -845,18 +841,6 @@ static int svm_handle_exit(struct pvhv_vcpu *v, struct vmcb *vmcb)
 				  vmcb->save.rip);
 	}
 	return 0;
-}
-
-static void svm_xrstor(void *area, u64 mask)
-{
-	asm volatile("xrstor64 %0" : : "m" (*(u8 *)area), "a" ((u32)mask),
-		     "d" ((u32)(mask >> 32)) : "memory");
-}
-
-static void svm_xsave(void *area, u64 mask)
-{
-	asm volatile("xsave64 %0" : "+m" (*(u8 *)area) : "a" ((u32)mask),
-		     "d" ((u32)(mask >> 32)) : "memory");
 }
 
 static int svm_vcpu_run(struct pvhv_vcpu *v)
@@ -896,14 +880,14 @@ static int svm_vcpu_run(struct pvhv_vcpu *v)
 	}
 	vmcb->ctrl.clean = 0;
 	asm volatile("clgi" ::: "memory");
-	svm_xrstor(s->xsave, SVM_GUEST_XCR0_MASK & svm_host_xcr0);
+	pvhv_x86_xrstor(s->xsave, SVM_GUEST_XCR0_MASK & svm_host_xcr0);
 	if (s->xcr0 != svm_host_xcr0)
 		xsetbv(0, s->xcr0);
 	pvhv_clear_cpu_buffers();
 	pvhv_svm_vmrun(v->regs, s->vmcb_pa, page_to_phys(this_cpu_read(svm_host_save)));
 	if (s->xcr0 != svm_host_xcr0)
 		xsetbv(0, svm_host_xcr0);
-	svm_xsave(s->xsave, SVM_GUEST_XCR0_MASK & svm_host_xcr0);
+	pvhv_x86_xsave(s->xsave, SVM_GUEST_XCR0_MASK & svm_host_xcr0);
 	pvhv_x86_reset_dr6();
 	/* #VMEXIT leaves DR7 disabled; put back the host's breakpoints. */
 	if (hw_breakpoint_active())

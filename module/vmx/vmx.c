@@ -58,6 +58,7 @@
 #include <asm/tlbflush.h>
 #include <asm/tsc.h>
 #include <asm/vmx.h>
+#include <asm/trapnr.h>
 #include <xen/interface/xen.h>
 #include <xen/interface/hvm/hvm_vcpu.h>
 
@@ -108,11 +109,6 @@
 /* Exit reason bit 31: the VM entry failed (SDM 27.2.1, 26.8). */
 #define VMX_EXIT_ENTRY_FAILED	BIT(31)
 
-#define X86_DB	1
-#define X86_UD	6
-#define X86_GP	13
-#define X86_AC	17
-#define X86_MC	18
 
 /* Exit qualification of a #DB exit, as DR6 (SDM 27.2.1 Table 27-1): B0-3, BD, BS. */
 #define VMX_DB_QUAL_BITS	(DR_TRAP_BITS | BIT(13) | BIT(14))
@@ -902,7 +898,7 @@ static int vmx_vcpu_create(struct pvhv_vcpu *v)
 	 * ever gets in and the CPU hangs (CVE-2015-5307, CVE-2015-8104).
 	 * Intercepted, each delivery is a VM exit instead.
 	 */
-	__vmx_write(EXCEPTION_BITMAP, BIT(X86_DB) | BIT(X86_UD) | BIT(X86_AC) | BIT(X86_MC));
+	__vmx_write(EXCEPTION_BITMAP, BIT(X86_TRAP_DB) | BIT(X86_TRAP_UD) | BIT(X86_TRAP_AC) | BIT(X86_TRAP_MC));
 	__vmx_write(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	__vmx_write(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	__vmx_write(CR3_TARGET_COUNT, 0);
@@ -1323,7 +1319,7 @@ static void vmx_handle_ud(struct pvhv_vcpu *v, const struct vmx_exit *ex)
 		vmx_hypercall(v, &ex3);
 		return;
 	}
-	vmx_inject_exception(v, X86_UD, false, 0);
+	vmx_inject_exception(v, X86_TRAP_UD, false, 0);
 }
 
 /*
@@ -1350,7 +1346,7 @@ static void vmx_handle_db(struct pvhv_vcpu *v, const struct vmx_exit *ex)
 			    __vmx_read(GUEST_PENDING_DBG_EXCEPTIONS) | BIT(14));
 		vmx_put();
 	}
-	vmx_inject_exception(v, X86_DB, false, 0);
+	vmx_inject_exception(v, X86_TRAP_DB, false, 0);
 }
 
 /* An intercepted exception (the exception bitmap, vmx_vcpu_create). */
@@ -1359,15 +1355,15 @@ static void vmx_handle_exception(struct pvhv_vcpu *v, const struct vmx_exit *ex)
 	struct vmx_vcpu *s = v->arch;
 
 	switch (ex->intr_info & INTR_INFO_VECTOR_MASK) {
-	case X86_UD:
+	case X86_TRAP_UD:
 		vmx_handle_ud(v, ex);
 		break;
-	case X86_DB:
+	case X86_TRAP_DB:
 		vmx_handle_db(v, ex);
 		break;
-	case X86_AC:
+	case X86_TRAP_AC:
 		/* Back to the guest with its error code (always 0, vol. 3A 6.15). */
-		vmx_inject_exception(v, X86_AC, true, vmx_read(s, VM_EXIT_INTR_ERROR_CODE));
+		vmx_inject_exception(v, X86_TRAP_AC, true, vmx_read(s, VM_EXIT_INTR_ERROR_CODE));
 		break;
 	default:
 		pvhv_domain_crash(v->d, "unexpected exception exit %#x at rip %#llx",
@@ -1493,7 +1489,7 @@ static void vmx_handle_cr(struct pvhv_vcpu *v, const struct vmx_exit *ex)
 	}
 	vmx_put();
 	if (ret) {
-		vmx_inject_exception(v, X86_GP, true, 0);
+		vmx_inject_exception(v, X86_TRAP_GP, true, 0);
 		return;
 	}
 	vmx_skip(s, ex);
@@ -1514,7 +1510,7 @@ static void vmx_handle_dr(struct pvhv_vcpu *v, const struct vmx_exit *ex)
 	vmx_get_paging(v, &pg);
 	if (dr == 4 || dr == 5) {
 		if (pg.cr4 & X86_CR4_DE) {
-			vmx_inject_exception(v, X86_UD, false, 0);
+			vmx_inject_exception(v, X86_TRAP_UD, false, 0);
 			return;
 		}
 		dr += 2;
@@ -1526,7 +1522,7 @@ static void vmx_handle_dr(struct pvhv_vcpu *v, const struct vmx_exit *ex)
 	} else {
 		val = vmx_gpr(v, reg, pg.mode64);
 		if (dr >= 6 && (val >> 32)) {
-			vmx_inject_exception(v, X86_GP, true, 0);
+			vmx_inject_exception(v, X86_TRAP_GP, true, 0);
 			return;
 		}
 		if (dr < 4)
@@ -1606,7 +1602,7 @@ static void vmx_handle_msr(struct pvhv_vcpu *v, const struct vmx_exit *ex, bool 
 		}
 	}
 	if (ret) {
-		vmx_inject_exception(v, X86_GP, true, 0);
+		vmx_inject_exception(v, X86_TRAP_GP, true, 0);
 		return;
 	}
 	if (!write) {
@@ -1624,7 +1620,7 @@ static void vmx_handle_xsetbv(struct pvhv_vcpu *v, const struct vmx_exit *ex)
 
 	vmx_get_paging(v, &pg);
 	if (!pvhv_x86_xsetbv_ok(v->regs[PVHV_RCX], pg.cpl, val, vmx_cfg.host_xcr0)) {
-		vmx_inject_exception(v, X86_GP, true, 0);
+		vmx_inject_exception(v, X86_TRAP_GP, true, 0);
 		return;
 	}
 	s->xcr0 = val;
@@ -1796,7 +1792,7 @@ static int vmx_handle_exit(struct pvhv_vcpu *v, const struct vmx_exit *ex)
 		break;	/* the host took it once interrupts were enabled again */
 	case EXIT_REASON_EXCEPTION_NMI:
 		if ((ex->intr_info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR ||
-		    (ex->intr_info & INTR_INFO_VECTOR_MASK) == X86_MC)
+		    (ex->intr_info & INTR_INFO_VECTOR_MASK) == X86_TRAP_MC)
 			break;	/* handled on the host before interrupts were enabled */
 		vmx_handle_exception(v, ex);
 		break;
@@ -1843,7 +1839,7 @@ static int vmx_handle_exit(struct pvhv_vcpu *v, const struct vmx_exit *ex)
 		vmx_skip(s, ex);
 		break;
 	case EXIT_REASON_RDPMC:
-		vmx_inject_exception(v, X86_GP, true, 0);	/* no PMU (CPUID leaf 0xa) */
+		vmx_inject_exception(v, X86_TRAP_GP, true, 0);	/* no PMU (CPUID leaf 0xa) */
 		break;
 	case EXIT_REASON_VMCLEAR: case EXIT_REASON_VMLAUNCH: case EXIT_REASON_VMPTRLD:
 	case EXIT_REASON_VMPTRST: case EXIT_REASON_VMREAD: case EXIT_REASON_VMRESUME:
@@ -1851,7 +1847,7 @@ static int vmx_handle_exit(struct pvhv_vcpu *v, const struct vmx_exit *ex)
 	case EXIT_REASON_INVEPT: case EXIT_REASON_INVVPID: case EXIT_REASON_VMFUNC:
 	case EXIT_REASON_MONITOR_INSTRUCTION: case EXIT_REASON_MWAIT_INSTRUCTION:
 	case 11:	/* GETSEC */
-		vmx_inject_exception(v, X86_UD, false, 0);	/* not offered (CPUID) */
+		vmx_inject_exception(v, X86_TRAP_UD, false, 0);	/* not offered (CPUID) */
 		break;
 	case EXIT_REASON_TRIPLE_FAULT:
 		pvhv_domain_crash(v->d, "triple fault at rip %#llx", s->rip);
@@ -1861,7 +1857,7 @@ static int vmx_handle_exit(struct pvhv_vcpu *v, const struct vmx_exit *ex)
 		if ((ex->qual & (BIT_ULL(1) | BIT_ULL(3))) == (BIT_ULL(1) | BIT_ULL(3)) &&
 		    pvhv_gfn_is_readonly(v->d, vmx_read(s, GUEST_PHYSICAL_ADDRESS) >> PAGE_SHIFT)) {
 			/* A write to a read-only grant mapping: #GP, as Xen does. */
-			vmx_inject_exception(v, X86_GP, true, 0);
+			vmx_inject_exception(v, X86_TRAP_GP, true, 0);
 			break;
 		}
 		pvhv_domain_crash(v->d, "access to guest-physical %#llx outside RAM (qualification %#llx) at rip %#llx",
@@ -2021,7 +2017,7 @@ static void vmx_read_exit(struct pvhv_vcpu *v, struct vmx_exit *ex)
 	    (ex->intr_info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
 		asm volatile("int $2");	/* NMIs stay blocked until its IRET */
 	else if ((basic == EXIT_REASON_EXCEPTION_NMI &&
-		  (ex->intr_info & INTR_INFO_VECTOR_MASK) == X86_MC) ||
+		  (ex->intr_info & INTR_INFO_VECTOR_MASK) == X86_TRAP_MC) ||
 		 basic == EXIT_REASON_MCE_DURING_VMENTRY)
 		vmx_machine_check();
 }
