@@ -94,7 +94,7 @@ static long pvhv_gnt_errno(s16 st)
 	case GNTST_bad_domain:
 		return -ESRCH;
 	default:
-		return -EPERM;	/* not granted to us, read-only, in use elsewhere */
+		return -EPERM;	/* not granted to us, read-only, in use elsewhere, pin limit */
 	}
 }
 

@@ -225,7 +225,8 @@ struct pvhv_alloc_unbound {
  * @failed is the position in the list of the grant that failed and @status
  * its GNTST_* (Xen's public/grant_table.h): the ioctl fails with EINVAL
  * (bad ref), EPERM (not granted to the host, read-only, in use by another
- * domain), EFAULT (granted frame not guest RAM), ENOSPC (the fd's limit).
+ * domain, or pinned 65535 times already), EFAULT (granted frame not guest
+ * RAM), ENOSPC (the fd's limit).
  */
 struct pvhv_gnt_map {
 	__u32 flags;		/* PVHV_GNT_MAP_* */

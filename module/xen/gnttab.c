@@ -375,6 +375,11 @@ s16 pvhv_grant_pin(struct pvhv_domain *rd, u32 ref, u16 mapper, bool readonly, s
 			st = GNTST_general_error;	/* in use by another domain */
 			goto out;
 		}
+		/* As Xen: refuse a pin that would overflow the count. */
+		if ((readonly ? act->pin_ro : act->pin_rw) == U16_MAX) {
+			st = GNTST_general_error;
+			goto out;
+		}
 		if (!readonly && !act->pin_rw)
 			st = pvhv_grant_flags_set(e, mapper, false);
 	} else {
