@@ -10,7 +10,9 @@
  *   20     writable, to domain 0, of a frame beyond our RAM
  * The host binds the port printed as "host-gnt-port:", works, and notifies
  * us twice: (1) it wrote into ref 1 through a mapping, copied a pattern into
- * ref 4, still maps ref 5 (writable) and ref 17 (read-only); (2) it released
+ * ref 4, still maps ref 5 (writable) and ref 17 (read-only), and released
+ * all else (it filled a grant fd with refs 2 and 3, and pinned ref 2 65535
+ * times, the pin limit, with maps beyond each limit refused); (2) it released
  * everything but ref 6. We check what the host did, what it holds (the
  * GTF_reading / GTF_writing flags) and answer each time, then power off
  * with ref 6 still mapped by the host (it destroys us and keeps using it).

@@ -478,6 +478,80 @@ static double now_us(void)
 	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
 }
 
+/*
+ * Unmaps with bad fields, each of a live mapping (refs 1 and 2) so that only
+ * the field can be why it is refused; the mapping survives them all.
+ */
+static void gnt_bad_unmaps(int gfd)
+{
+	uint32_t refs[2] = { 1, 2 };
+	struct pvhv_gnt_map m;
+	unsigned int i;
+	long r;
+
+	r = gnt_raw_map(gfd, refs, 2, 0, &m);
+	CHECK(r == 0, "gnt: refs 1, 2 mapped for the unmap checks (%ld)", r);
+	{
+		const struct {
+			struct pvhv_gnt_unmap u;
+			const char *what;
+		} bad[] = {
+			{ { .index = m.index, .flags = 1 }, "flags" },
+			{ { .index = m.index, .pad = 1 }, "pad" },
+			{ { .index = m.index, .reserved = { 1, 0 } }, "reserved[0]" },
+			{ { .index = m.index, .reserved = { 0, 1 } }, "reserved[1]" },
+		};
+
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+			CHECK(raw_ioctl(gfd, PVHV_GNT_UNMAP, (void *)&bad[i].u) == -EINVAL,
+			      "gnt: unmap with %s != 0: EINVAL", bad[i].what);
+	}
+	CHECK(raw_ioctl(gfd, PVHV_GNT_UNMAP, (void *)8) == -EFAULT,
+	      "gnt: unmap with a bad argument pointer: EFAULT");
+	CHECK(gnt_raw_unmap(gfd, m.index + 4096) == -EINVAL,
+	      "gnt: unmap of the second page of a two-page map (not its index): EINVAL");
+	CHECK(gnt_raw_unmap(gfd, m.index) == 0, "gnt: the map survived the refused unmaps");
+	CHECK(gnt_raw_unmap(gfd, m.index) == -EINVAL, "gnt: unmap of an index already unmapped: EINVAL");
+}
+
+/*
+ * Bad copy segments: a per-segment GNTST_bad_copy_arg (the segments have no
+ * reserved fields; unknown flags are refused), the ioctl succeeds, the rest
+ * of the batch runs, and nothing reaches ref 1.
+ */
+static void gnt_bad_segs(int gfd)
+{
+	static uint64_t page1[512];
+	static uint8_t junk[4096];
+	struct pvhv_gnt_copy_seg seg[5];
+	unsigned int i;
+	long r;
+
+	memset(junk, 0xa5, sizeof(junk));
+	seg[0] = (struct pvhv_gnt_copy_seg){ .buf_ptr = (uintptr_t)junk, .ref = 1, .len = 4096,
+					     .flags = PVHV_GNT_COPY_TO_GUEST | 2 };
+	seg[1] = (struct pvhv_gnt_copy_seg){ .buf_ptr = (uintptr_t)junk, .ref = 1, .len = 8,
+					     .flags = 1u << 31 };
+	seg[2] = (struct pvhv_gnt_copy_seg){ .buf_ptr = (uintptr_t)junk, .ref = 1, .len = 4097,
+					     .flags = PVHV_GNT_COPY_TO_GUEST };
+	seg[3] = (struct pvhv_gnt_copy_seg){ .buf_ptr = (uintptr_t)junk, .ref = 1, .offset = 4096,
+					     .len = 1, .flags = PVHV_GNT_COPY_TO_GUEST };
+	seg[4] = (struct pvhv_gnt_copy_seg){ .buf_ptr = (uintptr_t)page1, .ref = 1, .len = 4096 };
+	for (i = 0; i < 5; i++)
+		seg[i].status = 99;
+	r = pvhv_gnt_copy(gfd, seg, 5);
+	CHECK(r == 0, "gnt: a batch of 5 copies, 4 of them malformed: the ioctl succeeds (%ld)", r);
+	CHECK(seg[0].status == GNTST_bad_copy_arg, "gnt: copy into ref 1 with an unknown flag: %d (%s)",
+	      seg[0].status, pvhv_gntst_message(seg[0].status));
+	CHECK(seg[1].status == GNTST_bad_copy_arg, "gnt: copy from ref 1 with flag bit 31: %d",
+	      seg[1].status);
+	CHECK(seg[2].status == GNTST_bad_copy_arg, "gnt: copy of 4097 bytes: %d", seg[2].status);
+	CHECK(seg[3].status == GNTST_bad_copy_arg, "gnt: copy at offset 4096: %d", seg[3].status);
+	CHECK(seg[4].status == GNTST_okay && gnt_page_ok(page1, 1),
+	      "gnt: the batch's last copy ran (%d): ref 1 unchanged, the refused ones wrote nothing",
+	      seg[4].status);
+}
+
 /* The bad arguments of the grant fd's ioctls, each refused with its errno. */
 static void gnt_badinput(int gfd)
 {
@@ -519,6 +593,139 @@ static void gnt_badinput(int gfd)
 	c.flags = 0;
 	c.segs_ptr = 8;
 	CHECK(raw_ioctl(gfd, PVHV_GNT_COPY, &c) == -EFAULT, "gnt: copy with an unreadable segment list: EFAULT");
+	c.segs_ptr = (uintptr_t)&seg;
+	c.reserved[0] = 1;
+	CHECK(raw_ioctl(gfd, PVHV_GNT_COPY, &c) == -EINVAL, "gnt: copy with reserved[0] != 0: EINVAL");
+	c.reserved[0] = 0;
+	c.reserved[1] = 1;
+	CHECK(raw_ioctl(gfd, PVHV_GNT_COPY, &c) == -EINVAL, "gnt: copy with reserved[1] != 0: EINVAL");
+	CHECK(raw_ioctl(gfd, PVHV_GNT_COPY, (void *)8) == -EFAULT,
+	      "gnt: copy with a bad argument pointer: EFAULT");
+	gnt_bad_unmaps(gfd);
+	gnt_bad_segs(gfd);
+}
+
+#define GNT_FD_PAGES	4096	/* PVHV_CAP_HOST_GNT */
+#define GNT_PIN_MAX	65535	/* pins of one grant for one access (Xen's limit too) */
+#define GNT_PIN_FDS	17	/* 16 to reach GNT_PIN_MAX, one to probe */
+
+/* Map grant @ref writable @pages times on @gfd, PVHV_GNT_MAP_MAX at a time: how many. */
+static uint32_t gnt_fill(int gfd, uint32_t ref, uint32_t pages, uint64_t *idx)
+{
+	static uint32_t refs[PVHV_GNT_MAP_MAX];
+	struct pvhv_gnt_map m;
+	uint32_t i, n, done = 0;
+
+	for (i = 0; i < PVHV_GNT_MAP_MAX; i++)
+		refs[i] = ref;
+	for (i = 0; done < pages; i++) {
+		n = pages - done < PVHV_GNT_MAP_MAX ? pages - done : PVHV_GNT_MAP_MAX;
+		if (gnt_raw_map(gfd, refs, n, 0, &m))
+			break;
+		idx[i] = m.index;
+		done += n;
+	}
+	return done;
+}
+
+/*
+ * A grant fd's page limit: a map beyond it fails with ENOSPC, before any
+ * grant is pinned (ref 3 stays unused: the guest checks) or anything is
+ * allocated, and the fd works on: unmaps make room for maps again.
+ */
+static void gnt_fd_limit(int fd, int dfd)
+{
+	uint32_t refs[25], ref2 = 2, i, bad;
+	struct pvhv_gnt_copy_seg seg;
+	struct pvhv_stats st0, st;
+	struct pvhv_gnt_map m, m24;
+	uint64_t idx[4], in = 0;
+	int gfd = pvhv_gnt_open(dfd);
+	void *a;
+	long r;
+
+	for (i = 0; i < 25; i++)
+		refs[i] = 3;
+	CHECK(gfd >= 0 && gnt_fill(gfd, 2, GNT_FD_PAGES, idx) == GNT_FD_PAGES,
+	      "gnt limit: a new grant fd maps ref 2 %u times", GNT_FD_PAGES);
+	CHECK(pvhv_get_stats(fd, &st0) == 0, "gnt limit: GET_STATS");
+	r = gnt_raw_map(gfd, &ref2, 1, 0, &m);
+	CHECK(r == -ENOSPC && m.failed == 0 && m.status == 0 && m.index == 0,
+	      "gnt limit: map of page %u: ENOSPC (%ld), no failed/status/index (%u, %d)",
+	      GNT_FD_PAGES + 1, r, m.failed, m.status);
+	r = gnt_raw_map(gfd, refs, 1, PVHV_GNT_MAP_READONLY, &m);
+	CHECK(r == -ENOSPC, "gnt limit: read-only map of ref 3: ENOSPC (%ld)", r);
+	CHECK(pvhv_get_stats(fd, &st) == 0 && st.objects == st0.objects,
+	      "gnt limit: the refused maps left no object (%llu, was %llu)",
+	      (unsigned long long)st.objects, (unsigned long long)st0.objects);
+	seg = (struct pvhv_gnt_copy_seg){ .buf_ptr = (uintptr_t)&in, .ref = 3, .offset = 8, .len = 8 };
+	r = pvhv_gnt_copy(gfd, &seg, 1);
+	CHECK(r == 0 && seg.status == GNTST_okay && in == GNT_PATTERN(3, 1),
+	      "gnt limit: a copy on the full fd works (%ld, %d)", r, seg.status);
+	CHECK(gnt_raw_unmap(gfd, idx[1]) == 0, "gnt limit: unmap of 1024 of them");
+	r = gnt_fill(gfd, 2, 1000, idx);
+	CHECK(r == 1000, "gnt limit: then a map of 1000 works (%ld)", r);
+	r = gnt_raw_map(gfd, refs, 25, 0, &m);
+	CHECK(r == -ENOSPC, "gnt limit: a map of 25 (one too many): ENOSPC (%ld)", r);
+	r = gnt_raw_map(gfd, refs, 24, 0, &m24);
+	CHECK(r == 0, "gnt limit: a map of 24 (the last pages) works (%ld)", r);
+	CHECK(gnt_raw_map(gfd, &ref2, 1, 0, &m) == -ENOSPC, "gnt limit: full again: ENOSPC");
+	a = r ? MAP_FAILED : mmap(NULL, 24 * 4096, PROT_READ, MAP_SHARED, gfd, (off_t)m24.index);
+	for (bad = 0, i = 0; a != MAP_FAILED && i < 24; i++)
+		bad += !gnt_page_ok((uint64_t *)((char *)a + i * 4096), 3);
+	CHECK(a != MAP_FAILED && bad == 0, "gnt limit: its mmap() shows ref 3 in each page (%u bad)", bad);
+	if (a != MAP_FAILED)
+		munmap(a, 24 * 4096);
+	close(gfd);	/* releases all 4096 */
+}
+
+/*
+ * The pins of one grant: 65535 writable maps of ref 2 over 16 grant fds,
+ * then one more is refused (the count would overflow) with nothing left
+ * pinned by the refusal; read-only pins have their own count.
+ */
+static void gnt_pin_limit(int dfd)
+{
+	uint32_t refs[2] = { 3, 2 }, pinned = 0, n;
+	uint64_t idx[GNT_PIN_FDS][4], word = GNT_PATTERN(2, 0), in = 0;
+	struct pvhv_gnt_copy_seg seg[2];
+	int gfd[GNT_PIN_FDS], probe, i, nfd = 0;
+	struct pvhv_gnt_map m;
+	long r;
+
+	for (i = 0; i < GNT_PIN_FDS; i++) {
+		gfd[i] = pvhv_gnt_open(dfd);
+		nfd += gfd[i] >= 0;
+		n = GNT_PIN_MAX - pinned < GNT_FD_PAGES ? GNT_PIN_MAX - pinned : GNT_FD_PAGES;
+		if (gfd[i] >= 0 && i < GNT_PIN_FDS - 1)
+			pinned += gnt_fill(gfd[i], 2, n, idx[i]);
+	}
+	probe = gfd[GNT_PIN_FDS - 1];
+	CHECK(nfd == GNT_PIN_FDS && pinned == GNT_PIN_MAX,
+	      "gnt pins: ref 2 mapped writable %u times over %d fds", pinned, GNT_PIN_FDS - 1);
+	r = gnt_raw_map(probe, &refs[1], 1, 0, &m);
+	CHECK(r == -EPERM && m.failed == 0 && m.status == GNTST_general_error,
+	      "gnt pins: one more writable map of it: EPERM (%ld, status %d)", r, m.status);
+	r = gnt_raw_map(probe, refs, 2, 0, &m);
+	CHECK(r == -EPERM && m.failed == 1,
+	      "gnt pins: refs 3, 2 in one map: EPERM at position %u (3 released)", m.failed);
+	r = gnt_raw_map(probe, &refs[1], 1, PVHV_GNT_MAP_READONLY, &m);
+	CHECK(r == 0 && gnt_raw_unmap(probe, m.index) == 0,
+	      "gnt pins: a read-only map of it still works (a count of its own) (%ld)", r);
+	seg[0] = (struct pvhv_gnt_copy_seg){ .buf_ptr = (uintptr_t)&word, .ref = 2, .len = 8,
+					     .flags = PVHV_GNT_COPY_TO_GUEST };
+	seg[1] = (struct pvhv_gnt_copy_seg){ .buf_ptr = (uintptr_t)&in, .ref = 2, .len = 8 };
+	r = pvhv_gnt_copy(probe, seg, 2);
+	CHECK(r == 0 && seg[0].status == GNTST_general_error && seg[1].status == GNTST_okay &&
+	      in == GNT_PATTERN(2, 0),
+	      "gnt pins: a copy into it is refused (%d), a copy from it works (%d)",
+	      seg[0].status, seg[1].status);
+	r = gnt_raw_unmap(gfd[0], idx[0][0]);
+	CHECK(r == 0 && gnt_raw_map(probe, &refs[1], 1, 0, &m) == 0,
+	      "gnt pins: after an unmap of 1024 of them, a writable map works again");
+	for (i = 0; i < GNT_PIN_FDS; i++)
+		if (gfd[i] >= 0)
+			close(gfd[i]);
 }
 
 /* Map, mmap and release single grants: the backends' pattern, timed. */
@@ -598,6 +805,8 @@ static int cmd_gnt_host(uint32_t domid, uint32_t gport)
 	CHECK(dfd >= 0 && efd >= 0 && gfd >= 0, "gnt: domain %u, its evtchn fd and grant fd (%d)", domid, gfd);
 	if (gfd < 0)
 		return 1;
+	CHECK(ioctl(dfd, PVHV_DOMAIN_GNT_OPEN, 1UL) < 0 && errno == EINVAL,
+	      "gnt: GNT_OPEN with an argument: EINVAL");
 	r = pvhv_check_extension(fd, PVHV_CAP_HOST_GNT, &cap);
 	CHECK(r == 0 && cap == 4096,
 	      "gnt: CHECK_EXTENSION(HOST_GNT) = %llu pages per fd", (unsigned long long)cap);
@@ -670,6 +879,8 @@ static int cmd_gnt_host(uint32_t domid, uint32_t gport)
 		pvhv_gnt_unmap(gfd, a, 15);
 
 	gnt_bench(gfd, dfd);
+	gnt_fd_limit(fd, dfd);
+	gnt_pin_limit(dfd);
 
 	/* Ref 5 stays mapped writable for phase 1. */
 	refs[0] = 5;
