@@ -742,6 +742,32 @@ static void svm_deliver_upcall(struct pvhv_vcpu *v, struct vmcb *vmcb)
 	vmcb->ctrl.intercept_misc1 |= SVM_MISC1_VINTR;
 }
 
+/*
+ * The guest's own page walk of an address, for a crash report: its
+ * guest-physical address, or ~0 if the guest's tables do not map it.
+ */
+static u64 svm_guest_walk(struct pvhv_vcpu *v, u64 gva)
+{
+	struct pvhv_paging pg;
+	u64 gpa;
+
+	svm_get_paging(v, &pg);
+	return pvhv_gva_to_gpa(v, &pg, gva, false, &gpa) ? ~0ULL : gpa;
+}
+
+/* SHUTDOWN (APM 15.12): the report says where and, walked by us, whether the guest's tables map it. */
+static void svm_triple_fault(struct pvhv_vcpu *v, struct vmcb *vmcb)
+{
+	struct vmcb_save *st = &vmcb->save;
+
+	pvhv_domain_crash(v->d,
+			  "triple fault at rip %#llx (rsp %#llx cr0 %#llx cr2 %#llx cr3 %#llx cr4 %#llx rflags %#llx idtr %#llx/%#x exitintinfo %#llx int_ctl %#llx cpu %d; the guest's tables map rip to %#llx, rsp to %#llx, idtr to %#llx)",
+			  st->rip, st->rsp, st->cr0, st->cr2, st->cr3, st->cr4, st->rflags,
+			  st->idtr.base, st->idtr.limit, (u64)vmcb->ctrl.exit_int_info,
+			  (u64)vmcb->ctrl.int_ctl, v->last_cpu, svm_guest_walk(v, st->rip),
+			  svm_guest_walk(v, st->rsp - 8), svm_guest_walk(v, st->idtr.base));
+}
+
 static int svm_handle_exit(struct pvhv_vcpu *v, struct vmcb *vmcb)
 {
 	u64 code = vmcb->ctrl.exit_code;
@@ -813,12 +839,7 @@ static int svm_handle_exit(struct pvhv_vcpu *v, struct vmcb *vmcb)
 		svm_inject_exception(v, X86_TRAP_UD, false, 0);	/* not offered (CPUID) */
 		break;
 	case SVM_EXIT_SHUTDOWN:
-		pvhv_domain_crash(v->d,
-				  "triple fault at rip %#llx (rsp %#llx cr0 %#llx cr3 %#llx cr4 %#llx rflags %#llx idtr %#llx/%#x exitintinfo %#llx inj %#llx int_ctl %#llx cpu %d)",
-				  vmcb->save.rip, vmcb->save.rsp, vmcb->save.cr0, vmcb->save.cr3,
-				  vmcb->save.cr4, vmcb->save.rflags, vmcb->save.idtr.base,
-				  vmcb->save.idtr.limit, (u64)vmcb->ctrl.exit_int_info,
-				  (u64)vmcb->ctrl.event_inj, (u64)vmcb->ctrl.int_ctl, v->last_cpu);
+		svm_triple_fault(v, vmcb);
 		break;
 	case SVM_EXIT_NPF:
 		/* APM 15.25.6: EXITINFO1 is a #PF error code (P, RW), EXITINFO2 the address. */
@@ -853,10 +874,11 @@ static int svm_vcpu_run(struct pvhv_vcpu *v)
 	vmcb->save.rax = v->regs[PVHV_RAX];
 	vmcb->save.rsp = v->regs[PVHV_RSP];
 
-	svm_deliver_upcall(v, vmcb);
 	kernel_fpu_begin();	/* also disables preemption */
 	local_irq_disable();
 	cpu = smp_processor_id();
+	pvhv_vcpu_enter_guest(v, cpu);	/* before the reads a kick announces */
+	svm_deliver_upcall(v, vmcb);
 	pvhv_x86_enter_domain(v->d);
 	pvhv_xen_update_time(v, cpu);
 	if (cpu != v->last_cpu || s->npt_gen != atomic_read(&sd->gen) ||
@@ -885,6 +907,7 @@ static int svm_vcpu_run(struct pvhv_vcpu *v)
 		xsetbv(0, s->xcr0);
 	pvhv_clear_cpu_buffers();
 	pvhv_svm_vmrun(v->regs, s->vmcb_pa, page_to_phys(this_cpu_read(svm_host_save)));
+	pvhv_vcpu_exit_guest(v);
 	if (s->xcr0 != svm_host_xcr0)
 		xsetbv(0, svm_host_xcr0);
 	pvhv_x86_xsave(s->xsave, SVM_GUEST_XCR0_MASK & svm_host_xcr0);
