@@ -109,6 +109,7 @@ struct pvhv_vcpu {
 	 */
 	int mode;
 	int guest_cpu;			/* written before mode becomes PVHV_IN_GUEST */
+	u32 halt_poll_ns;		/* the adaptive halt-polling window; vCPU thread only */
 	/* pvclock (xen/time.c); vCPU thread only. */
 	int time_cpu;
 	u64 time_updated;		/* jiffies of the last refresh */

@@ -14,6 +14,7 @@
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
+#include <linux/sched/stat.h>
 #include <linux/sched/task.h>
 #include <linux/timekeeping.h>
 #include <linux/slab.h>
@@ -136,25 +137,51 @@ int pvhv_vcpu_start(struct pvhv_vcpu *v)
 	return 0;
 }
 
+/*
+ * The halt-polling window adapts as KVM's (virt/kvm/kvm_main.c,
+ * Documentation/virt/kvm/halt-polling.rst): it starts at 0, grows (10 us,
+ * then doubling up to halt_poll_ns) after a halt that ended within
+ * halt_poll_ns, and drops to 0 after a longer one; so an idle vCPU does
+ * not spin, and one that talks to another in short round trips does.
+ */
+#define PVHV_HALT_POLL_START_NS	10000
+
+static void pvhv_vcpu_halt_adapt(struct pvhv_vcpu *v, u64 halted_ns, u32 max)
+{
+	if (!max)
+		v->halt_poll_ns = 0;
+	else if (halted_ns <= v->halt_poll_ns)
+		;	/* the poll caught it */
+	else if (halted_ns > max)
+		v->halt_poll_ns = 0;
+	else if (v->halt_poll_ns < max)
+		v->halt_poll_ns = min_t(u64, max, max_t(u64, PVHV_HALT_POLL_START_NS,
+							  2ULL * v->halt_poll_ns));
+}
+
 void pvhv_vcpu_halt(struct pvhv_vcpu *v)
 {
-	u64 poll = READ_ONCE(pvhv_halt_poll_ns), start;
+	u32 max = READ_ONCE(pvhv_halt_poll_ns);
+	u64 poll = min(v->halt_poll_ns, max), start;
 
 	/* Until an event is pending for this vCPU, or the domain stops. */
 	if (pvhv_xen_event_pending(v))
 		return;
 	/*
-	 * Halt polling (as KVM's): an event that comes within halt_poll_ns is
-	 * seen without a trip through the scheduler, which is most of an event
-	 * round trip's cost. Anything else wanting this CPU ends the spin.
+	 * Halt polling: an event that comes within the window is seen without
+	 * a trip through the scheduler, which is most of an event round
+	 * trip's cost. Another task runnable here, or wanting the CPU, ends
+	 * the spin (as KVM's kvm_vcpu_can_poll()).
 	 */
+	start = ktime_get_ns();
 	if (poll && pvhv_vcpu_should_run(v)) {
-		start = ktime_get_ns();
 		do {
 			cpu_relax();
-			if (pvhv_xen_event_pending(v))
+			if (pvhv_xen_event_pending(v)) {
+				pvhv_vcpu_halt_adapt(v, ktime_get_ns() - start, max);
 				return;
-		} while (pvhv_vcpu_should_run(v) && !need_resched() &&
+			}
+		} while (pvhv_vcpu_should_run(v) && single_task_running() && !need_resched() &&
 			 ktime_get_ns() - start < poll);
 	}
 	pvhv_xen_runstate(v, RUNSTATE_blocked);
@@ -170,6 +197,7 @@ void pvhv_vcpu_halt(struct pvhv_vcpu *v)
 			break;
 	}
 	pvhv_xen_runstate(v, RUNSTATE_running);
+	pvhv_vcpu_halt_adapt(v, ktime_get_ns() - start, max);
 }
 
 /*
