@@ -113,7 +113,7 @@ mem_available_kb() {
 	echo "$_cur"
 }
 
-# mkcfg NAME KERNEL [MEMORY_MIB] [CMDLINE] [VCPUS]
+# mkcfg NAME KERNEL [MEMORY_MIB] [CMDLINE] [VCPUS] [ON_POWEROFF] [ON_REBOOT] [ON_CRASH]
 mkcfg() {
 	cat >"/tmp/$1.cfg" <<EOC
 # test guest $1
@@ -123,9 +123,9 @@ vcpus = ${5:-1}
 kernel = "$2"
 type = "pvh"
 cmdline = "${4:-}"
-on_poweroff = "preserve"
-on_reboot = "preserve"
-on_crash = "preserve"
+on_poweroff = "${6:-preserve}"
+on_reboot = "${7:-preserve}"
+on_crash = "${8:-preserve}"
 EOC
 }
 
