@@ -101,13 +101,21 @@ struct pvhv_vcpu {
 	u64 regs[PVHV_NR_REGS];
 	void *arch;
 	int last_cpu;			/* host CPU of the last entry; vCPU thread only */
+	/*
+	 * Where the thread is, for pvhv_vcpu_kick(): PVHV_IN_GUEST from
+	 * pvhv_vcpu_enter_guest() to pvhv_vcpu_exit_guest() (interrupts off
+	 * throughout, on guest_cpu), PVHV_EXITING once a kick's IPI is on its
+	 * way. Set by the thread, moved to EXITING by cmpxchg from any context.
+	 */
+	int mode;
+	int guest_cpu;			/* written before mode becomes PVHV_IN_GUEST */
+	u32 halt_poll_ns;		/* the adaptive halt-polling window; vCPU thread only */
 	/* pvclock (xen/time.c); vCPU thread only. */
 	int time_cpu;
 	u64 time_updated;		/* jiffies of the last refresh */
 	/* The record when no vcpu_info is visible yet (for the time area only). */
 	struct pvclock_vcpu_time_info time_rec;
 	wait_queue_head_t wq;		/* a halted vCPU sleeps here */
-	call_single_data_t kick_csd;	/* IPI that forces a guest exit (any context) */
 	struct hrtimer timer;		/* set_timer_op / singleshot: raises VIRQ_TIMER */
 	struct hrtimer periodic;	/* VCPUOP_set_periodic_timer: raises VIRQ_TIMER */
 	u64 period_ns;			/* of the periodic timer; vCPU thread only */
@@ -232,6 +240,9 @@ void pvhv_vcpu_free(struct pvhv_vcpu *v);
 int pvhv_vcpu_start(struct pvhv_vcpu *v);
 void pvhv_vcpu_stop(struct pvhv_vcpu *v);	/* returns once the thread is gone */
 void pvhv_vcpu_kick(struct pvhv_vcpu *v);
+enum { PVHV_OUTSIDE_GUEST, PVHV_IN_GUEST, PVHV_EXITING };
+void pvhv_vcpu_enter_guest(struct pvhv_vcpu *v, int cpu);	/* interrupts off */
+void pvhv_vcpu_exit_guest(struct pvhv_vcpu *v);		/* interrupts off */
 void pvhv_vcpu_halt(struct pvhv_vcpu *v);	/* HLT: sleep until woken */
 /*
  * Its own thread, in a wait that ended on !runnable (SCHEDOP_poll, HLT,

@@ -39,10 +39,10 @@ unsigned int pvhv_max_vcpus = 128;
 module_param_named(max_vcpus, pvhv_max_vcpus, uint, 0444);
 MODULE_PARM_DESC(max_vcpus, "vCPUs per domain (1..4096, default 128)");
 
-unsigned int pvhv_halt_poll_ns;
+unsigned int pvhv_halt_poll_ns = 200000;
 module_param_named(halt_poll_ns, pvhv_halt_poll_ns, uint, 0644);
 MODULE_PARM_DESC(halt_poll_ns,
-		 "Spin this long for an event before a halted vCPU sleeps (ns, default 0: never)");
+		 "Most a halted vCPU spins for an event before it sleeps; adaptive below it, as KVM's (ns, default 200000; 0: never)");
 
 unsigned int pvhv_gnttab_max_frames = 32;
 module_param_named(gnttab_max_frames, pvhv_gnttab_max_frames, uint, 0444);

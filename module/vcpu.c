@@ -14,17 +14,14 @@
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
+#include <linux/sched/stat.h>
 #include <linux/sched/task.h>
 #include <linux/timekeeping.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
+#include <trace/events/ipi.h>	/* smp_send_reschedule() traces (6.5+) */
 
 #include "core.h"
-
-static void pvhv_vcpu_kick_ipi(void *info)
-{
-	/* Nothing to do: the interrupt itself forces the guest to exit. */
-}
 
 struct pvhv_vcpu *pvhv_vcpu_create(struct pvhv_domain *d, u32 id)
 {
@@ -39,7 +36,6 @@ struct pvhv_vcpu *pvhv_vcpu_create(struct pvhv_domain *d, u32 id)
 	v->last_cpu = -1;
 	v->time_cpu = -1;	/* pvclock written on the first entry */
 	init_waitqueue_head(&v->wq);
-	INIT_CSD(&v->kick_csd, pvhv_vcpu_kick_ipi, v);
 	pvhv_xen_timer_init(v);
 	pvhv_xen_runstate_init(v);
 	ret = pvhv_vendor->vcpu_create(v);
@@ -54,8 +50,6 @@ struct pvhv_vcpu *pvhv_vcpu_create(struct pvhv_domain *d, u32 id)
 void pvhv_vcpu_free(struct pvhv_vcpu *v)
 {
 	pvhv_xen_timer_stop(v);
-	/* IPIs are handled in order: once this returns, no kick is in flight. */
-	on_each_cpu(pvhv_vcpu_kick_ipi, NULL, 1);
 	if (v->task)
 		put_task_struct(v->task);
 	if (v->vcpu_info_page)
@@ -143,25 +137,51 @@ int pvhv_vcpu_start(struct pvhv_vcpu *v)
 	return 0;
 }
 
+/*
+ * The halt-polling window adapts as KVM's (virt/kvm/kvm_main.c,
+ * Documentation/virt/kvm/halt-polling.rst): it starts at 0, grows (10 us,
+ * then doubling up to halt_poll_ns) after a halt that ended within
+ * halt_poll_ns, and drops to 0 after a longer one; so an idle vCPU does
+ * not spin, and one that talks to another in short round trips does.
+ */
+#define PVHV_HALT_POLL_START_NS	10000
+
+static void pvhv_vcpu_halt_adapt(struct pvhv_vcpu *v, u64 halted_ns, u32 max)
+{
+	if (!max)
+		v->halt_poll_ns = 0;
+	else if (halted_ns <= v->halt_poll_ns)
+		;	/* the poll caught it */
+	else if (halted_ns > max)
+		v->halt_poll_ns = 0;
+	else if (v->halt_poll_ns < max)
+		v->halt_poll_ns = min_t(u64, max, max_t(u64, PVHV_HALT_POLL_START_NS,
+							  2ULL * v->halt_poll_ns));
+}
+
 void pvhv_vcpu_halt(struct pvhv_vcpu *v)
 {
-	u64 poll = READ_ONCE(pvhv_halt_poll_ns), start;
+	u32 max = READ_ONCE(pvhv_halt_poll_ns);
+	u64 poll = min(v->halt_poll_ns, max), start;
 
 	/* Until an event is pending for this vCPU, or the domain stops. */
 	if (pvhv_xen_event_pending(v))
 		return;
 	/*
-	 * Halt polling (as KVM's): an event that comes within halt_poll_ns is
-	 * seen without a trip through the scheduler, which is most of an event
-	 * round trip's cost. Anything else wanting this CPU ends the spin.
+	 * Halt polling: an event that comes within the window is seen without
+	 * a trip through the scheduler, which is most of an event round
+	 * trip's cost. Another task runnable here, or wanting the CPU, ends
+	 * the spin (as KVM's kvm_vcpu_can_poll()).
 	 */
+	start = ktime_get_ns();
 	if (poll && pvhv_vcpu_should_run(v)) {
-		start = ktime_get_ns();
 		do {
 			cpu_relax();
-			if (pvhv_xen_event_pending(v))
+			if (pvhv_xen_event_pending(v)) {
+				pvhv_vcpu_halt_adapt(v, ktime_get_ns() - start, max);
 				return;
-		} while (pvhv_vcpu_should_run(v) && !need_resched() &&
+			}
+		} while (pvhv_vcpu_should_run(v) && single_task_running() && !need_resched() &&
 			 ktime_get_ns() - start < poll);
 	}
 	pvhv_xen_runstate(v, RUNSTATE_blocked);
@@ -177,17 +197,49 @@ void pvhv_vcpu_halt(struct pvhv_vcpu *v)
 			break;
 	}
 	pvhv_xen_runstate(v, RUNSTATE_running);
+	pvhv_vcpu_halt_adapt(v, ktime_get_ns() - start, max);
 }
 
-/* Any context (the timers call it from hardirq). */
+/*
+ * The vendor's run, with interrupts off, before it reads anything a kick
+ * announces (pending events, nested mapping changes): from here a kick sees
+ * PVHV_IN_GUEST and sends its IPI, which stays pending while interrupts are
+ * off and makes the guest exit at once (the host-interrupt intercept). A
+ * kick before this is seen by those reads. The same protocol as KVM's
+ * vcpu->mode (Documentation/virt/kvm/vcpu-requests.rst).
+ */
+void pvhv_vcpu_enter_guest(struct pvhv_vcpu *v, int cpu)
+{
+	WRITE_ONCE(v->guest_cpu, cpu);
+	smp_wmb();	/* guest_cpu before mode, for a kick that sees IN_GUEST */
+	smp_store_mb(v->mode, PVHV_IN_GUEST);	/* before the caller's reads */
+}
+
+/* The vendor's run, after the exit, interrupts still off. */
+void pvhv_vcpu_exit_guest(struct pvhv_vcpu *v)
+{
+	WRITE_ONCE(v->mode, PVHV_OUTSIDE_GUEST);
+}
+
+/*
+ * Any context (the timers call it from hardirq). A halted vCPU is woken; one
+ * in the guest gets one IPI per entry; one in between needs neither (it
+ * reads what the kicker wrote before it enters).
+ */
 void pvhv_vcpu_kick(struct pvhv_vcpu *v)
 {
 	int cpu;
 
 	wake_up_interruptible(&v->wq);
-	cpu = READ_ONCE(v->last_cpu);
-	if (cpu >= 0 && cpu != raw_smp_processor_id() && cpu_online(cpu))
-		smp_call_function_single_async(cpu, &v->kick_csd);	/* -EBUSY: one is on its way */
+	if (cmpxchg(&v->mode, PVHV_IN_GUEST, PVHV_EXITING) != PVHV_IN_GUEST)
+		return;
+	cpu = READ_ONCE(v->guest_cpu);
+	/*
+	 * Any interrupt makes the guest exit; a reschedule IPI (as KVM's
+	 * kick) carries no state, so two kicks never meet on one request.
+	 */
+	if (cpu != raw_smp_processor_id())
+		smp_send_reschedule(cpu);
 }
 
 void pvhv_vcpu_stop(struct pvhv_vcpu *v)

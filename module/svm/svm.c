@@ -374,9 +374,11 @@ struct svm_vcpu {
 	u64 xcr0;		/* the guest's XCR0 */
 	void *xsave;		/* the guest's x87/SSE/AVX state (XSAVE format) */
 	int npt_gen;		/* svm_domain.gen when this ASID was last flushed */
+	u64 last_exit;		/* the previous exit's code, for reports */
 };
 
 asmlinkage void pvhv_svm_vmrun(u64 *regs, u64 vmcb_pa, u64 host_save_pa);
+extern const char pvhv_svm_vmrun_exit[];
 
 static int svm_vcpu_create(struct pvhv_vcpu *v)
 {
@@ -726,20 +728,59 @@ static void svm_handle_io(struct pvhv_vcpu *v, struct vmcb *vmcb)
 /*
  * The event-channel upcall (APM 15.20 event injection, 15.21.4 virtual
  * interrupts): inject the callback vector if the guest can take an
- * interrupt now, else ask for an exit (VINTR) as soon as it can.
+ * interrupt now; else make it a pending virtual interrupt (V_IRQ with that
+ * vector, TPR ignored), which the CPU delivers by itself the moment the
+ * guest sets IF, without an exit. A pending one the guest no longer needs
+ * (it saw its events by polling) is withdrawn.
  */
+#define SVM_INT_CTL_UPCALL (SVM_INT_CTL_V_IRQ | SVM_INT_CTL_V_INTR_PRIO | SVM_INT_CTL_V_IGN_TPR)
+
 static void svm_deliver_upcall(struct pvhv_vcpu *v, struct vmcb *vmcb)
 {
 	u8 vector = pvhv_xen_upcall_vector(v);
 
-	if (!vector || (vmcb->ctrl.event_inj & SVM_EVTINJ_VALID))
+	if (!vector) {
+		vmcb->ctrl.int_ctl &= ~SVM_INT_CTL_UPCALL;
+		return;
+	}
+	if (vmcb->ctrl.event_inj & SVM_EVTINJ_VALID)
 		return;
 	if ((vmcb->save.rflags & X86_EFLAGS_IF) && !(vmcb->ctrl.int_state & 1)) {
+		vmcb->ctrl.int_ctl &= ~SVM_INT_CTL_UPCALL;
 		vmcb->ctrl.event_inj = vector | SVM_EVTINJ_VALID;	/* type 0: INTR */
 		return;
 	}
-	vmcb->ctrl.int_ctl |= SVM_INT_CTL_V_IRQ | SVM_INT_CTL_V_INTR_PRIO | SVM_INT_CTL_V_IGN_TPR;
-	vmcb->ctrl.intercept_misc1 |= SVM_MISC1_VINTR;
+	vmcb->ctrl.int_vector = vector;
+	vmcb->ctrl.int_ctl |= SVM_INT_CTL_UPCALL;
+}
+
+/*
+ * The guest's own page walk of an address, for a crash report: its
+ * guest-physical address, or ~0 if the guest's tables do not map it.
+ */
+static u64 svm_guest_walk(struct pvhv_vcpu *v, u64 gva)
+{
+	struct pvhv_paging pg;
+	u64 gpa;
+
+	svm_get_paging(v, &pg);
+	return pvhv_gva_to_gpa(v, &pg, gva, false, &gpa) ? ~0ULL : gpa;
+}
+
+/* SHUTDOWN (APM 15.12): the report says where and, walked by us, whether the guest's tables map it. */
+static void svm_triple_fault(struct pvhv_vcpu *v, struct vmcb *vmcb)
+{
+	struct vmcb_save *st = &vmcb->save;
+
+	pvhv_domain_crash(v->d,
+			  "triple fault at rip %#llx (rsp %#llx cr0 %#llx cr2 %#llx cr3 %#llx cr4 %#llx efer %#llx cs %#x/%#x ncr3 %s rflags %#llx idtr %#llx/%#x exitintinfo %#llx int_ctl %#llx cpu %d; the guest's tables map rip to %#llx, rsp to %#llx, idtr to %#llx)",
+			  st->rip, st->rsp, st->cr0, st->cr2, st->cr3, st->cr4, st->efer,
+			  st->cs.selector, st->cs.attrib,
+			  vmcb->ctrl.n_cr3 == page_to_phys(((struct svm_domain *)v->d->arch)->root) ?
+			  "ok" : "WRONG", st->rflags,
+			  st->idtr.base, st->idtr.limit, (u64)vmcb->ctrl.exit_int_info,
+			  (u64)vmcb->ctrl.int_ctl, v->last_cpu, svm_guest_walk(v, st->rip),
+			  svm_guest_walk(v, st->rsp - 8), svm_guest_walk(v, st->idtr.base));
 }
 
 static int svm_handle_exit(struct pvhv_vcpu *v, struct vmcb *vmcb)
@@ -757,12 +798,6 @@ static int svm_handle_exit(struct pvhv_vcpu *v, struct vmcb *vmcb)
 	case SVM_EXIT_SMI:
 	case SVM_EXIT_INIT:
 		break;	/* the host took it once GIF was set again */
-	case SVM_EXIT_VINTR:
-		/* The guest can take an interrupt: the upcall goes in on entry. */
-		vmcb->ctrl.int_ctl &= ~(SVM_INT_CTL_V_IRQ | SVM_INT_CTL_V_INTR_PRIO |
-					SVM_INT_CTL_V_IGN_TPR);
-		vmcb->ctrl.intercept_misc1 &= ~SVM_MISC1_VINTR;
-		break;
 	case SVM_EXIT_VMMCALL:
 		svm_hypercall(v, vmcb);
 		break;
@@ -813,12 +848,7 @@ static int svm_handle_exit(struct pvhv_vcpu *v, struct vmcb *vmcb)
 		svm_inject_exception(v, X86_TRAP_UD, false, 0);	/* not offered (CPUID) */
 		break;
 	case SVM_EXIT_SHUTDOWN:
-		pvhv_domain_crash(v->d,
-				  "triple fault at rip %#llx (rsp %#llx cr0 %#llx cr3 %#llx cr4 %#llx rflags %#llx idtr %#llx/%#x exitintinfo %#llx inj %#llx int_ctl %#llx cpu %d)",
-				  vmcb->save.rip, vmcb->save.rsp, vmcb->save.cr0, vmcb->save.cr3,
-				  vmcb->save.cr4, vmcb->save.rflags, vmcb->save.idtr.base,
-				  vmcb->save.idtr.limit, (u64)vmcb->ctrl.exit_int_info,
-				  (u64)vmcb->ctrl.event_inj, (u64)vmcb->ctrl.int_ctl, v->last_cpu);
+		svm_triple_fault(v, vmcb);
 		break;
 	case SVM_EXIT_NPF:
 		/* APM 15.25.6: EXITINFO1 is a #PF error code (P, RW), EXITINFO2 the address. */
@@ -853,10 +883,11 @@ static int svm_vcpu_run(struct pvhv_vcpu *v)
 	vmcb->save.rax = v->regs[PVHV_RAX];
 	vmcb->save.rsp = v->regs[PVHV_RSP];
 
-	svm_deliver_upcall(v, vmcb);
 	kernel_fpu_begin();	/* also disables preemption */
 	local_irq_disable();
 	cpu = smp_processor_id();
+	pvhv_vcpu_enter_guest(v, cpu);	/* before the reads a kick announces */
+	svm_deliver_upcall(v, vmcb);
 	pvhv_x86_enter_domain(v->d);
 	pvhv_xen_update_time(v, cpu);
 	if (cpu != v->last_cpu || s->npt_gen != atomic_read(&sd->gen) ||
@@ -885,6 +916,7 @@ static int svm_vcpu_run(struct pvhv_vcpu *v)
 		xsetbv(0, s->xcr0);
 	pvhv_clear_cpu_buffers();
 	pvhv_svm_vmrun(v->regs, s->vmcb_pa, page_to_phys(this_cpu_read(svm_host_save)));
+	pvhv_vcpu_exit_guest(v);
 	if (s->xcr0 != svm_host_xcr0)
 		xsetbv(0, svm_host_xcr0);
 	pvhv_x86_xsave(s->xsave, SVM_GUEST_XCR0_MASK & svm_host_xcr0);
@@ -897,6 +929,20 @@ static int svm_vcpu_run(struct pvhv_vcpu *v)
 	kernel_fpu_end();
 
 	vmcb->ctrl.tlb_control = SVM_TLB_CONTROL_NONE;
+	if (unlikely(vmcb->save.rip == (unsigned long)pvhv_svm_vmrun_exit)) {
+		/*
+		 * The guest state a #VMEXIT saved is the host's own (RIP right
+		 * after our VMRUN): seen only under QEMU's multi-threaded TCG,
+		 * never single-threaded. Entering it again would run the host's
+		 * state as the guest; stop here, with what we know.
+		 */
+		pvhv_domain_crash(v->d,
+				  "the exit (code %#llx, info %#llx %#llx) saved the host's state as the guest's (cr3 %#llx) on cpu %d; the exit before: %#llx",
+				  vmcb->ctrl.exit_code, vmcb->ctrl.exit_info1, vmcb->ctrl.exit_info2,
+				  vmcb->save.cr3, cpu, s->last_exit);
+		return 0;
+	}
+	s->last_exit = vmcb->ctrl.exit_code;
 	v->regs[PVHV_RAX] = vmcb->save.rax;
 	v->regs[PVHV_RSP] = vmcb->save.rsp;
 	/* RAX/RSP go back into the VMCB at the top of the next entry. */

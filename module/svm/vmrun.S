@@ -24,6 +24,7 @@
  * the fill, which follows the host's VMLOAD.
  */
 #include <linux/linkage.h>
+#include <linux/objtool.h>
 #include <asm/asm.h>
 #include <asm/nospec-branch.h>
 
@@ -79,6 +80,8 @@ SYM_FUNC_START(pvhv_svm_vmrun)
 	VM_CLEAR_CPU_BUFFERS
 	sti
 	vmrun	%rax
+SYM_INNER_LABEL(pvhv_svm_vmrun_exit, SYM_L_GLOBAL)	/* the host RIP VMRUN saves */
+	ANNOTATE_NOENDBR	/* compared with, never called or jumped to */
 	cli
 
 	/* RAX and RSP are the host's again; the stack is ours. */

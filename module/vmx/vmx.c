@@ -2039,11 +2039,12 @@ static int vmx_vcpu_run(struct pvhv_vcpu *v)
 	if (s->intr_dirty)
 		__vmx_write(GUEST_INTERRUPTIBILITY_INFO, s->intr_state);
 	s->rip_dirty = s->intr_dirty = false;
-	vmx_deliver_upcall(v, s);
 	vmx_arm_watchdog(s);
 
 	local_irq_disable();
 	cpu = smp_processor_id();
+	pvhv_vcpu_enter_guest(v, cpu);	/* before the reads a kick announces */
+	vmx_deliver_upcall(v, s);
 	pvhv_x86_enter_domain(v->d);
 	pvhv_xen_update_time(v, cpu);
 	gen = atomic_read(&vd->npt.gen);
@@ -2077,6 +2078,7 @@ static int vmx_vcpu_run(struct pvhv_vcpu *v)
 		pvhv_clear_cpu_buffers();
 
 	fail = pvhv_vmx_run(v->regs, s->launched, &s->host_rsp);
+	pvhv_vcpu_exit_guest(v);
 
 	if (s->xcr0 != vmx_cfg.host_xcr0)
 		xsetbv(0, vmx_cfg.host_xcr0);

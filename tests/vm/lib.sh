@@ -113,6 +113,22 @@ mem_available_kb() {
 	echo "$_cur"
 }
 
+# mkcfg NAME KERNEL [MEMORY_MIB] [CMDLINE] [VCPUS] [ON_POWEROFF] [ON_REBOOT] [ON_CRASH]
+mkcfg() {
+	cat >"/tmp/$1.cfg" <<EOC
+# test guest $1
+name = "$1"
+memory = ${3:-32}
+vcpus = ${5:-1}
+kernel = "$2"
+type = "pvh"
+cmdline = "${4:-}"
+on_poweroff = "${6:-preserve}"
+on_reboot = "${7:-preserve}"
+on_crash = "${8:-preserve}"
+EOC
+}
+
 # wait_until TENTHS CMD...: poll CMD every 0.1 s until it succeeds, at most
 # TENTHS times; the caller's next check says whether it did.
 wait_until() {

@@ -17,8 +17,8 @@ pvhv=$(sed -n 's/^bench: pvhv null hypercall: \([0-9]*\) cycles.*/\1/p' /tmp/ben
 check_out "pvhv: null hypercall measured (${pvhv:-?} cycles/call)" "^[0-9]+$" echo "$pvhv"
 diag "$(cat /tmp/bench.out)"
 
-# Interdomain event ping-pong between two 1-vCPU domains, same boot: without
-# halt polling (the default) and with 200 us of it. The domains are kept after
+# Interdomain event ping-pong between two 1-vCPU domains, same boot: with
+# adaptive halt polling (the default, at most halt_poll_ns) and without it. The domains are kept after
 # poweroff (a running daemon would otherwise destroy them before their log is
 # read, as in the bochs boot, where the host-side tests started one).
 pingpong() {	# label
@@ -47,10 +47,11 @@ EOC
 	vmmctl destroy client >/dev/null 2>&1
 	vmmctl destroy server >/dev/null 2>&1
 }
-pingpong "halt_poll_ns=$(cat /sys/module/pvhv/parameters/halt_poll_ns)"
-echo 200000 >/sys/module/pvhv/parameters/halt_poll_ns
-pingpong "halt_poll_ns=200000"
+poll_default=$(cat /sys/module/pvhv/parameters/halt_poll_ns)
+pingpong "halt_poll_ns=$poll_default (default)"
 echo 0 >/sys/module/pvhv/parameters/halt_poll_ns
+pingpong "halt_poll_ns=0"
+echo "$poll_default" >/sys/module/pvhv/parameters/halt_poll_ns
 /sbin/rmmod pvhv
 
 kvm=

@@ -2,13 +2,9 @@
 # Event storm: 4 domains x 2 vCPUs in a ring, every vCPU pinging its
 # successor and answering its predecessor at once for STORM_SECS seconds;
 # every ping sent must have been counted by its receiver.
-# Its own suite (PVHV_VM_SUITE=stress tests/vm/run KERNEL): on 6.12 with the
-# machine heavily loaded it once did not finish; under investigation.
+# Its own suite (tests/vm/run boots it after "t", single-threaded under
+# TCG: see run_kernel there).
 G=/pvhv/guests
-mkcfg() {
-	printf 'name = "%s"\nmemory = %s\nvcpus = %s\nkernel = "%s"\ntype = "pvh"\ncmdline = "%s"\non_poweroff = "preserve"\non_crash = "preserve"\n' \
-		"$1" "${3:-32}" "${5:-1}" "$2" "${4:-}" >"/tmp/$1.cfg"
-}
 STORM_SECS=${STORM_SECS:-30}
 for k in 0 1 2 3; do
 	mkcfg storm$k $G/storm.elf 16 "idx=$k n=4 secs=$STORM_SECS" 2

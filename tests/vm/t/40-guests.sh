@@ -2,21 +2,6 @@
 # Guests under SVM: PVH boot, hypercalls, exceptions, hostile input, crashes,
 # destroy of a spinning guest, several guests at once.
 
-# mkcfg NAME KERNEL [MEMORY_MIB] [CMDLINE] [VCPUS]
-mkcfg() {
-	cat >"/tmp/$1.cfg" <<EOC
-# test guest $1
-name = "$1"
-memory = ${3:-32}
-vcpus = ${5:-1}
-kernel = "$2"
-type = "pvh"
-cmdline = "${4:-}"
-on_poweroff = "preserve"
-on_reboot = "preserve"
-on_crash = "preserve"
-EOC
-}
 uptime_cs() { awk '{ split($1, a, "."); print a[1] * 100 + a[2] }' /proc/uptime; }
 G=/pvhv/guests
 

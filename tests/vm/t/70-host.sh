@@ -14,18 +14,7 @@ XG=/pvhv/guests
 VMMD_LOG=/var/log/pvhv/vmmd.log
 
 # xcfg NAME KERNEL CMDLINE [on_poweroff] [on_reboot] [on_crash] [MEMORY]
-xcfg() {
-	cat >"/tmp/$1.cfg" <<EOC
-name = "$1"
-memory = ${7:-16}
-kernel = "$2"
-type = "pvh"
-cmdline = "$3"
-on_poweroff = "${4:-preserve}"
-on_reboot = "${5:-preserve}"
-on_crash = "${6:-preserve}"
-EOC
-}
+xcfg() { mkcfg "$1" "$2" "${7:-16}" "$3" 1 "${4:-}" "${5:-}" "${6:-}"; }
 domid_of() { vmmctl list | awk -v n="$1" '$1 == n {print $2}'; }
 state_of() { vmmctl list | awk -v n="$1" '$1 == n {print $NF}'; }
 dmesg_has() { vmmctl dmesg "$1" 2>/dev/null | grep -q "$2"; }
