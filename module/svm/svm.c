@@ -728,30 +728,20 @@ static void svm_handle_io(struct pvhv_vcpu *v, struct vmcb *vmcb)
 /*
  * The event-channel upcall (APM 15.20 event injection, 15.21.4 virtual
  * interrupts): inject the callback vector if the guest can take an
- * interrupt now; else make it a pending virtual interrupt (V_IRQ with that
- * vector, TPR ignored), which the CPU delivers by itself the moment the
- * guest sets IF, without an exit. A pending one the guest no longer needs
- * (it saw its events by polling) is withdrawn.
+ * interrupt now, else ask for an exit (VINTR) as soon as it can.
  */
-#define SVM_INT_CTL_UPCALL (SVM_INT_CTL_V_IRQ | SVM_INT_CTL_V_INTR_PRIO | SVM_INT_CTL_V_IGN_TPR)
-
 static void svm_deliver_upcall(struct pvhv_vcpu *v, struct vmcb *vmcb)
 {
 	u8 vector = pvhv_xen_upcall_vector(v);
 
-	if (!vector) {
-		vmcb->ctrl.int_ctl &= ~SVM_INT_CTL_UPCALL;
-		return;
-	}
-	if (vmcb->ctrl.event_inj & SVM_EVTINJ_VALID)
+	if (!vector || (vmcb->ctrl.event_inj & SVM_EVTINJ_VALID))
 		return;
 	if ((vmcb->save.rflags & X86_EFLAGS_IF) && !(vmcb->ctrl.int_state & 1)) {
-		vmcb->ctrl.int_ctl &= ~SVM_INT_CTL_UPCALL;
 		vmcb->ctrl.event_inj = vector | SVM_EVTINJ_VALID;	/* type 0: INTR */
 		return;
 	}
-	vmcb->ctrl.int_vector = vector;
-	vmcb->ctrl.int_ctl |= SVM_INT_CTL_UPCALL;
+	vmcb->ctrl.int_ctl |= SVM_INT_CTL_V_IRQ | SVM_INT_CTL_V_INTR_PRIO | SVM_INT_CTL_V_IGN_TPR;
+	vmcb->ctrl.intercept_misc1 |= SVM_MISC1_VINTR;
 }
 
 /*
@@ -798,6 +788,12 @@ static int svm_handle_exit(struct pvhv_vcpu *v, struct vmcb *vmcb)
 	case SVM_EXIT_SMI:
 	case SVM_EXIT_INIT:
 		break;	/* the host took it once GIF was set again */
+	case SVM_EXIT_VINTR:
+		/* The guest can take an interrupt: the upcall goes in on entry. */
+		vmcb->ctrl.int_ctl &= ~(SVM_INT_CTL_V_IRQ | SVM_INT_CTL_V_INTR_PRIO |
+					SVM_INT_CTL_V_IGN_TPR);
+		vmcb->ctrl.intercept_misc1 &= ~SVM_MISC1_VINTR;
+		break;
 	case SVM_EXIT_VMMCALL:
 		svm_hypercall(v, vmcb);
 		break;
