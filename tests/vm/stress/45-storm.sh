@@ -2,8 +2,8 @@
 # Event storm: 4 domains x 2 vCPUs in a ring, every vCPU pinging its
 # successor and answering its predecessor at once for STORM_SECS seconds;
 # every ping sent must have been counted by its receiver.
-# Its own suite (tests/vm/run boots it after "t", single-threaded under
-# TCG: see run_kernel there).
+# Its own suite: tests/vm/run boots it after "t" on every kernel (see
+# stress_accel there).
 G=/pvhv/guests
 STORM_SECS=${STORM_SECS:-30}
 for k in 0 1 2 3; do
