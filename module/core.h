@@ -201,6 +201,12 @@ struct pvhv_domain {
 	u64 hvm_params[PVHV_HVM_NR_PARAMS];	/* protected by evtchn_lock */
 	atomic_t pollers;		/* vCPUs in SCHEDOP_poll */
 	unsigned long vm_assist;	/* VMASST_TYPE_* enabled; atomic bitops */
+	/*
+	 * shared_info, vcpu_info and runstate areas in Xen's compat (32-bit)
+	 * layout (xen/compat.h): latched by pvhv_xen_latch_shinfo() with
+	 * xchg, read with READ_ONCE.
+	 */
+	bool shinfo_compat;
 
 	spinlock_t con_lock;		/* protects con_buf and con_head */
 	char *con_buf;			/* PVHV_CONSOLE_LOG_SIZE bytes */
@@ -276,10 +282,10 @@ int pvhv_xen_rdmsr(struct pvhv_vcpu *v, u32 msr, u64 *val);
 void pvhv_xen_io(struct pvhv_vcpu *v, u16 port, u8 size, bool in, u32 *val);
 long pvhv_xen_memory_op(struct pvhv_vcpu *v, u64 cmd, u64 arg, bool compat);
 long pvhv_xen_evtchn_op(struct pvhv_vcpu *v, u64 cmd, u64 arg);
-long pvhv_xen_hvm_op(struct pvhv_vcpu *v, u64 cmd, u64 arg);
+long pvhv_xen_hvm_op(struct pvhv_vcpu *v, u64 cmd, u64 arg, bool compat);
 /* The toolstack's PVHV_DOMAIN_SET/GET_HVM_PARAM. */
 long pvhv_hvm_param_ioctl(struct pvhv_domain *d, unsigned int cmd, void __user *arg);
-long pvhv_xen_vcpu_op(struct pvhv_vcpu *v, u64 cmd, u64 vcpuid, u64 arg);
+long pvhv_xen_vcpu_op(struct pvhv_vcpu *v, u64 cmd, u64 vcpuid, u64 arg, bool compat);
 struct vcpu_info *pvhv_xen_vcpu_info(struct pvhv_vcpu *v);	/* NULL: none yet */
 long pvhv_xen_register_vcpu_info(struct pvhv_vcpu *v, u64 gfn, u32 offset);
 long pvhv_xen_poll(struct pvhv_vcpu *v, u64 arg, bool compat);
@@ -333,6 +339,8 @@ bool pvhv_xen_event_pending(struct pvhv_vcpu *v);
 /* The vector to inject now (HVM_PARAM_CALLBACK_IRQ), or 0. */
 u8 pvhv_xen_upcall_vector(struct pvhv_vcpu *v);
 void pvhv_xen_update_wallclock(struct pvhv_domain *d);
+/* The guest's vCPU @v, 32-bit (@compat) or not, picks the shared_info layout. */
+void pvhv_xen_latch_shinfo(struct pvhv_vcpu *v, bool compat);
 void pvhv_xen_time_init(struct pvhv_domain *d);		/* at creation */
 u64 pvhv_xen_now(struct pvhv_domain *d);		/* the guest's system time */
 ktime_t pvhv_xen_to_host(struct pvhv_domain *d, u64 guest_ns);
@@ -340,7 +348,8 @@ ktime_t pvhv_xen_to_host(struct pvhv_domain *d, u64 guest_ns);
 void pvhv_xen_runstate_init(struct pvhv_vcpu *v);
 void pvhv_xen_runstate(struct pvhv_vcpu *v, int state);
 void pvhv_xen_runstate_tick(struct pvhv_vcpu *v);	/* before each entry */
-long pvhv_xen_runstate_op(struct pvhv_vcpu *v, int cmd, struct pvhv_vcpu *t, u64 arg);
+long pvhv_xen_runstate_op(struct pvhv_vcpu *v, int cmd, struct pvhv_vcpu *t, u64 arg,
+			  bool compat);
 long pvhv_xen_vm_assist(struct pvhv_vcpu *v, u64 cmd, u64 type);
 /* Refresh the vCPU's pvclock if it moved or aged; before each guest entry. */
 void pvhv_xen_update_time(struct pvhv_vcpu *v, int cpu);

@@ -24,6 +24,7 @@
 #include <xen/interface/event_channel.h>
 
 #include "core.h"
+#include "xen/compat.h"
 
 /* The highest port a 32-bit guest's 2-level ABI reaches: 32 words of 32 bits. */
 #define PVHV_TOOLSTACK_PORT_TOP	1023
@@ -36,7 +37,7 @@ long pvhv_toolstack_alloc_unbound(struct pvhv_domain *d, void __user *arg)
 	long ret = -ENOSPC;
 	u32 p;
 
-	BUILD_BUG_ON(PVHV_TOOLSTACK_PORT_TOP >= PVHV_EVTCHN_PORTS);
+	BUILD_BUG_ON(PVHV_TOOLSTACK_PORT_TOP >= PVHV_COMPAT_EVTCHN_PORTS);	/* both layouts */
 	if (copy_from_user(&req, arg, sizeof(req)))
 		return -EFAULT;
 	if (req.flags || req.port || req.pad || !pvhv_all_zero(req.reserved, sizeof(req.reserved)))

@@ -161,6 +161,12 @@ static int pvhv_install_hypercall_page(struct pvhv_vcpu *v, u64 val)
 	page[__HYPERVISOR_iret * 32 + 1] = 0x0b;
 	ret = pvhv_write_gpa(v->d, val, page, PAGE_SIZE);
 	kfree(page);
+	if (!ret) {
+		struct pvhv_paging pg;
+
+		pvhv_vendor->get_paging(v, &pg);
+		pvhv_xen_latch_shinfo(v, !pg.mode64);	/* as Xen's hypercall page init */
+	}
 	return ret;
 }
 

@@ -8,8 +8,9 @@
  * (HVM_PARAM_CALLBACK_IRQ of type vector); the timers that raise VIRQ_TIMER.
  *
  * Channels with the host (domid 0) end in an evtchn fd (../host_evtchn.c).
- * Not yet: FIFO (Linux falls back to 2-level on -ENOSYS from init_control),
- * compat shared_info.
+ * Not yet: FIFO (Linux falls back to 2-level on -ENOSYS from init_control).
+ * The bitmaps and selectors are in the domain's shared_info layout, native
+ * or compat (compat.h): a compat domain has 1024 ports.
  *
  * Locking: pvhv_domain.evtchn_lock (spinlock, irqsave: timers raise events
  * from hardirq context) protects the port table, the VIRQ bindings and the
@@ -34,6 +35,7 @@
 #include <xen/interface/sched.h>
 
 #include "../core.h"
+#include "compat.h"
 
 #define CALLBACK_VIA_TYPE_SHIFT	56
 #define CALLBACK_VIA_VECTOR	2	/* HVMIRQ_callback_vector */
@@ -43,9 +45,72 @@ static struct shared_info *shinfo(struct pvhv_domain *d)
 	return page_address(d->shinfo);
 }
 
+static bool shinfo_compat(struct pvhv_domain *d)
+{
+	return READ_ONCE(d->shinfo_compat);
+}
+
+/* How many ports a layout has room for (Xen's max_evtchns for 2-level). */
+static u32 layout_ports(bool compat)
+{
+	return compat ? PVHV_COMPAT_EVTCHN_PORTS : PVHV_EVTCHN_PORTS;
+}
+
+static u32 nr_ports(struct pvhv_domain *d)
+{
+	return layout_ports(shinfo_compat(d));
+}
+
+/* The pending bitmap starts at the same offset in both layouts. */
+static unsigned long *evtchn_pending(struct pvhv_domain *d)
+{
+	return (unsigned long *)shinfo(d)->evtchn_pending;
+}
+
+/*
+ * The callers read the layout once and check @port against it. A latch on
+ * another vCPU may change the layout meanwhile: the bits then land in the
+ * wrong place of the guest's own shared_info page, never outside it.
+ */
+static unsigned long *evtchn_mask(struct pvhv_domain *d, bool compat)
+{
+	if (compat)
+		return (unsigned long *)((struct compat_shared_info *)shinfo(d))->evtchn_mask;
+	return (unsigned long *)shinfo(d)->evtchn_mask;
+}
+
+/* Set the selector bit of @port's word in @vi; true if it was clear. */
+static bool sel_test_and_set(struct vcpu_info *vi, u32 port, bool compat)
+{
+	if (compat) {
+		atomic_t *sel = (atomic_t *)&((struct compat_vcpu_info *)vi)->evtchn_pending_sel;
+		int bit = BIT((port / 32) % 32);
+
+		return !(atomic_fetch_or(bit, sel) & bit);
+	}
+	return !test_and_set_bit(port / BITS_PER_LONG, (unsigned long *)&vi->evtchn_pending_sel);
+}
+
+/*
+ * A port in use. One bound before a switch to the compat layout may lie
+ * beyond it: it stays valid (it can be closed), but has no bits to raise.
+ */
 static bool port_valid(struct pvhv_domain *d, u32 port)
 {
 	return port && port < PVHV_EVTCHN_PORTS && d->evtchn[port].state != EVTCHNSTAT_closed;
+}
+
+/*
+ * The layout of shared_info, vcpu_info and the runstate areas follows the
+ * mode of the guest's vCPU when it sets HVM_PARAM_CALLBACK_IRQ or installs
+ * the hypercall page (Xen's hvm_latch_shinfo_size()). As Xen, a change
+ * converts nothing but the wallclock, which is written again.
+ */
+void pvhv_xen_latch_shinfo(struct pvhv_vcpu *v, bool compat)
+{
+	pvhv_compat_layout_check();
+	if (xchg(&v->d->shinfo_compat, compat) != compat)
+		pvhv_xen_update_wallclock(v->d);
 }
 
 struct vcpu_info *pvhv_xen_vcpu_info(struct pvhv_vcpu *v)
@@ -78,18 +143,21 @@ static void pvhv_evtchn_set_pending(struct pvhv_domain *d, u32 port)
 	struct shared_info *s = shinfo(d);
 	u32 vcpu = d->evtchn[port].vcpu;
 	struct pvhv_vcpu *v = vcpu < d->max_vcpus ? READ_ONCE(d->vcpus[vcpu]) : NULL;
+	bool compat = shinfo_compat(d);
 	struct vcpu_info *vi;
 
-	if (test_and_set_bit(port, (unsigned long *)s->evtchn_pending))
+	if (port >= layout_ports(compat))
+		return;	/* bound before a switch to the compat layout: no room */
+	if (test_and_set_bit(port, evtchn_pending(d)))
 		return;
 	/* A poller waits for its ports, masked or not (Xen's SCHEDOP_poll). */
 	pvhv_wake_pollers(d);
-	if (test_bit(port, (unsigned long *)s->evtchn_mask))
+	if (test_bit(port, evtchn_mask(d, compat)))
 		return;
 	vi = v ? pvhv_xen_vcpu_info(v) : vcpu < MAX_VIRT_CPUS ? &s->vcpu_info[vcpu] : NULL;
 	if (!vi)
 		return;
-	if (!test_and_set_bit(port / BITS_PER_LONG, (unsigned long *)&vi->evtchn_pending_sel))
+	if (sel_test_and_set(vi, port, compat))
 		WRITE_ONCE(vi->evtchn_upcall_pending, 1);
 	if (v)
 		pvhv_vcpu_kick(v);
@@ -157,7 +225,10 @@ long pvhv_xen_register_vcpu_info(struct pvhv_vcpu *t, u64 gfn, u32 offset)
 		else
 			memset(new, 0, sizeof(*new));
 		new->evtchn_upcall_pending = 1;
-		new->evtchn_pending_sel = ~0UL;
+		if (shinfo_compat(d))
+			((struct compat_vcpu_info *)new)->evtchn_pending_sel = ~0U;
+		else
+			new->evtchn_pending_sel = ~0UL;
 		WRITE_ONCE(t->vcpu_info, new);
 	}
 	spin_unlock_irqrestore(&d->evtchn_lock, flags);
@@ -178,11 +249,11 @@ struct compat_sched_poll {
 
 static bool pvhv_poll_done(struct pvhv_vcpu *v)
 {
-	unsigned long *pending = (unsigned long *)shinfo(v->d)->evtchn_pending;
+	unsigned long *pending = evtchn_pending(v->d);
 	u32 i;
 
 	for (i = 0; i < v->nr_poll_ports; i++)
-		if (test_bit(v->poll_ports[i], pending))
+		if (v->poll_ports[i] < nr_ports(v->d) && test_bit(v->poll_ports[i], pending))
 			return true;
 	return false;
 }
@@ -216,7 +287,7 @@ long pvhv_xen_poll(struct pvhv_vcpu *v, u64 arg, bool compat)
 	if (pvhv_copy_from_guest(v, v->poll_ports, ports, nr * sizeof(u32)))
 		return -EFAULT;
 	for (i = 0; i < nr; i++)
-		if (!v->poll_ports[i] || v->poll_ports[i] >= PVHV_EVTCHN_PORTS)
+		if (!v->poll_ports[i] || v->poll_ports[i] >= nr_ports(v->d))
 			return -EINVAL;
 
 	atomic_inc(&v->d->pollers);
@@ -275,7 +346,7 @@ static int get_free_port(struct pvhv_domain *d)
 {
 	u32 p;
 
-	for (p = 1; p < PVHV_EVTCHN_PORTS; p++)
+	for (p = 1; p < nr_ports(d); p++)
 		if (d->evtchn[p].state == EVTCHNSTAT_closed)
 			return p;
 	return -ENOSPC;
@@ -338,7 +409,8 @@ static long close_port(struct pvhv_domain *d, u32 port)
 		break;
 	}
 	memset(c, 0, sizeof(*c));
-	clear_bit(port, (unsigned long *)shinfo(d)->evtchn_pending);
+	if (port < nr_ports(d))
+		clear_bit(port, evtchn_pending(d));
 	return 0;
 }
 
@@ -434,8 +506,9 @@ static long pvhv_evtchn_op_locked(struct pvhv_vcpu *v, int cmd, void *a)
 		ret = check_dom(v, st->dom);
 		if (ret)
 			return ret;
-		if (!st->port || st->port >= PVHV_EVTCHN_PORTS)
-			return -EINVAL;
+		if (!st->port || st->port >= PVHV_EVTCHN_PORTS ||
+		    (st->port >= nr_ports(d) && d->evtchn[st->port].state == EVTCHNSTAT_closed))
+			return -EINVAL;	/* as Xen: beyond the layout's ports, unless in use */
 		c = &d->evtchn[st->port];
 		memset(&st->u, 0, sizeof(st->u));
 		st->status = c->state;
@@ -466,14 +539,16 @@ static long pvhv_evtchn_op_locked(struct pvhv_vcpu *v, int cmd, void *a)
 	}
 	case EVTCHNOP_unmask: {
 		u32 port = ((struct evtchn_unmask *)a)->port;
-		struct shared_info *s = shinfo(d);
+		bool compat = shinfo_compat(d);
 
 		if (!port_valid(d, port))
 			return -EINVAL;
-		if (test_and_clear_bit(port, (unsigned long *)s->evtchn_mask) &&
-		    test_bit(port, (unsigned long *)s->evtchn_pending)) {
+		if (port >= layout_ports(compat))
+			return 0;	/* no bits in this layout */
+		if (test_and_clear_bit(port, evtchn_mask(d, compat)) &&
+		    test_bit(port, evtchn_pending(d))) {
 			/* Re-raise through the selector and upcall. */
-			clear_bit(port, (unsigned long *)s->evtchn_pending);
+			clear_bit(port, evtchn_pending(d));
 			pvhv_evtchn_set_pending(d, port);
 		}
 		return 0;
@@ -726,7 +801,7 @@ static long set_param_locked(struct pvhv_domain *d, u32 index, u64 value)
 	return 0;
 }
 
-long pvhv_xen_hvm_op(struct pvhv_vcpu *v, u64 cmd, u64 arg)
+long pvhv_xen_hvm_op(struct pvhv_vcpu *v, u64 cmd, u64 arg, bool compat)
 {
 	struct pvhv_domain *d = v->d;
 	struct xen_hvm_param p;
@@ -763,6 +838,8 @@ long pvhv_xen_hvm_op(struct pvhv_vcpu *v, u64 cmd, u64 arg)
 		spin_lock_irqsave(&d->evtchn_lock, flags);
 		ret = set_param_locked(d, p.index, p.value);
 		spin_unlock_irqrestore(&d->evtchn_lock, flags);
+		if (!ret && p.index == HVM_PARAM_CALLBACK_IRQ)
+			pvhv_xen_latch_shinfo(v, compat);
 		return ret;
 	}
 	if (!guest_may_get(p.index))

@@ -200,10 +200,10 @@ void pvhv_xen_hypercall(struct pvhv_vcpu *v)
 		ret = pvhv_xen_evtchn_op(v, (u32)h.arg[0], h.arg[1]);
 		break;
 	case __HYPERVISOR_hvm_op:
-		ret = pvhv_xen_hvm_op(v, (u32)h.arg[0], h.arg[1]);
+		ret = pvhv_xen_hvm_op(v, (u32)h.arg[0], h.arg[1], h.compat);
 		break;
 	case __HYPERVISOR_vcpu_op:
-		ret = pvhv_xen_vcpu_op(v, (u32)h.arg[0], (u32)h.arg[1], h.arg[2]);
+		ret = pvhv_xen_vcpu_op(v, (u32)h.arg[0], (u32)h.arg[1], h.arg[2], h.compat);
 		break;
 	case __HYPERVISOR_grant_table_op:
 		ret = pvhv_xen_grant_table_op(v, (u32)h.arg[0], h.arg[1], (u32)h.arg[2], h.compat);

@@ -10,7 +10,8 @@
  * run queue (sched_info.run_delay, as KVM's steal time) while the guest
  * wanted to run. Areas are guest-virtual addresses, as on Xen; they are
  * written by the vCPU's own thread (its paging is the one to walk), with the
- * XEN_RUNSTATE_UPDATE protocol when the guest asked for it.
+ * XEN_RUNSTATE_UPDATE protocol when the guest asked for it, in the layout of
+ * the domain's shared_info (native, or compat: compat.h).
  *
  * Locking: the runstate and the written-area bookkeeping belong to the vCPU
  * thread; the registered addresses are published with WRITE_ONCE by any
@@ -27,6 +28,7 @@
 #include <xen/interface/vcpu.h>
 
 #include "../core.h"
+#include "compat.h"
 
 /* vm_assist types an HVM/PVH guest may enable (Xen's HVM_VM_ASSIST_MASK). */
 #define PVHV_VM_ASSIST_MASK	BIT(VMASST_TYPE_runstate_update_flag)
@@ -40,21 +42,44 @@ static u64 pvhv_run_delay(void)
 #endif
 }
 
+/* The record in a layout: native, or compat (packed, 44 bytes); its size. */
+union pvhv_runstate_rec {
+	struct vcpu_runstate_info native;
+	struct compat_vcpu_runstate_info compat;
+};
+
+static size_t pvhv_runstate_rec(const struct vcpu_runstate_info *rs, bool compat,
+				union pvhv_runstate_rec *out)
+{
+	if (!compat) {
+		out->native = *rs;
+		return sizeof(out->native);
+	}
+	out->compat.state = rs->state;
+	out->compat.state_entry_time = rs->state_entry_time;
+	memcpy(out->compat.time, rs->time, sizeof(out->compat.time));
+	return sizeof(out->compat);
+}
+
 static void pvhv_runstate_write(struct pvhv_vcpu *v, u64 gva)
 {
-	struct vcpu_runstate_info rs = v->runstate;
-	u64 entry = rs.state_entry_time, off = offsetof(struct vcpu_runstate_info, state_entry_time);
+	bool compat = READ_ONCE(v->d->shinfo_compat);	/* the areas follow shared_info's */
+	u64 entry = v->runstate.state_entry_time, flagged = entry | XEN_RUNSTATE_UPDATE;
+	u64 off = compat ? offsetof(struct compat_vcpu_runstate_info, state_entry_time) :
+			   offsetof(struct vcpu_runstate_info, state_entry_time);
+	union pvhv_runstate_rec rec;
+	size_t size = pvhv_runstate_rec(&v->runstate, compat, &rec);
 
 	if (!test_bit(VMASST_TYPE_runstate_update_flag, &v->d->vm_assist)) {
-		pvhv_copy_to_guest(v, gva, &rs, sizeof(rs));
+		pvhv_copy_to_guest(v, gva, &rec, size);
 		return;
 	}
 	/* The guest sees the flag before any other field changes, and after. */
-	rs.state_entry_time |= XEN_RUNSTATE_UPDATE;
-	if (pvhv_copy_to_guest(v, gva + off, &rs.state_entry_time, sizeof(u64)))
+	if (pvhv_copy_to_guest(v, gva + off, &flagged, sizeof(u64)))
 		return;
 	smp_wmb();
-	pvhv_copy_to_guest(v, gva, &rs, sizeof(rs));
+	memcpy((u8 *)&rec + off, &flagged, sizeof(u64));
+	pvhv_copy_to_guest(v, gva, &rec, size);
 	smp_wmb();
 	pvhv_copy_to_guest(v, gva + off, &entry, sizeof(u64));
 }
@@ -103,16 +128,18 @@ void pvhv_xen_runstate_init(struct pvhv_vcpu *v)
 }
 
 /* VCPUOP_register_runstate_memory_area / _vcpu_time_memory_area / get_runstate_info. */
-long pvhv_xen_runstate_op(struct pvhv_vcpu *v, int cmd, struct pvhv_vcpu *t, u64 arg)
+long pvhv_xen_runstate_op(struct pvhv_vcpu *v, int cmd, struct pvhv_vcpu *t, u64 arg,
+			  bool compat)
 {
 	struct vcpu_runstate_info rs;
+	union pvhv_runstate_rec rec;
 	u64 gva;
 
 	switch (cmd) {
 	case VCPUOP_register_runstate_memory_area:
 		if (pvhv_copy_from_guest(v, &gva, arg, sizeof(gva)))
 			return -EFAULT;
-		WRITE_ONCE(t->runstate_gva, gva);
+		WRITE_ONCE(t->runstate_gva, compat ? (u32)gva : gva);	/* a 32-bit handle */
 		if (t == v)
 			pvhv_xen_runstate(v, RUNSTATE_running);	/* as Xen: at once */
 		else
@@ -121,7 +148,7 @@ long pvhv_xen_runstate_op(struct pvhv_vcpu *v, int cmd, struct pvhv_vcpu *t, u64
 	case VCPUOP_register_vcpu_time_memory_area:
 		if (pvhv_copy_from_guest(v, &gva, arg, sizeof(gva)))
 			return -EFAULT;
-		WRITE_ONCE(t->time_area_gva, gva);
+		WRITE_ONCE(t->time_area_gva, compat ? (u32)gva : gva);
 		WRITE_ONCE(t->time_cpu, -1);	/* written there on its next entry */
 		if (t != v)
 			pvhv_vcpu_kick(t);
@@ -137,7 +164,9 @@ long pvhv_xen_runstate_op(struct pvhv_vcpu *v, int cmd, struct pvhv_vcpu *t, u64
 		} while (read_seqcount_retry(&t->runstate_seq, seq));
 		/* As Xen: the time in the current state counts up to now. */
 		rs.time[rs.state & 3] += pvhv_xen_now(v->d) - rs.state_entry_time;
-		return pvhv_copy_to_guest(v, arg, &rs, sizeof(rs)) ? -EFAULT : 0;
+		/* In the caller's layout, as Xen's compat translation. */
+		return pvhv_copy_to_guest(v, arg, &rec, pvhv_runstate_rec(&rs, compat, &rec)) ?
+		       -EFAULT : 0;
 	}
 	default:
 		return -ENOSYS;

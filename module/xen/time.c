@@ -18,7 +18,8 @@
  *
  * Locking: the time base is immutable after creation; a vCPU's time record is
  * written only by its own thread, before entering the guest; the wallclock
- * under pvhv_domain.lock.
+ * (in the domain's shared_info layout, native or compat) under
+ * pvhv_domain.lock.
  */
 #define pr_fmt(fmt) "pvhv: xen: " fmt
 
@@ -32,6 +33,7 @@
 #include <xen/interface/xen.h>
 
 #include "../core.h"
+#include "compat.h"
 
 
 /* mul and shift with ns = ((tsc << shift) * mul) >> 32 (shift may be < 0). */
@@ -92,21 +94,30 @@ ktime_t pvhv_xen_to_host(struct pvhv_domain *d, u64 guest_ns)
 	return ns_to_ktime(min_t(u64, host + (guest_ns - now), KTIME_MAX));
 }
 
+/* In the domain's layout: native, or compat with wc_sec_hi in the arch part. */
 void pvhv_xen_update_wallclock(struct pvhv_domain *d)
 {
 	struct shared_info *si = page_address(d->shinfo);
+	struct compat_shared_info *cs = page_address(d->shinfo);
 	u64 boot = ktime_get_real_ns() - pvhv_xen_now(d);	/* wall time at system time 0 */
-	u32 rem;
+	u32 rem, *ver, *wsec, *nsec, *hi;
 	u64 sec = div_u64_rem(boot, NSEC_PER_SEC, &rem);
 
 	mutex_lock(&d->lock);
-	si->wc.version++;
+	if (READ_ONCE(d->shinfo_compat)) {
+		ver = &cs->wc_version, wsec = &cs->wc_sec, nsec = &cs->wc_nsec;
+		hi = &cs->wc_sec_hi;
+	} else {
+		ver = &si->wc.version, wsec = &si->wc.sec, nsec = &si->wc.nsec;
+		hi = &si->wc_sec_hi;
+	}
+	WRITE_ONCE(*ver, *ver + 1);
 	smp_wmb();
-	si->wc.sec = (u32)sec;
-	si->wc_sec_hi = (u32)(sec >> 32);
-	si->wc.nsec = rem;
+	*wsec = (u32)sec;
+	*hi = (u32)(sec >> 32);
+	*nsec = rem;
 	smp_wmb();
-	si->wc.version++;
+	WRITE_ONCE(*ver, *ver + 1);
 	mutex_unlock(&d->lock);
 }
 

@@ -18,7 +18,7 @@
 
 #include "../core.h"
 
-long pvhv_xen_vcpu_op(struct pvhv_vcpu *v, u64 cmd, u64 vcpuid, u64 arg)
+long pvhv_xen_vcpu_op(struct pvhv_vcpu *v, u64 cmd, u64 vcpuid, u64 arg, bool compat)
 {
 	struct pvhv_domain *d = v->d;
 	struct vcpu_set_singleshot_timer st;
@@ -77,7 +77,7 @@ long pvhv_xen_vcpu_op(struct pvhv_vcpu *v, u64 cmd, u64 vcpuid, u64 arg)
 		t = pvhv_vcpu_get(d, vcpuid, true);
 		if (IS_ERR(t))
 			return PTR_ERR(t);
-		return pvhv_xen_runstate_op(v, cmd, t, arg);
+		return pvhv_xen_runstate_op(v, cmd, t, arg, compat);
 	default:
 		return -ENOSYS;
 	}
