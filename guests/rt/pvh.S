@@ -190,6 +190,7 @@ msgpae_end:
 gdt:	.quad 0
 	.quad 0x00af9a000000ffff	/* 0x08: 64-bit code */
 	.quad 0x00cf92000000ffff	/* 0x10: data */
+	.quad 0x00cf9a000000ffff	/* 0x18: 32-bit code, compatibility mode */
 gdt_end:
 gdt_desc:
 	.word gdt_end - gdt - 1
@@ -207,6 +208,41 @@ rt_pdpt32:	.skip 4096
 rt_hypercall_page: .skip 4096
 boot_stack:	.skip 32768
 boot_stack_top:
+
+/*
+ * rt_hypercall_compat(nr, a1, a2, a3): the hypercall page called from
+ * compatibility mode (a 32-bit code segment under long mode), where the
+ * hypervisor takes the 32-bit ABI (EBX, ECX, EDX) and a guest's mode says
+ * "32-bit" to the shared_info latch. Pointers and the stack are below 4 GiB.
+ */
+	.text
+	.code64
+	.globl rt_hypercall_compat
+rt_hypercall_compat:
+	push	%rbx
+	mov	%rsp, compat_rsp(%rip)
+	mov	%rsi, %rbx		/* a1 */
+	mov	%rcx, %r8
+	mov	%rdx, %rcx		/* a2 */
+	mov	%r8, %rdx		/* a3 */
+	shl	$5, %edi
+	lea	rt_hypercall_page(%rdi), %rsi
+	ljmpl	*compat_entry(%rip)
+	.code32
+1:	call	*%esi
+	ljmp	$0x08, $2f
+	.code64
+2:	mov	compat_rsp(%rip), %rsp
+	movslq	%eax, %rax
+	pop	%rbx
+	ret
+
+	.section .rodata
+compat_entry:
+	.long	1b
+	.word	0x18
+	.section .bss
+compat_rsp:	.skip 8
 
 /* The caller-saved registers, in the order struct rt_frame lists them. */
 .macro save_scratch

@@ -9,6 +9,8 @@ uint32_t rt_hcall_pae_ret = 0xdeadbeef;
 int rt_failures;
 struct rt_fault rt_fault = { .vector = -1 };
 
+/* What the exception stubs (pvh.S, pvh32.S) and the CPU pushed. */
+#ifdef __x86_64__
 struct rt_frame {
 	uint64_t r11, r10, r9, r8, rdi, rsi, rdx, rcx, rax;
 	uint64_t vector, error, rip, cs, rflags, rsp, ss;
@@ -20,11 +22,23 @@ struct idt_entry {
 	uint16_t off1;
 	uint32_t off2, rsvd;
 } __attribute__((packed));
+#else
+struct rt_frame {
+	uint32_t edx, ecx, eax;
+	uint32_t vector, error, rip, cs, rflags;
+};
+
+struct idt_entry {
+	uint16_t off0, sel;
+	uint8_t zero, type;
+	uint16_t off1;
+} __attribute__((packed));
+#endif
 
 static struct idt_entry rt_idt[256] __attribute__((aligned(16)));
 extern char rt_exc_stubs[], rt_upcall_entry[];
 static void (*rt_upcall_fn)(void);
-extern const uint64_t __rt_fixup_start[], __rt_fixup_end[];
+extern const uintptr_t __rt_fixup_start[], __rt_fixup_end[];
 
 void *memset(void *d, int c, size_t n)
 {
@@ -74,6 +88,7 @@ int rt_strncmp(const char *a, const char *b, size_t n)
 	return 0;
 }
 
+#ifdef __x86_64__
 long rt_hypercall(unsigned int nr, unsigned long a1, unsigned long a2, unsigned long a3)
 {
 	register unsigned long rdx asm("rdx") = a3;
@@ -103,6 +118,71 @@ long rt_vmmcall(unsigned int nr, unsigned long a1, unsigned long a2, unsigned lo
 		     : "a" ((unsigned long)nr) : "memory");
 	return ret;
 }
+#else
+/* The compat ABI: arguments in EBX, ECX, EDX; the stubs clobber only EAX. */
+long rt_hypercall(unsigned int nr, unsigned long a1, unsigned long a2, unsigned long a3)
+{
+	long ret;
+
+	asm volatile("call *%[stub]"
+		     : "=a" (ret), "+b" (a1), "+c" (a2), "+d" (a3)
+		     : [stub] "S" (rt_hypercall_page + nr * 32)
+		     : "memory");
+	return ret;
+}
+
+long rt_vmcall(unsigned int nr, unsigned long a1, unsigned long a2, unsigned long a3)
+{
+	long ret;
+
+	asm volatile("vmcall" : "=a" (ret), "+b" (a1), "+c" (a2), "+d" (a3)
+		     : "a" ((unsigned long)nr) : "memory");
+	return ret;
+}
+
+long rt_vmmcall(unsigned int nr, unsigned long a1, unsigned long a2, unsigned long a3)
+{
+	long ret;
+
+	asm volatile("vmmcall" : "=a" (ret), "+b" (a1), "+c" (a2), "+d" (a3)
+		     : "a" ((unsigned long)nr) : "memory");
+	return ret;
+}
+
+/* libgcc's 64-bit division, which a freestanding 32-bit build lacks. */
+uint64_t __udivmoddi4(uint64_t n, uint64_t d, uint64_t *rem);
+uint64_t __udivmoddi4(uint64_t n, uint64_t d, uint64_t *rem)
+{
+	uint64_t q = 0, r = 0;
+	int i;
+
+	for (i = 63; i >= 0; i--) {
+		r = (r << 1) | ((n >> i) & 1);
+		if (r >= d) {
+			r -= d;
+			q |= 1ULL << i;
+		}
+	}
+	if (rem)
+		*rem = r;
+	return q;
+}
+
+uint64_t __udivdi3(uint64_t n, uint64_t d);
+uint64_t __udivdi3(uint64_t n, uint64_t d)
+{
+	return __udivmoddi4(n, d, NULL);
+}
+
+uint64_t __umoddi3(uint64_t n, uint64_t d);
+uint64_t __umoddi3(uint64_t n, uint64_t d)
+{
+	uint64_t r;
+
+	__udivmoddi4(n, d, &r);
+	return r;
+}
+#endif
 
 /* --- printf ------------------------------------------------------------ */
 
@@ -262,8 +342,8 @@ void rt_shutdown(unsigned int reason)
 void rt_exception(struct rt_frame *f);
 void rt_exception(struct rt_frame *f)
 {
-	const uint64_t *e;
-	uint64_t cr2;
+	const uintptr_t *e;
+	uintptr_t cr2;
 
 	asm volatile("mov %%cr2, %0" : "=r" (cr2));
 	for (e = __rt_fixup_start; e < __rt_fixup_end; e += 2) {
@@ -274,7 +354,10 @@ void rt_exception(struct rt_frame *f)
 			rt_fault.cr2 = cr2;
 			rt_fault.rip = f->rip;
 			if (f->vector == 1) {
-				asm volatile("mov %%dr6, %0" : "=r" (rt_fault.dr6));
+				uintptr_t dr6;
+
+				asm volatile("mov %%dr6, %0" : "=r" (dr6));
+				rt_fault.dr6 = dr6;
 				f->rflags &= ~0x100ULL;	/* a provoked single step ends here (TF) */
 			}
 			f->rip = e[1];
@@ -282,15 +365,19 @@ void rt_exception(struct rt_frame *f)
 		}
 	}
 	rt_printf("not ok - unexpected exception %lu (error %#lx) at rip %p, cr2 %p\n",
-		  f->vector, f->error, (void *)f->rip, (void *)cr2);
+		  (unsigned long)f->vector, (unsigned long)f->error, (void *)(uintptr_t)f->rip,
+		  (void *)cr2);
 	rt_shutdown(SHUTDOWN_crash);
 }
 
-static void rt_set_gate(int vec, uint64_t a)
+static void rt_set_gate(int vec, uintptr_t a)
 {
 	rt_idt[vec] = (struct idt_entry){
 		.off0 = (uint16_t)a, .sel = 0x08, .type = 0x8e,	/* interrupt gate */
-		.off1 = (uint16_t)(a >> 16), .off2 = (uint32_t)(a >> 32),
+		.off1 = (uint16_t)(a >> 16),
+#ifdef __x86_64__
+		.off2 = (uint32_t)(a >> 32),
+#endif
 	};
 }
 
@@ -317,7 +404,7 @@ static void rt_load_idt(void)
 {
 	struct {
 		uint16_t limit;
-		uint64_t base;
+		uintptr_t base;
 	} __attribute__((packed)) desc = { sizeof(rt_idt) - 1, (uintptr_t)rt_idt };
 
 	asm volatile("lidt %0" : : "m" (desc));
@@ -332,8 +419,14 @@ static void rt_setup_idt(void)
 	rt_load_idt();
 }
 
-/* --- secondary vCPUs ---------------------------------------------------- */
+long rt_vcpu_op(int cmd, unsigned int vcpu, void *arg)
+{
+	return rt_hypercall(__HYPERVISOR_vcpu_op, cmd, vcpu, (unsigned long)arg);
+}
 
+/* --- secondary vCPUs (64-bit guests) ------------------------------------- */
+
+#ifdef __x86_64__
 extern char rt_ap_entry[];
 static void (*rt_ap_fn)(unsigned int id);
 
@@ -343,11 +436,6 @@ void rt_ap_main(unsigned long id)
 	rt_load_idt();
 	if (rt_ap_fn)
 		rt_ap_fn((unsigned int)id);
-}
-
-long rt_vcpu_op(int cmd, unsigned int vcpu, void *arg)
-{
-	return rt_hypercall(__HYPERVISOR_vcpu_op, cmd, vcpu, (unsigned long)arg);
 }
 
 /* VCPUOP_initialise vCPU @id in 64-bit mode on our page tables, running @fn. */
@@ -372,6 +460,7 @@ long rt_init_ap(unsigned int id, void *stack_top, void (*fn)(unsigned int id))
 	ctx.cpu_regs.x86_64.efer = ((uint64_t)hi << 32) | lo;
 	return rt_vcpu_op(VCPUOP_initialise, id, &ctx);
 }
+#endif
 
 void rt_main(void);
 void rt_main(void)
@@ -402,7 +491,9 @@ uint64_t rt_pvclock_ns(volatile struct vcpu_time_info *t, uint32_t *odd)
 		asm volatile("" ::: "memory");
 		delta = rdtsc() - t->tsc_timestamp;
 		delta = t->tsc_shift < 0 ? delta >> -t->tsc_shift : delta << t->tsc_shift;
-		ns = t->system_time + (uint64_t)(((unsigned __int128)delta * t->tsc_to_system_mul) >> 32);
+		/* (delta * mul) >> 32 in 64-bit pieces, as Linux's mul_u64_u32_shr() */
+		ns = t->system_time + (delta >> 32) * t->tsc_to_system_mul +
+		     (((delta & 0xffffffff) * t->tsc_to_system_mul) >> 32);
 		asm volatile("" ::: "memory");
 	} while ((v & 1) || v != t->version);
 	return ns;
@@ -443,7 +534,7 @@ void rt_evtchn_scan(volatile struct shared_info *sh, volatile struct vcpu_info *
 
 				pend &= pend - 1;
 				__atomic_and_fetch(&sh->evtchn_pending[w], ~(1UL << b), __ATOMIC_SEQ_CST);
-				__atomic_add_fetch(&count[w * 64 + b], 1, __ATOMIC_SEQ_CST);
+				__atomic_add_fetch(&count[w * 8 * sizeof(long) + b], 1, __ATOMIC_SEQ_CST);
 			}
 		}
 	}

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The test guests' tiny runtime: PVH entry into long mode (pvh.S), an IDT
+ * The test guests' tiny runtime: PVH entry into long mode (pvh.S; or, for
+ * the 32-bit guests, staying in protected mode: pvh32.S), an IDT
  * that reports exceptions, hypercalls through the hypercall page, printf
  * over console_io, and checks that report "ok - ..." / "not ok - ..." lines
  * (file:line on failure) which the VM harness numbers into TAP.
@@ -31,6 +32,10 @@ void guest_main(const struct hvm_start_info *si);
 
 /* Hypercalls through the page; return the hypervisor's rax. */
 long rt_hypercall(unsigned int nr, unsigned long a1, unsigned long a2, unsigned long a3);
+#ifdef __x86_64__
+/* The same from compatibility mode (pvh.S): the 32-bit ABI; arguments below 4 GiB. */
+long rt_hypercall_compat(unsigned int nr, unsigned long a1, unsigned long a2, unsigned long a3);
+#endif
 /* The same, with VMCALL / VMMCALL issued directly (no page). */
 long rt_vmcall(unsigned int nr, unsigned long a1, unsigned long a2, unsigned long a3);
 long rt_vmmcall(unsigned int nr, unsigned long a1, unsigned long a2, unsigned long a3);
@@ -60,8 +65,10 @@ void *memset(void *d, int c, size_t n);
 void *memcpy(void *d, const void *s, size_t n);
 void rt_shutdown(unsigned int reason) __attribute__((noreturn));
 long rt_vcpu_op(int cmd, unsigned int vcpu, void *arg);
+#ifdef __x86_64__
 /* VCPUOP_initialise vCPU @id in 64-bit mode on our page tables, to run @fn. */
 long rt_init_ap(unsigned int id, void *stack_top, void (*fn)(unsigned int id));
+#endif
 /* System time in ns from a pvclock record (version protocol); counts odd versions seen. */
 uint64_t rt_pvclock_ns(volatile struct vcpu_time_info *t, uint32_t *odd);
 /*
@@ -125,8 +132,13 @@ struct rt_fault {
 	uint64_t dr6;		/* #DB only: DR6 in the handler */
 };
 extern struct rt_fault rt_fault;
+#ifdef __x86_64__
+#define RT_FIXUP_PTR ".quad "
+#else
+#define RT_FIXUP_PTR ".long "
+#endif
 #define RT_FIXUP(from, to) \
-	".pushsection .rt_fixup, \"a\"\n.balign 8\n.quad " from ", " to "\n.popsection\n"
+	".pushsection .rt_fixup, \"a\"\n.balign 8\n" RT_FIXUP_PTR from ", " to "\n.popsection\n"
 
 static inline uint64_t rdtsc(void)
 {

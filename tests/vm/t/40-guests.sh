@@ -65,6 +65,19 @@ check_helper "shinfo" vmmctl create /tmp/shinfo.cfg -c
 check_out "shinfo: powered off" '^shinfo .*shutdown\(poweroff\)$' vmmctl list
 vmmctl destroy shinfo >/dev/null 2>&1
 
+# A 32-bit (i386) guest: the compat shared_info, vcpu_info and runstate layouts.
+mkcfg compat32 $G/compat32.elf
+check_helper "compat32" vmmctl create /tmp/compat32.cfg -c
+check_out "compat32: powered off" '^compat32 .*shutdown\(poweroff\)$' vmmctl list
+vmmctl destroy compat32 >/dev/null 2>&1
+
+# A 64-bit guest switching layouts (compatibility mode and back); it leaves
+# ports beyond the compat layout bound for the teardown.
+mkcfg layout $G/layout.elf
+check_helper "layout" vmmctl create /tmp/layout.cfg -c
+check_out "layout: powered off" '^layout .*shutdown\(poweroff\)$' vmmctl list
+vmmctl destroy layout >/dev/null 2>&1
+
 # The balloon: the guest hands 3 MiB back, the host sees it, wakes the guest,
 # which takes them back.
 mkcfg balloon $G/balloon.elf 32
