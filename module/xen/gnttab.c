@@ -672,11 +672,35 @@ static long pvhv_gnttab_unmap_one(struct pvhv_vcpu *v, void *arg, u64 p)
 }
 
 /*
+ * The other domain one side of a batch's copies names, looked up once
+ * (under the global domain lock) for as many ops as name it in a row: a
+ * backend's batch names one frontend. Holds a reference until the batch
+ * ends; each side has its own, so neither evicts the other's mid-op.
+ */
+struct pvhv_copy_dom {
+	u16 domid;
+	struct pvhv_domain *d;
+};
+
+static struct pvhv_domain *pvhv_copy_dom(struct pvhv_copy_dom *c, u16 domid)
+{
+	if (c->d && c->domid == domid)
+		return c->d;
+	if (c->d)
+		pvhv_domain_unref(c->d);
+	c->domid = domid;
+	c->d = pvhv_domain_get_by_id(domid);
+	return c->d;
+}
+
+/*
  * One side of a GNTTABOP_copy: a grant of @dom's (GNTCOPY_*_gref), which
- * must permit access to us, pinned for the copy; or a frame of our own.
+ * must permit access to us, pinned for the copy (*@rd: the granter); or a
+ * frame of our own (*@rd NULL).
  */
 static s16 pvhv_copy_side(struct pvhv_domain *ld, struct gnttab_copy_ptr *p, bool gref,
-			  bool write, struct pvhv_domain **rd, struct page **page)
+			  bool write, struct pvhv_copy_dom *cache, struct pvhv_domain **rd,
+			  struct page **page)
 {
 	u16 dom = p->domid == DOMID_SELF ? ld->domid : p->domid;
 	s16 st;
@@ -695,33 +719,26 @@ static s16 pvhv_copy_side(struct pvhv_domain *ld, struct gnttab_copy_ptr *p, boo
 		rcu_read_unlock();
 		return *page ? GNTST_okay : GNTST_bad_page;
 	}
-	if (dom == ld->domid) {
-		*rd = ld;
-		pvhv_domain_ref(ld);
-	} else {
-		*rd = pvhv_domain_get_by_id(dom);
-		if (!*rd)
-			return GNTST_bad_domain;
-	}
+	/* Our own domain lives through our hypercall; another is held by @cache. */
+	*rd = dom == ld->domid ? ld : pvhv_copy_dom(cache, dom);
+	if (!*rd)
+		return GNTST_bad_domain;
 	st = pvhv_grant_pin(*rd, p->u.ref, ld->domid, !write, page);
-	if (st != GNTST_okay) {
-		pvhv_domain_unref(*rd);
+	if (st != GNTST_okay)
 		*rd = NULL;
-	}
 	return st;
 }
 
 static void pvhv_copy_side_done(struct gnttab_copy_ptr *p, bool write, struct pvhv_domain *rd,
 				struct page *page)
 {
-	if (rd) {
+	if (rd)
 		pvhv_grant_unpin(rd, p->u.ref, !write);
-		pvhv_domain_unref(rd);
-	}
 	put_page(page);
 }
 
-static s16 pvhv_grant_copy_one(struct pvhv_domain *ld, struct gnttab_copy *op)
+static s16 pvhv_grant_copy_one(struct pvhv_domain *ld, struct gnttab_copy *op,
+			       struct pvhv_copy_dom cache[2])
 {
 	struct pvhv_domain *srd, *drd;
 	struct page *sp, *dp;
@@ -731,10 +748,12 @@ static s16 pvhv_grant_copy_one(struct pvhv_domain *ld, struct gnttab_copy *op)
 	if (op->source.offset >= PAGE_SIZE || op->len > PAGE_SIZE - op->source.offset ||
 	    op->dest.offset >= PAGE_SIZE || op->len > PAGE_SIZE - op->dest.offset)
 		return GNTST_bad_copy_arg;
-	st = pvhv_copy_side(ld, &op->source, op->flags & GNTCOPY_source_gref, false, &srd, &sp);
+	st = pvhv_copy_side(ld, &op->source, op->flags & GNTCOPY_source_gref, false, &cache[0],
+			    &srd, &sp);
 	if (st != GNTST_okay)
 		return st;
-	st = pvhv_copy_side(ld, &op->dest, op->flags & GNTCOPY_dest_gref, true, &drd, &dp);
+	st = pvhv_copy_side(ld, &op->dest, op->flags & GNTCOPY_dest_gref, true, &cache[1],
+			    &drd, &dp);
 	if (st != GNTST_okay) {
 		pvhv_copy_side_done(&op->source, false, srd, sp);
 		return st;
@@ -758,26 +777,37 @@ static s16 pvhv_grant_copy_one(struct pvhv_domain *ld, struct gnttab_copy *op)
 static long pvhv_gnttab_copy(struct pvhv_vcpu *v, u64 uop, u32 count)
 {
 	struct gnttab_copy ops[PVHV_COPY_CHUNK];
+	struct pvhv_copy_dom cache[2] = { 0 };	/* source, dest */
+	long ret = 0;
 	u32 i, n, k;
 
 	for (i = 0; i < count; i += n) {
 		u64 p = uop + (u64)i * sizeof(ops[0]);
 
 		n = min_t(u32, count - i, PVHV_COPY_CHUNK);
-		if (pvhv_gnttab_interrupted(i))
-			return -EINTR;
+		if (pvhv_gnttab_interrupted(i)) {
+			ret = -EINTR;
+			break;
+		}
 		/* A chunk running into an unreadable page: the ops before it still run. */
 		if (pvhv_copy_from_guest(v, ops, p, n * sizeof(ops[0]))) {
 			n = 1;
-			if (pvhv_copy_from_guest(v, ops, p, sizeof(ops[0])))
-				return -EFAULT;
+			if (pvhv_copy_from_guest(v, ops, p, sizeof(ops[0]))) {
+				ret = -EFAULT;
+				break;
+			}
 		}
 		for (k = 0; k < n; k++)
-			ops[k].status = pvhv_grant_copy_one(v->d, &ops[k]);
-		if (pvhv_copy_to_guest(v, p, ops, n * sizeof(ops[0])))
-			return -EFAULT;
+			ops[k].status = pvhv_grant_copy_one(v->d, &ops[k], cache);
+		if (pvhv_copy_to_guest(v, p, ops, n * sizeof(ops[0]))) {
+			ret = -EFAULT;
+			break;
+		}
 	}
-	return 0;
+	for (k = 0; k < 2; k++)
+		if (cache[k].d)
+			pvhv_domain_unref(cache[k].d);
+	return ret;
 }
 
 /* Nothing to flush on x86 (coherent caches); the arguments are still checked. */
