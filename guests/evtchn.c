@@ -195,6 +195,10 @@ static void test_poll_and_placement(void)
 	CHECK(sched_poll((evtchn_port_t *)0x100000000ULL, 1, 1) == -EFAULT,
 	      "SCHEDOP_poll with an unmapped port list: -EFAULT");
 
+	/* Misaligned, the selector would take split locks in the host. */
+	ri = (struct vcpu_register_vcpu_info){ .mfn = 0x601, .offset = 60 };
+	CHECK(rt_vcpu_op(VCPUOP_register_vcpu_info, 0, &ri) == -EINVAL,
+	      "register_vcpu_info at an offset not 8-byte aligned (60): -EINVAL");
 	/* vcpu_info moves to a page of ours; events and pvclock follow it. */
 	ri = (struct vcpu_register_vcpu_info){ .mfn = 0x601, .offset = 64 };
 	CHECK(rt_vcpu_op(VCPUOP_register_vcpu_info, 0, &ri) == 0, "VCPUOP_register_vcpu_info at gfn 0x601+64");

@@ -12,7 +12,8 @@
  *   but the vCPU wait queues and pvhv_host_evtchn.lock (host_evtchn.c); two
  *   of them (an interdomain channel) are taken lower domid first.
  * A vCPU thread takes pvhv_domain.lock to change the domain's state or its
- * physmap (xen/memory.c);
+ * physmap (xen/memory.c), or to write the wallclock (xen/time.c: also when
+ * it latches the shared_info layout);
  * kthread_stop() of vCPU threads is never called with a lock held.
  */
 #ifndef PVHV_CORE_H

@@ -67,9 +67,15 @@ static inline void pvhv_compat_layout_check(void)
 	BUILD_BUG_ON(offsetof(struct compat_vcpu_info, time) != offsetof(struct vcpu_info, time));
 	BUILD_BUG_ON(offsetof(struct compat_shared_info, evtchn_pending) !=
 		     offsetof(struct shared_info, evtchn_pending));
+	BUILD_BUG_ON(offsetof(struct compat_shared_info, evtchn_mask) != 2176);
 	BUILD_BUG_ON(offsetof(struct compat_shared_info, wc_version) != 2304);
+	BUILD_BUG_ON(offsetof(struct compat_shared_info, wc_sec) != 2308);
+	BUILD_BUG_ON(offsetof(struct compat_shared_info, wc_nsec) != 2312);
 	BUILD_BUG_ON(offsetof(struct compat_shared_info, wc_sec_hi) != 2340);
+	BUILD_BUG_ON(sizeof(struct compat_shared_info) != 2344);
 	BUILD_BUG_ON(sizeof(struct compat_vcpu_runstate_info) != 44);
+	BUILD_BUG_ON(offsetof(struct compat_vcpu_runstate_info, state_entry_time) != 4);
+	BUILD_BUG_ON(offsetof(struct compat_vcpu_runstate_info, time) != 12);
 }
 
 #endif /* PVHV_XEN_COMPAT_H */

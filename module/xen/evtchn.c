@@ -79,14 +79,17 @@ static unsigned long *evtchn_mask(struct pvhv_domain *d, bool compat)
 	return (unsigned long *)shinfo(d)->evtchn_mask;
 }
 
-/* Set the selector bit of @port's word in @vi; true if it was clear. */
+/*
+ * Set the selector bit of @port's word in @vi; true if it was clear. The
+ * compat selector is bits 32..63 of vcpu_info's first 8 bytes (x86 is
+ * little-endian): one locked instruction either way, on an 8-byte-aligned
+ * word (register_vcpu_info refuses other offsets: no split locks).
+ */
 static bool sel_test_and_set(struct vcpu_info *vi, u32 port, bool compat)
 {
 	if (compat) {
-		atomic_t *sel = (atomic_t *)&((struct compat_vcpu_info *)vi)->evtchn_pending_sel;
-		int bit = BIT((port / 32) % 32);
-
-		return !(atomic_fetch_or(bit, sel) & bit);
+		BUILD_BUG_ON(offsetof(struct compat_vcpu_info, evtchn_pending_sel) != 4);
+		return !test_and_set_bit(32 + (port / 32) % 32, (unsigned long *)vi);
 	}
 	return !test_and_set_bit(port / BITS_PER_LONG, (unsigned long *)&vi->evtchn_pending_sel);
 }
@@ -100,6 +103,12 @@ static bool port_valid(struct pvhv_domain *d, u32 port)
 	return port && port < PVHV_EVTCHN_PORTS && d->evtchn[port].state != EVTCHNSTAT_closed;
 }
 
+/* A port SCHEDOP_poll and EVTCHNOP_status may name: in the layout, or in use. */
+static bool port_addressable(struct pvhv_domain *d, u32 port)
+{
+	return port && (port < nr_ports(d) || port_valid(d, port));
+}
+
 /*
  * The layout of shared_info, vcpu_info and the runstate areas follows the
  * mode of the guest's vCPU when it sets HVM_PARAM_CALLBACK_IRQ or installs
@@ -109,8 +118,8 @@ static bool port_valid(struct pvhv_domain *d, u32 port)
 void pvhv_xen_latch_shinfo(struct pvhv_vcpu *v, bool compat)
 {
 	pvhv_compat_layout_check();
-	if (xchg(&v->d->shinfo_compat, compat) != compat)
-		pvhv_xen_update_wallclock(v->d);
+	WRITE_ONCE(v->d->shinfo_compat, compat);
+	pvhv_xen_update_wallclock(v->d);
 }
 
 struct vcpu_info *pvhv_xen_vcpu_info(struct pvhv_vcpu *v)
@@ -202,7 +211,8 @@ long pvhv_xen_register_vcpu_info(struct pvhv_vcpu *t, u64 gfn, u32 offset)
 	struct page *page;
 	long ret = 0;
 
-	if (offset > PAGE_SIZE - sizeof(struct vcpu_info))
+	/* Inside the page, and aligned: the selector takes locked bit operations. */
+	if (offset > PAGE_SIZE - sizeof(struct vcpu_info) || (offset & 7))
 		return -EINVAL;
 	/* The physmap lock keeps the page from being ballooned away meanwhile;
 	 * our reference keeps it alive for the vCPU's lifetime, as Xen's. */
@@ -287,7 +297,7 @@ long pvhv_xen_poll(struct pvhv_vcpu *v, u64 arg, bool compat)
 	if (pvhv_copy_from_guest(v, v->poll_ports, ports, nr * sizeof(u32)))
 		return -EFAULT;
 	for (i = 0; i < nr; i++)
-		if (!v->poll_ports[i] || v->poll_ports[i] >= nr_ports(v->d))
+		if (!port_addressable(v->d, v->poll_ports[i]))
 			return -EINVAL;
 
 	atomic_inc(&v->d->pollers);
@@ -506,8 +516,7 @@ static long pvhv_evtchn_op_locked(struct pvhv_vcpu *v, int cmd, void *a)
 		ret = check_dom(v, st->dom);
 		if (ret)
 			return ret;
-		if (!st->port || st->port >= PVHV_EVTCHN_PORTS ||
-		    (st->port >= nr_ports(d) && d->evtchn[st->port].state == EVTCHNSTAT_closed))
+		if (!port_addressable(d, st->port))
 			return -EINVAL;	/* as Xen: beyond the layout's ports, unless in use */
 		c = &d->evtchn[st->port];
 		memset(&st->u, 0, sizeof(st->u));

@@ -67,7 +67,7 @@ static void pvhv_runstate_write(struct pvhv_vcpu *v, u64 gva)
 	u64 entry = v->runstate.state_entry_time, flagged = entry | XEN_RUNSTATE_UPDATE;
 	u64 off = compat ? offsetof(struct compat_vcpu_runstate_info, state_entry_time) :
 			   offsetof(struct vcpu_runstate_info, state_entry_time);
-	union pvhv_runstate_rec rec;
+	union pvhv_runstate_rec rec = {};	/* no stack bytes in the padding */
 	size_t size = pvhv_runstate_rec(&v->runstate, compat, &rec);
 
 	if (!test_bit(VMASST_TYPE_runstate_update_flag, &v->d->vm_assist)) {
@@ -132,7 +132,7 @@ long pvhv_xen_runstate_op(struct pvhv_vcpu *v, int cmd, struct pvhv_vcpu *t, u64
 			  bool compat)
 {
 	struct vcpu_runstate_info rs;
-	union pvhv_runstate_rec rec;
+	union pvhv_runstate_rec rec = {};
 	u64 gva;
 
 	switch (cmd) {

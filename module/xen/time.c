@@ -111,7 +111,8 @@ void pvhv_xen_update_wallclock(struct pvhv_domain *d)
 		ver = &si->wc.version, wsec = &si->wc.sec, nsec = &si->wc.nsec;
 		hi = &si->wc_sec_hi;
 	}
-	WRITE_ONCE(*ver, *ver + 1);
+	/* Odd while it changes, whatever the guest (or a layout switch) left there. */
+	WRITE_ONCE(*ver, (*ver + 1) | 1);
 	smp_wmb();
 	*wsec = (u32)sec;
 	*hi = (u32)(sec >> 32);
