@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * A 32-bit (i386) guest: Xen's compat ABI end to end. Built with -m32, so
+ * A 32-bit (i386) guest, compat32: Xen's compat ABI end to end. Built with -m32, so
  * Xen's public headers give it the compat layouts (4-byte xen_ulong_t,
  * 4-byte-aligned uint64_t): shared_info with 32-bit event words and
  * wc_sec_hi in the arch part, vcpu_info with a 32-bit selector, a 44-byte

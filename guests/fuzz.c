@@ -6,6 +6,7 @@
  * legitimately fatal to it (shutdown, vCPU down, moving vcpu_info or
  * shared_info over its own code, upcalls to vectors it has no handler for).
  * The domain must survive every call with an errno, and the host stay clean.
+ * Built twice: fuzz (64-bit) and fuzz32 (i386: the compat ABI and layouts).
  */
 #include "rt.h"
 
@@ -39,12 +40,22 @@ static uint64_t rnd_ptr(void)
 		return (uintptr_t)scratch + rnd() % (sizeof(scratch) - 64);
 	case 1:
 		return (uintptr_t)scratch + sizeof(scratch) - 1 - rnd() % 8;	/* runs off the end */
+#ifdef __x86_64__
 	case 2:
 		return 0x100000000ULL + (rnd() & 0xffffff);		/* unmapped */
 	case 3:
 		return 0x8000000000000000ULL | rnd();			/* non-canonical */
 	case 4:
 		return rnd();
+#else
+	/* fuzz32: paging is off, every address is guest-physical. */
+	case 2:
+		return 0xc0000000U + (rnd() & 0xffffff);		/* beyond RAM */
+	case 3:
+		return 0xfffff000U + (rnd() & 0xfff);			/* runs past 4 GiB */
+	case 4:
+		return (uint32_t)rnd() | 0x40000000U;			/* not our RAM */
+#endif
 	default:
 		return 0;
 	}

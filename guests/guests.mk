@@ -10,7 +10,8 @@ GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,guests/rt/guest.ld -Wl,--build
 	-Wl,-z,max-page-size=4096 -Wl,--no-warn-rwx-segments
 GUEST_NAMES := hello cputest hostile triple spin bench shutdown shinfo evtchn smp peer fuzz balloon \
 	runstate storm gnttab grant xenstore console hostgnt ticker layout
-GUEST32_NAMES := compat32
+# NAME32 is guests/NAME.c built for i386 (compat: only that way).
+GUEST32_NAMES := compat32 fuzz32
 GUEST_RT := guests/rt/pvh.S guests/rt/pvh32.S guests/rt/rt.c guests/rt/rt.h guests/rt/guest.ld
 GUEST32 := $(GUEST32_NAMES:%=$(GUEST_OUT)/%.elf)
 GUESTS := $(GUEST_NAMES:%=$(GUEST_OUT)/%.elf) $(GUEST_OUT)/hello32.elf $(GUEST32)
@@ -20,7 +21,7 @@ $(GUEST_OUT)/%.elf: guests/%.c $(GUEST_RT) guests/guests.mk
 	$(CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -o $@ guests/rt/pvh.S guests/rt/rt.c $<
 
 # i386: no red zone to turn off; the linker script's format is the 64-bit one.
-$(GUEST32): $(GUEST_OUT)/%.elf: guests/%.c $(GUEST_RT) guests/guests.mk
+$(GUEST32): $(GUEST_OUT)/%32.elf: guests/%.c $(GUEST_RT) guests/guests.mk
 	@mkdir -p $(GUEST_OUT)
 	$(CC) -m32 $(filter-out -mno-red-zone,$(GUEST_CFLAGS)) $(GUEST_LDFLAGS) -Wl,--oformat=elf32-i386 \
 		-o $@ guests/rt/pvh32.S guests/rt/rt.c $<

@@ -183,6 +183,13 @@ check_out "fuzz: powered off" '^fuzz .*shutdown\(poweroff\)$' vmmctl list || tru
 vmmctl list | grep -q '^fuzz .*crashed' && diag "fuzz: $(dmesg | grep -a '(fuzz) crashed' | tail -n 2)"
 vmmctl destroy fuzz >/dev/null 2>&1
 
+# The same fuzzer as a 32-bit guest: the compat decoding of every hypercall.
+mkcfg fuzz32 $G/fuzz32.elf
+check_helper "fuzz32" vmmctl create /tmp/fuzz32.cfg -c
+check_out "fuzz32: powered off" '^fuzz32 .*shutdown\(poweroff\)$' vmmctl list
+vmmctl list | grep -q '^fuzz32 .*crashed' && diag "fuzz32: $(dmesg | grep -a '(fuzz32) crashed' | tail -n 2)"
+vmmctl destroy fuzz32 >/dev/null 2>&1
+
 # A triple fault crashes the domain, not the host.
 mkcfg triple $G/triple.elf
 timeout 60 vmmctl create /tmp/triple.cfg -c >/tmp/triple.out 2>&1
