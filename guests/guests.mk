@@ -12,7 +12,7 @@ GUEST_NAMES := hello cputest hostile triple spin bench shutdown shinfo evtchn sm
 	runstate storm gnttab grant xenstore console hostgnt ticker layout
 # NAME32 is guests/NAME.c built for i386 (compat: only that way).
 GUEST32_NAMES := compat32 fuzz32
-GUEST_RT := guests/rt/pvh.S guests/rt/pvh32.S guests/rt/rt.c guests/rt/rt.h guests/rt/guest.ld
+GUEST_RT := guests/rt/pvh.S guests/rt/pvh32.S guests/rt/excstubs.inc guests/rt/rt.c guests/rt/rt.h guests/rt/guest.ld
 GUEST32 := $(GUEST32_NAMES:%=$(GUEST_OUT)/%.elf)
 GUESTS := $(GUEST_NAMES:%=$(GUEST_OUT)/%.elf) $(GUEST_OUT)/hello32.elf $(GUEST32)
 

@@ -268,24 +268,8 @@ compat_rsp:	.skip 8
 	pop	%rax
 .endm
 
-/* Exception stubs: vectors 0..31, with a dummy error code where the CPU
- * pushes none, then the common path to rt_exception(frame). */
 	.text
-.macro stub vec, err
-	.balign 16
-	.if \err == 0
-	pushq	$0
-	.endif
-	pushq	$\vec
-	jmp	exc_common
-.endm
-	.globl rt_exc_stubs
-	.balign 16
-rt_exc_stubs:
-	stub 0,0; stub 1,0; stub 2,0; stub 3,0; stub 4,0; stub 5,0; stub 6,0; stub 7,0
-	stub 8,1; stub 9,0; stub 10,1; stub 11,1; stub 12,1; stub 13,1; stub 14,1; stub 15,0
-	stub 16,0; stub 17,1; stub 18,0; stub 19,0; stub 20,0; stub 21,1; stub 22,0; stub 23,0
-	stub 24,0; stub 25,0; stub 26,0; stub 27,0; stub 28,0; stub 29,1; stub 30,1; stub 31,0
+#include "excstubs.inc"
 /* The event-channel upcall vector: rt_upcall() with the caller-saved registers kept. */
 	.globl rt_upcall_entry
 rt_upcall_entry:

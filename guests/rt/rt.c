@@ -88,46 +88,31 @@ int rt_strncmp(const char *a, const char *b, size_t n)
 	return 0;
 }
 
+/*
+ * The hypercall ABI of the guest's width: arguments in RDI, RSI, RDX
+ * (64-bit) or EBX, ECX, EDX (32-bit, the compat ABI); the result in RAX.
+ * Through the page, whose stubs may clobber what Xen's may.
+ */
 #ifdef __x86_64__
-long rt_hypercall(unsigned int nr, unsigned long a1, unsigned long a2, unsigned long a3)
-{
-	register unsigned long rdx asm("rdx") = a3;
-	long ret;
-
-	asm volatile("call *%[stub]"
-		     : "=a" (ret), "+D" (a1), "+S" (a2), "+r" (rdx)
-		     : [stub] "r" (rt_hypercall_page + nr * 32)
-		     : "memory", "rcx", "r8", "r9", "r10", "r11");
-	return ret;
-}
-
-long rt_vmcall(unsigned int nr, unsigned long a1, unsigned long a2, unsigned long a3)
-{
-	long ret;
-
-	asm volatile("vmcall" : "=a" (ret), "+D" (a1), "+S" (a2), "+d" (a3)
-		     : "a" ((unsigned long)nr) : "memory");
-	return ret;
-}
-
-long rt_vmmcall(unsigned int nr, unsigned long a1, unsigned long a2, unsigned long a3)
-{
-	long ret;
-
-	asm volatile("vmmcall" : "=a" (ret), "+D" (a1), "+S" (a2), "+d" (a3)
-		     : "a" ((unsigned long)nr) : "memory");
-	return ret;
-}
+#define RT_A1 "+D"
+#define RT_A2 "+S"
+#define RT_STUB "r"
+#define RT_STUB_CLOBBERS "rcx", "r8", "r9", "r10", "r11"
 #else
-/* The compat ABI: arguments in EBX, ECX, EDX; the stubs clobber only EAX. */
+#define RT_A1 "+b"
+#define RT_A2 "+c"
+#define RT_STUB "S"
+#define RT_STUB_CLOBBERS "cc"
+#endif
+
 long rt_hypercall(unsigned int nr, unsigned long a1, unsigned long a2, unsigned long a3)
 {
 	long ret;
 
 	asm volatile("call *%[stub]"
-		     : "=a" (ret), "+b" (a1), "+c" (a2), "+d" (a3)
-		     : [stub] "S" (rt_hypercall_page + nr * 32)
-		     : "memory");
+		     : "=a" (ret), RT_A1 (a1), RT_A2 (a2), "+d" (a3)
+		     : [stub] RT_STUB (rt_hypercall_page + nr * 32)
+		     : "memory", RT_STUB_CLOBBERS);
 	return ret;
 }
 
@@ -135,7 +120,7 @@ long rt_vmcall(unsigned int nr, unsigned long a1, unsigned long a2, unsigned lon
 {
 	long ret;
 
-	asm volatile("vmcall" : "=a" (ret), "+b" (a1), "+c" (a2), "+d" (a3)
+	asm volatile("vmcall" : "=a" (ret), RT_A1 (a1), RT_A2 (a2), "+d" (a3)
 		     : "a" ((unsigned long)nr) : "memory");
 	return ret;
 }
@@ -144,11 +129,12 @@ long rt_vmmcall(unsigned int nr, unsigned long a1, unsigned long a2, unsigned lo
 {
 	long ret;
 
-	asm volatile("vmmcall" : "=a" (ret), "+b" (a1), "+c" (a2), "+d" (a3)
+	asm volatile("vmmcall" : "=a" (ret), RT_A1 (a1), RT_A2 (a2), "+d" (a3)
 		     : "a" ((unsigned long)nr) : "memory");
 	return ret;
 }
 
+#ifndef __x86_64__
 /* libgcc's 64-bit division, which a freestanding 32-bit build lacks. */
 uint64_t __udivmoddi4(uint64_t n, uint64_t d, uint64_t *rem);
 uint64_t __udivmoddi4(uint64_t n, uint64_t d, uint64_t *rem)

@@ -129,6 +129,15 @@ on_crash = "${8:-preserve}"
 EOC
 }
 
+# run_guest NAME [MEMORY_MIB] [CMDLINE]: guests/NAME.elf on its console, its
+# checks as TAP lines, then it must have powered off; destroyed after.
+run_guest() {
+	mkcfg "$1" "/pvhv/guests/$1.elf" "${2:-32}" "${3:-}"
+	check_helper "$1" vmmctl create "/tmp/$1.cfg" -c
+	check_out "$1: powered off" "^$1 .*shutdown\\(poweroff\\)\$" vmmctl list
+	vmmctl destroy "$1" >/dev/null 2>&1
+}
+
 # wait_until TENTHS CMD...: poll CMD every 0.1 s until it succeeds, at most
 # TENTHS times; the caller's next check says whether it did.
 wait_until() {

@@ -60,23 +60,14 @@ for r in "0 poweroff 0" "1 reboot 3" "2 suspend 4" "3 crash 5" "4 watchdog 6"; d
 done
 
 # shared_info, time and memory_op.
-mkcfg shinfo $G/shinfo.elf
-check_helper "shinfo" vmmctl create /tmp/shinfo.cfg -c
-check_out "shinfo: powered off" '^shinfo .*shutdown\(poweroff\)$' vmmctl list
-vmmctl destroy shinfo >/dev/null 2>&1
+run_guest shinfo
 
 # A 32-bit (i386) guest: the compat shared_info, vcpu_info and runstate layouts.
-mkcfg compat32 $G/compat32.elf
-check_helper "compat32" vmmctl create /tmp/compat32.cfg -c
-check_out "compat32: powered off" '^compat32 .*shutdown\(poweroff\)$' vmmctl list
-vmmctl destroy compat32 >/dev/null 2>&1
+run_guest compat32
 
 # A 64-bit guest switching layouts (compatibility mode and back); it leaves
 # ports beyond the compat layout bound for the teardown.
-mkcfg layout $G/layout.elf
-check_helper "layout" vmmctl create /tmp/layout.cfg -c
-check_out "layout: powered off" '^layout .*shutdown\(poweroff\)$' vmmctl list
-vmmctl destroy layout >/dev/null 2>&1
+run_guest layout
 
 # The balloon: the guest hands 3 MiB back, the host sees it, wakes the guest,
 # which takes them back.
@@ -95,10 +86,7 @@ check_out "balloon: 32 MiB again, powered off" '^balloon .* 32 .*shutdown\(power
 vmmctl destroy balloon >/dev/null 2>&1
 
 # Grant-table frames, versions.
-mkcfg gnttab $G/gnttab.elf
-check_helper "gnttab" vmmctl create /tmp/gnttab.cfg -c
-check_out "gnttab: powered off" '^gnttab .*shutdown\(poweroff\)$' vmmctl list
-vmmctl destroy gnttab >/dev/null 2>&1
+run_guest gnttab
 
 # Two guests share pages through grants; the granter dies while mapped.
 mkcfg mapper $G/grant.elf 32 "role=mapper"
@@ -137,10 +125,7 @@ check_out "runstate: powered off" '^runstate .*shutdown\(poweroff\)$' vmmctl lis
 vmmctl destroy runstate >/dev/null 2>&1
 
 # Event channels, upcalls and timers on one vCPU.
-mkcfg evtchn $G/evtchn.elf
-check_helper "evtchn" vmmctl create /tmp/evtchn.cfg -c
-check_out "evtchn: powered off" '^evtchn .*shutdown\(poweroff\)$' vmmctl list
-vmmctl destroy evtchn >/dev/null 2>&1
+run_guest evtchn
 
 # SMP: secondary vCPUs, IPIs between them, pvclock across vCPUs.
 mkcfg smp $G/smp.elf 32 "" 5
