@@ -166,8 +166,14 @@ void pvhv_xen_update_time(struct pvhv_vcpu *v, int cpu)
 	t->system_time = pvhv_guest_ns(d, t->tsc_timestamp);
 	t->tsc_to_system_mul = d->time_mul;
 	t->tsc_shift = d->time_shift;
-	t->flags = boot_cpu_has(X86_FEATURE_CONSTANT_TSC) &&
-		   boot_cpu_has(X86_FEATURE_NONSTOP_TSC) ? PVCLOCK_TSC_STABLE_BIT : 0;
+	/*
+	 * Stable only while the host trusts its TSC across CPUs (as KVM's
+	 * master clock): a host that found its CPUs' TSCs apart (a clocksource
+	 * watchdog, or the boot-time sync check, as the 6.1 kernel does under
+	 * QEMU's TCG here) tells the guest to keep its own monotonic clamp.
+	 */
+	t->flags = boot_cpu_has(X86_FEATURE_CONSTANT_TSC) && boot_cpu_has(X86_FEATURE_NONSTOP_TSC) &&
+		   !check_tsc_unstable() ? PVCLOCK_TSC_STABLE_BIT : 0;
 	smp_wmb();
 	t->version++;
 	if (area)
