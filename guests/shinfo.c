@@ -86,8 +86,8 @@ void guest_main(const struct hvm_start_info *si)
 	CHECK(!(sh->vcpu_info[0].time.version & 1) && sh->vcpu_info[0].time.tsc_to_system_mul,
 	      "pvclock: version even, mul %u shift %d", sh->vcpu_info[0].time.tsc_to_system_mul,
 	      sh->vcpu_info[0].time.tsc_shift);
-	t0 = rdtsc();
-	ns0 = rt_pvclock_ns(&sh->vcpu_info[0].time, &odd);
+	/* Both times at the TSC values they were computed from: an exit between reads cannot skew them. */
+	ns0 = rt_pvclock_read(&sh->vcpu_info[0].time, &odd, &t0);
 	for (i = 0; i < 200000; i++) {
 		now = rt_pvclock_ns(&sh->vcpu_info[0].time, &odd);
 		if (now < prev)
@@ -95,8 +95,7 @@ void guest_main(const struct hvm_start_info *si)
 		prev = now;
 	}
 	CHECK(i == 200000, "pvclock: 200000 reads never go backwards");
-	t1 = rdtsc();
-	ns1 = rt_pvclock_ns(&sh->vcpu_info[0].time, &odd);
+	ns1 = rt_pvclock_read(&sh->vcpu_info[0].time, &odd, &t1);
 	{
 		uint64_t want = (t1 - t0) * 1000000ULL / r[2], got = ns1 - ns0;
 		uint64_t diff = got > want ? got - want : want - got;

@@ -465,9 +465,9 @@ void rt_main(void)
 
 /* --- Xen helpers shared by the guests ---------------------------------- */
 
-uint64_t rt_pvclock_ns(volatile struct vcpu_time_info *t, uint32_t *odd)
+uint64_t rt_pvclock_read(volatile struct vcpu_time_info *t, uint32_t *odd, uint64_t *tsc)
 {
-	uint64_t delta, ns;
+	uint64_t delta, ns, now;
 	uint32_t v;
 
 	do {
@@ -475,14 +475,22 @@ uint64_t rt_pvclock_ns(volatile struct vcpu_time_info *t, uint32_t *odd)
 		if ((v & 1) && odd)
 			(*odd)++;
 		asm volatile("" ::: "memory");
-		delta = rdtsc() - t->tsc_timestamp;
+		now = rdtsc();
+		delta = now - t->tsc_timestamp;
 		delta = t->tsc_shift < 0 ? delta >> -t->tsc_shift : delta << t->tsc_shift;
 		/* (delta * mul) >> 32 in 64-bit pieces, as Linux's mul_u64_u32_shr() */
 		ns = t->system_time + (delta >> 32) * t->tsc_to_system_mul +
 		     (((delta & 0xffffffff) * t->tsc_to_system_mul) >> 32);
 		asm volatile("" ::: "memory");
 	} while ((v & 1) || v != t->version);
+	if (tsc)
+		*tsc = now;
 	return ns;
+}
+
+uint64_t rt_pvclock_ns(volatile struct vcpu_time_info *t, uint32_t *odd)
+{
+	return rt_pvclock_read(t, odd, 0);
 }
 
 unsigned long rt_arg(const char *cmdline, const char *key)

@@ -71,6 +71,8 @@ long rt_init_ap(unsigned int id, void *stack_top, void (*fn)(unsigned int id));
 #endif
 /* System time in ns from a pvclock record (version protocol); counts odd versions seen. */
 uint64_t rt_pvclock_ns(volatile struct vcpu_time_info *t, uint32_t *odd);
+/* The same, and the TSC value it was computed from to *tsc (if not NULL). */
+uint64_t rt_pvclock_read(volatile struct vcpu_time_info *t, uint32_t *odd, uint64_t *tsc);
 /*
  * The 2-level upcall, as Linux scans it: count[port]++ for each event. With
  * @mine (a bitmap of ports), only those are taken, as Linux's per-CPU masks.
