@@ -67,11 +67,17 @@ void guest_main(const struct hvm_start_info *si)
 	/* Registered: written at once, running, flag clear. */
 	ret = register_area(VCPUOP_register_runstate_memory_area, 0, &rs);
 	CHECK(ret == 0, "register_runstate_memory_area for vCPU 0 (%ld)", ret);
+	/*
+	 * The entry time first, then the clock: pvhv writes the area again
+	 * before any entry that follows steal time (a host preemption), so
+	 * read the other way round a newer entry time can follow "now".
+	 */
+	entry0 = rs.state_entry_time;
 	now = rt_pvclock_ns(&sh->vcpu_info[0].time, 0);
 	CHECK(rs.state == RUNSTATE_running, "runstate: running (%d)", rs.state);
-	CHECK(!(rs.state_entry_time & XEN_RUNSTATE_UPDATE) && rs.state_entry_time > 0 &&
-	      rs.state_entry_time <= now, "runstate: entry time %lu <= now %lu, update flag clear",
-	      (unsigned long)rs.state_entry_time, (unsigned long)now);
+	CHECK(!(entry0 & XEN_RUNSTATE_UPDATE) && entry0 > 0 && entry0 <= now,
+	      "runstate: entry time %lu <= now %lu, update flag clear",
+	      (unsigned long)entry0, (unsigned long)now);
 	CHECK(rs.time[RUNSTATE_running] > 0, "runstate: %lu ns running so far",
 	      (unsigned long)rs.time[RUNSTATE_running]);
 
