@@ -2,7 +2,7 @@
 /*
  * CPU test guest: exceptions reach the guest's own IDT, Xen's CPUID leaves,
  * MSRs (unknown -> #GP), hypercalls through the page, VMMCALL and VMCALL,
- * xen_version sub-ops, XSETBV, port 0xE9.
+ * xen_version sub-ops, XSETBV, port 0xE9, debug registers.
  */
 #include "rt.h"
 
@@ -48,6 +48,57 @@ static void test_exceptions(void)
 	else
 		SKIP("RDTSCP: #UD (IA32_TSC_AUX is the host's, not offered)",
 		     "this CPU ignored the RDTSCP intercept (QEMU's TCG)");
+}
+
+#define GET_DR(n) ({ uint64_t _v; asm volatile("mov %%dr" #n ", %0" : "=r" (_v)); _v; })
+#define SET_DR(n, v) asm volatile("mov %0, %%dr" #n : : "r" ((uint64_t)(v)) : "memory")
+
+/*
+ * Debug registers are this vCPU's own (pvhv emulates every MOV DR): the
+ * reset values at start, whatever the CPU last held for the host or another
+ * guest; what was written reads back, through any GPR (REX.B, REX.R) and
+ * across a yield; DR4/DR5 alias DR6/DR7; bits 63:32 of DR6/DR7 are #GP.
+ */
+static void test_debugregs(void)
+{
+	static const uint64_t want[4] = {
+		0xffffffff81234560ULL, 0x00007fffdeadbee0ULL, 0x1000, 0xfffff000
+	};
+	uint64_t got[4], r10, d4;
+
+	CHECK(GET_DR(0) == 0 && GET_DR(1) == 0 && GET_DR(2) == 0 && GET_DR(3) == 0,
+	      "DR0-3 read 0 at start (%#lx %#lx %#lx %#lx)", (unsigned long)GET_DR(0),
+	      (unsigned long)GET_DR(1), (unsigned long)GET_DR(2), (unsigned long)GET_DR(3));
+	CHECK(GET_DR(6) == 0xffff0ff0 && GET_DR(7) == 0x400, "DR6 %#lx, DR7 %#lx at start",
+	      (unsigned long)GET_DR(6), (unsigned long)GET_DR(7));
+	SET_DR(0, want[0]);
+	SET_DR(1, want[1]);
+	asm volatile("mov %1, %%r9; mov %%r9, %%dr2; mov %%dr2, %%r10; mov %%r10, %0"
+		     : "=r" (r10) : "r" (want[2]) : "r9", "r10", "memory");
+	SET_DR(3, want[3]);
+	CHECK(r10 == want[2], "MOV DR2 through r9 and r10 (REX): %#lx", (unsigned long)r10);
+	CHECK(sched_op(SCHEDOP_yield, 0) == 0, "sched_op(yield) between the writes and the reads");
+	got[0] = GET_DR(0), got[1] = GET_DR(1), got[2] = GET_DR(2), got[3] = GET_DR(3);
+	CHECK(!rt_memcmp(got, want, sizeof(got)), "DR0-3 read back after a yield: %#lx %#lx %#lx %#lx",
+	      (unsigned long)got[0], (unsigned long)got[1], (unsigned long)got[2],
+	      (unsigned long)got[3]);
+	SET_DR(7, 0x2401);	/* L0 and GD: GD is not kept */
+	CHECK(GET_DR(7) == 0x401, "DR7 reads %#lx after writing 0x2401", (unsigned long)GET_DR(7));
+	asm volatile("mov %0, %%dr5" : : "r" (0x404ULL));
+	CHECK(GET_DR(7) == 0x404, "DR5 aliases DR7 (CR4.DE clear): %#lx", (unsigned long)GET_DR(7));
+	SET_DR(6, 0);
+	asm volatile("mov %%dr4, %0" : "=r" (d4));
+	CHECK(GET_DR(6) == 0xffff0ff0 && d4 == 0xffff0ff0,
+	      "DR6 written 0 reads its fixed bits %#lx, as does DR4 (%#lx)",
+	      (unsigned long)GET_DR(6), (unsigned long)d4);
+	CHECK(TRY("mov %0, %%dr7", : : "r" (1ULL << 32)) == 13 && GET_DR(7) == 0x404,
+	      "DR7 bit 32 set: #GP, DR7 unchanged");
+	CHECK(TRY("mov %0, %%dr6", : : "r" (1ULL << 40)) == 13, "DR6 bit 40 set: #GP");
+	SET_DR(0, 0);
+	SET_DR(1, 0);
+	SET_DR(2, 0);
+	SET_DR(3, 0);
+	SET_DR(7, 0x400);
 }
 
 /* CR0.CD is the guest's to read back, whatever the real CR0 holds. */
@@ -185,6 +236,7 @@ static void test_port_e9(void)
 void guest_main(const struct hvm_start_info *si)
 {
 	(void)si;
+	test_debugregs();	/* first: its reset values */
 	test_exceptions();
 	test_cpuid();
 	test_msrs();

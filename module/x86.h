@@ -19,6 +19,7 @@
 #include <asm/msr-index.h>
 #include <asm/nospec-branch.h>
 #include <asm/processor-flags.h>
+#include <asm/trapnr.h>
 
 #include "core.h"
 
@@ -88,6 +89,67 @@ static inline void pvhv_x86_reset_dr6(void)
 	get_debugreg(dr6, 6);
 	if (dr6 != DR6_RESERVED)
 		set_debugreg(DR6_RESERVED, 6);
+}
+
+/*
+ * A guest's debug registers, kept per vCPU but never loaded into the CPU:
+ * the guest reads back what it wrote, no guest breakpoint is armed, and
+ * neither the host's DR0-3 nor another guest's are ever visible to it (both
+ * vendors intercept every MOV DR). Reset values: SDM vol. 3B 18.2, APM vol. 2
+ * 13.1.1.
+ */
+struct pvhv_x86_debugregs {
+	u64 db[4];
+	u64 dr6;
+	u64 dr7;
+};
+
+static inline void pvhv_x86_debugregs_reset(struct pvhv_x86_debugregs *r)
+{
+	memset(r->db, 0, sizeof(r->db));
+	r->dr6 = DR6_RESERVED;
+	r->dr7 = 0x400;
+}
+
+/* A #DB's status (B0-B3, BD, BS) into the guest's DR6, as its delivery would (SDM vol. 3B 18.2.3). */
+static inline void pvhv_x86_dr6_event(struct pvhv_x86_debugregs *r, u64 status)
+{
+	r->dr6 = (r->dr6 & ~(u64)DR_TRAP_BITS) | DR6_RESERVED |
+		 (status & (DR_TRAP_BITS | BIT(13) | DR_STEP));
+}
+
+/*
+ * MOV to (@write) or from DR@dr of the guest, the value in *@val; the CPU
+ * already checked CPL 0 before the intercept. DR4/DR5 alias DR6/DR7 unless
+ * CR4.DE makes them #UD; DR6/DR7 bits 63:32 set on a write are #GP (SDM vol.
+ * 2 "MOV-Move to/from Debug Registers"); DR7.GD and the reserved bits 12,
+ * 14, 15 are not kept. Returns 0, or the vector to raise instead.
+ */
+static inline int pvhv_x86_mov_dr(struct pvhv_x86_debugregs *r, unsigned int dr, bool write,
+				  u64 *val, bool cr4_de, bool mode64)
+{
+	if (dr == 4 || dr == 5) {
+		if (cr4_de)
+			return X86_TRAP_UD;
+		dr += 2;
+	}
+	if (dr > 7)
+		return X86_TRAP_UD;
+	if (!write) {
+		*val = dr < 4 ? r->db[dr] : dr == 6 ? r->dr6 : r->dr7;
+		if (!mode64)
+			*val = (u32)*val;
+		return 0;
+	}
+	if (dr >= 6 && (*val >> 32))
+		return X86_TRAP_GP;
+	if (dr < 4)
+		r->db[dr] = mode64 ? *val : (u32)*val;
+	else if (dr == 6)
+		r->dr6 = *val | DR6_RESERVED;
+	else
+		r->dr7 = (*val & ~0xd000ULL) | 0x400;
+	return 0;
 }
 
 /* XSETBV (SDM vol. 2 XSETBV): XCR0 only, from CPL 0, x87 always on, AVX needs SSE. */

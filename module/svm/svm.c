@@ -375,6 +375,7 @@ struct svm_vcpu {
 	void *xsave;		/* the guest's x87/SSE/AVX state (XSAVE format) */
 	int npt_gen;		/* svm_domain.gen when this ASID was last flushed */
 	u64 last_exit;		/* the previous exit's code, for reports */
+	struct pvhv_x86_debugregs dr;	/* emulated, never loaded: svm_handle_dr */
 };
 
 asmlinkage void pvhv_svm_vmrun(u64 *regs, u64 vmcb_pa, u64 host_save_pa);
@@ -416,6 +417,8 @@ static int svm_vcpu_create(struct pvhv_vcpu *v)
 	 * 15.12 "Exception intercepts"). Intercepted, each is a #VMEXIT.
 	 */
 	c->intercept_exc = BIT(X86_TRAP_DB) | BIT(X86_TRAP_UD) | BIT(X86_TRAP_AC);
+	/* Every MOV from/to DR0-7 (APM 15.9 "Debug register intercepts"): svm_handle_dr. */
+	c->intercept_dr = 0x00ff00ff;
 	c->intercept_misc1 = SVM_MISC1_INTR | SVM_MISC1_NMI | SVM_MISC1_SMI | SVM_MISC1_INIT |
 			     SVM_MISC1_CPUID | SVM_MISC1_INVD | SVM_MISC1_HLT |
 			     SVM_MISC1_INVLPGA | SVM_MISC1_IOIO | SVM_MISC1_MSR |
@@ -489,8 +492,9 @@ static void svm_vcpu_reset_pvh(struct pvhv_vcpu *v, u32 entry, u32 ebx)
 	st->efer = EFER_SVME;
 	st->rflags = X86_EFLAGS_FIXED;
 	st->rip = entry;
-	st->dr6 = 0xffff0ff0;
-	st->dr7 = 0x400;
+	st->dr6 = DR6_RESERVED;
+	st->dr7 = 0x400;	/* and so it stays: the guest's is s->dr */
+	pvhv_x86_debugregs_reset(&s->dr);
 	st->g_pat = 0x0007040600070406ULL;	/* the architectural reset PAT */
 	memset(v->regs, 0, sizeof(v->regs));
 	v->regs[PVHV_RBX] = ebx;
@@ -623,6 +627,71 @@ static void svm_handle_ud(struct pvhv_vcpu *v, struct vmcb *vmcb)
 		return;
 	}
 	svm_inject_exception(v, X86_TRAP_UD, false, 0);
+}
+
+/*
+ * MOV from/to DRn, intercepted (exit codes 20h-3Fh, APM 15.9): the guest's
+ * debug registers are emulated (pvhv_x86_mov_dr), so the DR0-3 the CPU holds
+ * (the host's, or another guest's) are never the guest's to read or set.
+ * EXITINFO1 names the GPR only with decode assists (APM 15.33), which QEMU
+ * does not offer: the instruction is decoded from guest memory (APM vol. 3
+ * "MOV (DRn)": legacy prefixes, REX in 64-bit mode, 0F 21/23, ModRM with
+ * reg the DR and r/m the GPR). Bytes that no longer say what the exit said
+ * (another vCPU rewrote them) are run again, not guessed at.
+ */
+static void svm_handle_dr(struct pvhv_vcpu *v, struct vmcb *vmcb)
+{
+	struct svm_vcpu *s = v->arch;
+	bool write = vmcb->ctrl.exit_code >= SVM_EXIT_WRITE_DR0;
+	unsigned int len, gpr, dr, rex = 0;
+	struct pvhv_paging pg;
+	u8 insn[15], b;
+	u64 rip, val = 0;
+	int trap;
+
+	svm_get_paging(v, &pg);
+	rip = pg.mode64 ? vmcb->save.rip : (u32)(pg.cs_base + vmcb->save.rip);
+	for (len = 0; len < sizeof(insn); len++) {
+		if (pvhv_copy_from_guest(v, &insn[len], pg.mode64 ? rip + len : (u32)(rip + len), 1))
+			goto err_fetch;
+		b = insn[len];
+		if (len + 3 > sizeof(insn))
+			return;		/* too long: the CPU's #GP when run again */
+		if (b == 0x26 || b == 0x2e || b == 0x36 || b == 0x3e || b == 0x64 ||
+		    b == 0x65 || b == 0x66 || b == 0x67 || b == 0xf0 || b == 0xf2 || b == 0xf3) {
+			rex = 0;	/* a REX before a legacy prefix is ignored */
+			continue;
+		}
+		if (pg.mode64 && (b & 0xf0) == 0x40) {
+			rex = b;
+			continue;
+		}
+		break;
+	}
+	if (b != 0x0f || pvhv_copy_from_guest(v, &insn[len + 1], pg.mode64 ? rip + len + 1 :
+					      (u32)(rip + len + 1), 2))
+		return;
+	if (insn[len + 1] != (write ? 0x23 : 0x21))
+		return;
+	dr = ((insn[len + 2] >> 3) & 7) | (rex & 4 ? 8 : 0);
+	gpr = (insn[len + 2] & 7) | (rex & 1 ? 8 : 0);
+	if (dr != (vmcb->ctrl.exit_code & 15))
+		return;
+	if (write)
+		val = pg.mode64 ? v->regs[gpr] : (u32)v->regs[gpr];
+	trap = pvhv_x86_mov_dr(&s->dr, dr, write, &val, pg.cr4 & X86_CR4_DE, pg.mode64);
+	if (trap) {
+		svm_inject_exception(v, trap, trap == X86_TRAP_GP, 0);
+		return;
+	}
+	if (!write)
+		v->regs[gpr] = val;
+	svm_skip(vmcb, len + 3);
+	return;
+
+err_fetch:
+	pvhv_domain_crash(v->d, "MOV DR exit at rip %#llx: the instruction cannot be read",
+			  vmcb->save.rip);
 }
 
 static bool svm_pat_valid(u64 pat)
@@ -802,11 +871,17 @@ static int svm_handle_exit(struct pvhv_vcpu *v, struct vmcb *vmcb)
 		break;
 	case SVM_EXIT_EXCP_BASE + X86_TRAP_DB:
 		/*
-		 * The guest's DR6 in the VMCB already says why (as KVM's
-		 * db_interception() reads it); RIP is where the delivery
-		 * would have pushed it (a trap: after the instruction).
+		 * The VMCB's DR6 says why (as KVM's db_interception() reads
+		 * it): into the guest's emulated DR6, the VMCB's back to its
+		 * reset value for the next. RIP is where the delivery would
+		 * have pushed it (a trap: after the instruction).
 		 */
+		pvhv_x86_dr6_event(&((struct svm_vcpu *)v->arch)->dr, vmcb->save.dr6);
+		vmcb->save.dr6 = DR6_RESERVED;
 		svm_inject_exception(v, X86_TRAP_DB, false, 0);
+		break;
+	case SVM_EXIT_READ_DR0 ... SVM_EXIT_WRITE_DR0 + 15:
+		svm_handle_dr(v, vmcb);
 		break;
 	case SVM_EXIT_EXCP_BASE + X86_TRAP_AC:
 		/* EXITINFO1: the error code (APM 15.12), always 0 for #AC. */

@@ -150,6 +150,8 @@ static_assert(sizeof(struct vmcb) == 0x1000);
 #define SVM_EVTINJ_TYPE_EXCEPTION	(3ULL << 8)
 
 /* Exit codes (APM Appendix C). */
+#define SVM_EXIT_READ_DR0	0x20	/* ..2Fh: MOV from DR0-15 */
+#define SVM_EXIT_WRITE_DR0	0x30	/* ..3Fh: MOV to DR0-15 */
 #define SVM_EXIT_EXCP_BASE	0x40
 #define SVM_EXIT_INTR		0x60
 #define SVM_EXIT_NMI		0x61

@@ -110,9 +110,6 @@
 #define VMX_EXIT_ENTRY_FAILED	BIT(31)
 
 
-/* Exit qualification of a #DB exit, as DR6 (SDM 27.2.1 Table 27-1): B0-3, BD, BS. */
-#define VMX_DB_QUAL_BITS	(DR_TRAP_BITS | BIT(13) | BIT(14))
-
 /* --- module-wide configuration (hardware_setup) ------------------------- */
 
 static struct {
@@ -181,7 +178,7 @@ struct vmx_vcpu {
 	u64 efer;			/* GUEST_IA32_EFER */
 	u64 cr2;
 	u8 cr8;
-	u64 dr[4], dr6, dr7;		/* kept, not armed: no guest breakpoints */
+	struct pvhv_x86_debugregs dr;	/* kept, not armed: no guest breakpoints */
 	u64 syscall_msrs[4];		/* STAR, LSTAR, CSTAR, SFMASK */
 	u64 kernel_gs_base;
 	u64 xcr0;
@@ -1111,9 +1108,7 @@ static void vmx_reset_state(struct pvhv_vcpu *v, u32 entry, u32 ebx)
 	s->rip_dirty = s->intr_dirty = s->inject_pending = false;
 	s->cr2 = 0;
 	s->cr8 = 0;
-	memset(s->dr, 0, sizeof(s->dr));
-	s->dr6 = DR6_RESERVED;
-	s->dr7 = 0x400;
+	pvhv_x86_debugregs_reset(&s->dr);
 	memset(s->syscall_msrs, 0, sizeof(s->syscall_msrs));
 	s->kernel_gs_base = 0;
 	s->flush = true;
@@ -1334,9 +1329,8 @@ static void vmx_handle_ud(struct pvhv_vcpu *v, const struct vmx_exit *ex)
 static void vmx_handle_db(struct pvhv_vcpu *v, const struct vmx_exit *ex)
 {
 	struct vmx_vcpu *s = v->arch;
-	u64 dr6 = ex->qual & VMX_DB_QUAL_BITS;
 
-	s->dr6 = (s->dr6 & ~(u64)DR_TRAP_BITS) | DR6_RESERVED | dr6;
+	pvhv_x86_dr6_event(&s->dr, ex->qual);	/* the qualification has DR6's layout */
 	if ((ex->intr_info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_PRIV_SW_EXCEPTION) {
 		vmx_skip(s, ex);
 	} else if ((s->rflags & X86_EFLAGS_TF) &&
@@ -1504,34 +1498,21 @@ static void vmx_handle_dr(struct pvhv_vcpu *v, const struct vmx_exit *ex)
 {
 	struct vmx_vcpu *s = v->arch;
 	unsigned int dr = ex->qual & 7, reg = (ex->qual >> 8) & 15;
+	bool write = !(ex->qual & TYPE_MOV_FROM_DR);
 	struct pvhv_paging pg;
-	u64 val;
+	u64 val = 0;
+	int trap;
 
 	vmx_get_paging(v, &pg);
-	if (dr == 4 || dr == 5) {
-		if (pg.cr4 & X86_CR4_DE) {
-			vmx_inject_exception(v, X86_TRAP_UD, false, 0);
-			return;
-		}
-		dr += 2;
-	}
-	if (ex->qual & TYPE_MOV_FROM_DR) {
-		v->regs[reg] = dr < 4 ? s->dr[dr] : dr == 6 ? s->dr6 : s->dr7;
-		if (!pg.mode64)
-			v->regs[reg] = (u32)v->regs[reg];
-	} else {
+	if (write)
 		val = vmx_gpr(v, reg, pg.mode64);
-		if (dr >= 6 && (val >> 32)) {
-			vmx_inject_exception(v, X86_TRAP_GP, true, 0);
-			return;
-		}
-		if (dr < 4)
-			s->dr[dr] = val;
-		else if (dr == 6)
-			s->dr6 = val | DR6_RESERVED;
-		else
-			s->dr7 = (val & ~0xd000ULL) | 0x400;
+	trap = pvhv_x86_mov_dr(&s->dr, dr, write, &val, pg.cr4 & X86_CR4_DE, pg.mode64);
+	if (trap) {
+		vmx_inject_exception(v, trap, trap == X86_TRAP_GP, 0);
+		return;
 	}
+	if (!write)
+		v->regs[reg] = val;
 	vmx_skip(s, ex);
 }
 
