@@ -57,7 +57,8 @@ static void test_exceptions(void)
  * Debug registers are this vCPU's own (pvhv emulates every MOV DR): the
  * reset values at start, whatever the CPU last held for the host or another
  * guest; what was written reads back, through any GPR (REX.B, REX.R) and
- * across a yield; DR4/DR5 alias DR6/DR7; bits 63:32 of DR6/DR7 are #GP.
+ * across a yield; DR7.GD's #DB; DR4/DR5 alias DR6/DR7; bits 63:32 of DR6/DR7
+ * are #GP.
  */
 static void test_debugregs(void)
 {
@@ -82,8 +83,13 @@ static void test_debugregs(void)
 	CHECK(!rt_memcmp(got, want, sizeof(got)), "DR0-3 read back after a yield: %#lx %#lx %#lx %#lx",
 	      (unsigned long)got[0], (unsigned long)got[1], (unsigned long)got[2],
 	      (unsigned long)got[3]);
-	SET_DR(7, 0x2401);	/* L0 and GD: GD is not kept */
-	CHECK(GET_DR(7) == 0x401, "DR7 reads %#lx after writing 0x2401", (unsigned long)GET_DR(7));
+	SET_DR(7, 0x401);
+	CHECK(GET_DR(7) == 0x401, "DR7 reads %#lx after writing 0x401", (unsigned long)GET_DR(7));
+	/* GD: the next MOV DR is a #DB fault, with DR6.BD and GD cleared. */
+	SET_DR(7, 0x2401);
+	CHECK(TRY("mov %%dr7, %%rax", : : : "rax") == 1, "DR7.GD set: the next MOV DR is a #DB");
+	CHECK(GET_DR(7) == 0x401 && (GET_DR(6) & 0x2000), "  ... then DR7 %#lx (GD clear), DR6 %#lx (BD)",
+	      (unsigned long)GET_DR(7), (unsigned long)GET_DR(6));
 	asm volatile("mov %0, %%dr5" : : "r" (0x404ULL));
 	CHECK(GET_DR(7) == 0x404, "DR5 aliases DR7 (CR4.DE clear): %#lx", (unsigned long)GET_DR(7));
 	SET_DR(6, 0);

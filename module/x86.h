@@ -120,14 +120,21 @@ static inline void pvhv_x86_dr6_event(struct pvhv_x86_debugregs *r, u64 status)
 
 /*
  * MOV to (@write) or from DR@dr of the guest, the value in *@val; the CPU
- * already checked CPL 0 before the intercept. DR4/DR5 alias DR6/DR7 unless
- * CR4.DE makes them #UD; DR6/DR7 bits 63:32 set on a write are #GP (SDM vol.
- * 2 "MOV-Move to/from Debug Registers"); DR7.GD and the reserved bits 12,
- * 14, 15 are not kept. Returns 0, or the vector to raise instead.
+ * already checked CPL 0 before the intercept. With DR7.GD set the access is
+ * a #DB fault instead, DR6.BD set and GD cleared for the handler (SDM vol. 3B
+ * 18.2.4, 18.3.1.2). DR4/DR5 alias DR6/DR7 unless CR4.DE makes them #UD;
+ * DR6/DR7 bits 63:32 set on a write are #GP (SDM vol. 2 "MOV-Move to/from
+ * Debug Registers"); DR7's reserved bits 12, 14, 15 read 0. Returns 0, or
+ * the vector to raise instead.
  */
 static inline int pvhv_x86_mov_dr(struct pvhv_x86_debugregs *r, unsigned int dr, bool write,
 				  u64 *val, bool cr4_de, bool mode64)
 {
+	if (r->dr7 & BIT(13)) {		/* GD */
+		r->dr7 &= ~BIT_ULL(13);
+		pvhv_x86_dr6_event(r, BIT(13));		/* BD */
+		return X86_TRAP_DB;
+	}
 	if (dr == 4 || dr == 5) {
 		if (cr4_de)
 			return X86_TRAP_UD;
