@@ -31,12 +31,17 @@ check_out "an ELFCLASS32 image boots too" "^Hello world$" vmmctl create /tmp/hel
 vmmctl destroy hello32 >/dev/null 2>&1
 
 # CPU test guest and hostile guest: their own checks become TAP lines here.
+# Both cputests on CPU 0: the second must read DR0-3 as 0, not what the
+# first left in them (the guest's debug registers are never the CPU's).
 mkcfg cputest $G/cputest.elf
-check_helper "cputest" vmmctl create /tmp/cputest.cfg -c
+check_helper "cputest" taskset -c 0 vmmctl create /tmp/cputest.cfg -c
 check "cputest: port 0xE9 reaches the console log" grep -q '^port e9: hello$' /tmp/helper.out
 domid=$(sed -n 's/^domid: //p' /tmp/helper.out)
 check_out "cputest: CPUID 0x40000004 gave the real domid ($domid)" "^cputest +$domid " vmmctl list
 vmmctl destroy cputest >/dev/null 2>&1
+mkcfg cputest-dr $G/cputest.elf 32 dr=1
+check_helper "cputest-dr (after cputest, CPU 0)" taskset -c 0 vmmctl create /tmp/cputest-dr.cfg -c
+vmmctl destroy cputest-dr >/dev/null 2>&1
 
 mkcfg hostile $G/hostile.elf
 check_helper "hostile" vmmctl create /tmp/hostile.cfg -c
