@@ -9,7 +9,15 @@ CMD_TIMEOUT=${CMD_TIMEOUT:-120}
 TIME_SCALE=${TIME_SCALE:-1}
 
 ok() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - $*"; }
-not_ok() { TAP_N=$((TAP_N + 1)); echo "not ok $TAP_N - $*"; }
+# A failed check says first which domains the host crashed in the last 60 s,
+# and why (the reason is only in the host's log).
+not_ok() {
+	TAP_N=$((TAP_N + 1))
+	echo "not ok $TAP_N - $*"
+	dmesg 2>/dev/null | awk -v now="$(cut -d' ' -f1 /proc/uptime)" '
+		/pvhv.*crashed:/ { t = $0; sub(/^\[ */, "", t); sub(/\].*/, "", t)
+			if (t + 60 >= now) print "# host: " $0 }' | tail -n 2
+}
 skip() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - $1 # SKIP $2"; }
 diag() { printf '%s\n' "$*" | sed 's/^/# /'; }
 
