@@ -102,12 +102,15 @@ mdom=$(vmmctl list | awk '$1 == "mapper" {print $2}')
 gdom=$(vmmctl list | awk '$1 == "granter" {print $2}')
 check_out "grant: the granter's domid follows the mapper's ($mdom, $gdom)" "^yes$" \
 	sh -c "[ '$gdom' -eq \$(($mdom + 1)) ] && echo yes"
-# (60 s: the two run their checks and the copy benchmark first)
-wait_until 600 sh -c "vmmctl dmesg mapper | grep -q '^mapper: holding' && vmmctl list | grep -q '^granter .*shutdown'"
+# (180 s: the two run their checks and the copy benchmark first; that took
+# over 60 s once on a machine running a second test VM)
+wait_until 1800 sh -c "vmmctl dmesg mapper | grep -q '^mapper: holding' && vmmctl list | grep -q '^granter .*shutdown'"
+vmmctl dmesg mapper | grep -q '^mapper: holding' ||
+	diag "the mapper is not holding the granter's page yet: $(vmmctl list | grep -E '^(mapper|granter) ')"
 vmmctl dmesg granter >/tmp/granter.out 2>&1
 check_helper "grant" cat /tmp/granter.out
 check "grant: destroy the granter while its page is mapped" vmmctl destroy granter
-wait_until 600 sh -c "vmmctl list | grep -qE '^mapper .*(shutdown|crashed)'"
+wait_until 1800 sh -c "vmmctl list | grep -qE '^mapper .*(shutdown|crashed)'"
 vmmctl dmesg mapper >/tmp/mapper.out 2>&1
 check_helper "grant" cat /tmp/mapper.out
 check_out "grant: mapper powered off" '^mapper .*shutdown\(poweroff\)$' vmmctl list
