@@ -417,7 +417,7 @@ static int svm_vcpu_create(struct pvhv_vcpu *v)
 	 * 15.12 "Exception intercepts"). Intercepted, each is a #VMEXIT.
 	 */
 	c->intercept_exc = BIT(X86_TRAP_DB) | BIT(X86_TRAP_UD) | BIT(X86_TRAP_AC);
-	/* Every MOV from/to DR0-7 (APM 15.9 "Debug register intercepts"): svm_handle_dr. */
+	/* Every MOV from/to DR0-7 (VMCB 004h, APM vol. 2 Table B-1): svm_handle_dr. */
 	c->intercept_dr = 0x00ff00ff;
 	c->intercept_misc1 = SVM_MISC1_INTR | SVM_MISC1_NMI | SVM_MISC1_SMI | SVM_MISC1_INIT |
 			     SVM_MISC1_CPUID | SVM_MISC1_INVD | SVM_MISC1_HLT |
@@ -630,14 +630,15 @@ static void svm_handle_ud(struct pvhv_vcpu *v, struct vmcb *vmcb)
 }
 
 /*
- * MOV from/to DRn, intercepted (exit codes 20h-3Fh, APM 15.9): the guest's
- * debug registers are emulated (pvhv_x86_mov_dr), so the DR0-3 the CPU holds
- * (the host's, or another guest's) are never the guest's to read or set.
- * EXITINFO1 names the GPR only with decode assists (APM 15.33), which QEMU
- * does not offer: the instruction is decoded from guest memory (APM vol. 3
- * "MOV (DRn)": legacy prefixes, REX in 64-bit mode, 0F 21/23, ModRM with
- * reg the DR and r/m the GPR). Bytes that no longer say what the exit said
- * (another vCPU rewrote them) are run again, not guessed at.
+ * MOV from/to DRn, intercepted (exit codes 20h-3Fh, APM vol. 2 App. C): the
+ * guest's debug registers are emulated (pvhv_x86_mov_dr), so the DR0-3 the
+ * CPU holds (the host's, or another guest's) are never the guest's to read
+ * or set. EXITINFO1 names the GPR only with decode assists (CPUID
+ * Fn8000_000A EDX[7], APM vol. 2 "Decode Assists"), which QEMU does not
+ * offer: the instruction is decoded from guest memory (APM vol. 3 "MOV
+ * (DRn)": legacy prefixes, REX in 64-bit mode, 0F 21/23, ModRM with reg the
+ * DR and r/m the GPR). Bytes that no longer say what the exit said (another
+ * vCPU rewrote them) are run again, not guessed at.
  */
 static void svm_handle_dr(struct pvhv_vcpu *v, struct vmcb *vmcb)
 {
