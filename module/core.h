@@ -35,6 +35,8 @@
 #include <xen/interface/vcpu.h>
 
 #include "vendor.h"
+#include "x86/npt.h"
+#include "x86/vcpu.h"
 
 /* Module parameters (read-only after load, but for halt_poll_ns). */
 extern unsigned int pvhv_max_domains;
@@ -62,12 +64,14 @@ enum pvhv_reg {
 	PVHV_NR_REGS
 };
 
-/* The guest's paging mode, as the vendor backend reads it from its VMCB/VMCS. */
+/* The guest's mode and paging, as the vendor backend reads it from its VMCB/VMCS. */
 struct pvhv_paging {
 	u64 cr0, cr3, cr4, efer;
 	bool mode64;		/* long mode and a 64-bit code segment */
+	bool cs_l;		/* CS.L */
 	u8 cpl;
 	u64 cs_base;
+	u64 rip, rflags;
 };
 
 struct pvhv_domain;
@@ -100,6 +104,7 @@ struct pvhv_vcpu {
 	 * are mirrored from the VMCB/VMCS around each exit), vendor state.
 	 */
 	u64 regs[PVHV_NR_REGS];
+	struct pvhv_x86_vcpu x86;	/* the x86 layer's state (x86/vcpu.h) */
 	void *arch;
 	int last_cpu;			/* host CPU of the last entry; vCPU thread only */
 	/*
@@ -165,7 +170,9 @@ struct pvhv_domain {
 	u64 tot_pages;			/* entries populated; protected by lock */
 
 	struct pvhv_vcpu **vcpus;	/* [max_vcpus]; entries set under lock, freed on release */
-	void *arch;			/* vendor state (nested page tables); set under lock */
+	/* Nested page tables (x86/npt.h): built at start, changed under lock. */
+	struct pvhv_npt npt;
+	void *arch;			/* vendor state; set under lock */
 	struct page *shinfo;		/* the shared_info page; immutable */
 	u64 shinfo_gfn;			/* where the guest put it, or PVHV_GFN_NONE; changed under lock */
 	/*
@@ -239,7 +246,8 @@ struct pvhv_vcpu *pvhv_vcpu_create(struct pvhv_domain *d, u32 id);
 /* vCPU @id of @d, created (not started) if needed; NULL/ERR_PTR on failure. */
 struct pvhv_vcpu *pvhv_vcpu_get(struct pvhv_domain *d, u32 id, bool create);
 /* VCPUOP_initialise / up / down / is_up for vCPU @id of @d. */
-long pvhv_vcpu_initialise(struct pvhv_domain *d, u32 id, const struct vcpu_hvm_context *ctx);
+long pvhv_vcpu_initialise(struct pvhv_domain *d, u32 id, struct pvhv_x86_state *st,
+			  const u64 regs[8]);
 long pvhv_vcpu_up(struct pvhv_domain *d, u32 id);
 long pvhv_vcpu_down(struct pvhv_domain *d, u32 id);
 long pvhv_vcpu_is_up(struct pvhv_domain *d, u32 id);
@@ -275,12 +283,16 @@ int pvhv_copy_to_guest(struct pvhv_vcpu *v, u64 gva, const void *src, size_t len
 void pvhv_console_write(struct pvhv_domain *d, const char *buf, size_t len);
 long pvhv_console_read_ioctl(struct pvhv_domain *d, void __user *arg);
 
-/* xen/: the Xen ABI, called by the vendor backends on exits. */
+/* x86/: what xen/ and the core may ask of the x86 layer (x86/x86.h has the rest). */
+void pvhv_x86_get_mode(struct pvhv_vcpu *v, struct pvhv_paging *pg);
+const u8 *pvhv_x86_hypercall_insn(void);	/* the 3 bytes this CPU's guests trap with */
+
+/* xen/: the Xen ABI, called by the x86 layer on exits. */
 void pvhv_xen_hypercall(struct pvhv_vcpu *v);
-void pvhv_xen_cpuid(struct pvhv_vcpu *v, u32 leaf, u32 subleaf, u32 out[4]);
+/* Xen's CPUID leaves (0x40000000...): true if @leaf is one, *out filled. */
+bool pvhv_xen_cpuid(struct pvhv_vcpu *v, u32 leaf, u32 subleaf, u32 out[4]);
 int pvhv_xen_wrmsr(struct pvhv_vcpu *v, u32 msr, u64 val);	/* -ENOENT: not a Xen MSR */
 int pvhv_xen_rdmsr(struct pvhv_vcpu *v, u32 msr, u64 *val);
-void pvhv_xen_io(struct pvhv_vcpu *v, u16 port, u8 size, bool in, u32 *val);
 long pvhv_xen_memory_op(struct pvhv_vcpu *v, u64 cmd, u64 arg, bool compat);
 long pvhv_xen_evtchn_op(struct pvhv_vcpu *v, u64 cmd, u64 arg);
 long pvhv_xen_hvm_op(struct pvhv_vcpu *v, u64 cmd, u64 arg, bool compat);
@@ -304,6 +316,9 @@ void pvhv_genl_event(struct pvhv_domain *d, u32 event, u32 reason);
 long pvhv_toolstack_alloc_unbound(struct pvhv_domain *d, void __user *arg);
 void pvhv_host_evtchn_fire(struct pvhv_host_evtchn *he, u32 port);
 void pvhv_host_evtchn_detach(struct pvhv_host_evtchn *he, u32 port);
+
+/* x86/npt.c: point @gfn of @d at @page (NULL: nothing), flush every vCPU. Domain lock held. */
+int pvhv_x86_npt_set(struct pvhv_domain *d, u64 gfn, struct page *page, bool writable);
 
 /* xen/memory.c: point the nested tables at what the guest sees at @gfn (lock held). */
 int pvhv_physmap_sync(struct pvhv_domain *d, u64 gfn);

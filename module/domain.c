@@ -37,6 +37,7 @@
 
 #include "compat.h"
 #include "core.h"
+#include "x86/x86.h"
 
 /* Protects pvhv_domain_idr and pvhv_nr_domains. */
 static DEFINE_MUTEX(pvhv_domains_lock);
@@ -105,6 +106,8 @@ static void pvhv_domain_release(struct kref *ref)
 			pvhv_vcpu_free(d->vcpus[i]);
 	kfree(d->vcpus);
 	pvhv_vendor->domain_free(d);
+	if (d->npt.root)
+		pvhv_npt_destroy(&d->npt);
 	kvfree(d->con_buf);
 	__free_page(d->shinfo);
 	xa_destroy(&d->overlay);	/* its pages belong to the grant table */
@@ -494,6 +497,12 @@ static long pvhv_domain_start_pvh(struct pvhv_domain *d, void __user *arg)
 		ret = d->state == PVHV_STATE_DYING ? -ESRCH : -EBUSY;
 		goto out_unlock;
 	}
+	if (!d->npt.root) {
+		ret = pvhv_npt_init(&d->npt, d, pvhv_vendor->npt_table_bits,
+				    pvhv_vendor->npt_leaf_bits, pvhv_vendor->npt_five_level());
+		if (ret)
+			goto out_unlock;
+	}
 	ret = pvhv_vendor->domain_init(d);
 	if (ret)
 		goto out_unlock;
@@ -514,7 +523,7 @@ static long pvhv_domain_start_pvh(struct pvhv_domain *d, void __user *arg)
 	}
 	v = d->vcpus[0];
 	v->up = true;
-	pvhv_vendor->vcpu_reset_pvh(v, req.entry, req.start_info);
+	pvhv_x86_reset_pvh(v, req.entry, req.start_info);
 	d->state = PVHV_STATE_RUNNING;
 	d->online_vcpus = 1;
 	WRITE_ONCE(d->runnable, true);

@@ -194,7 +194,7 @@ static int pvhv_copy_guest(struct pvhv_vcpu *v, u64 gva, void *buf, size_t len, 
 	u64 gpa;
 	int ret;
 
-	pvhv_vendor->get_paging(v, &pg);
+	pvhv_x86_get_mode(v, &pg);
 	while (len) {
 		size_t n = min_t(size_t, len, PAGE_SIZE - (gva & (PAGE_SIZE - 1)));
 

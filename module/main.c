@@ -29,6 +29,7 @@
 #include <linux/uaccess.h>
 
 #include "core.h"
+#include "x86/x86.h"
 #include "pvhv_check.h"
 
 unsigned int pvhv_max_domains = 64;
@@ -74,9 +75,11 @@ static bool pvhv_ops_complete(const struct pvhv_vendor_ops *ops)
 	       ops->cpu_prepare && ops->cpu_unprepare &&
 	       ops->cpu_enable && ops->cpu_disable &&
 	       ops->hardware_setup && ops->hardware_unsetup &&
-	       ops->domain_init && ops->domain_free && ops->npt_set && ops->vcpu_create &&
-	       ops->vcpu_free && ops->vcpu_reset_pvh && ops->vcpu_set_context && ops->vcpu_run &&
-	       ops->get_paging && ops->inject_exception && ops->hypercall_insn[0];
+	       ops->npt_table_bits && ops->npt_leaf_bits && ops->npt_five_level &&
+	       ops->domain_init && ops->domain_free && ops->vcpu_create &&
+	       ops->vcpu_free && ops->vcpu_run && ops->get_paging && ops->set_state &&
+	       ops->skip && ops->set_cr && ops->set_efer && ops->set_pdptes &&
+	       ops->get_msr && ops->set_msr && ops->inject_exception && ops->hypercall_insn[0];
 }
 
 /* Pick the first usable backend; one log line naming every reason if none. */
@@ -126,6 +129,7 @@ static int pvhv_cpu_online(unsigned int cpu)
 static int pvhv_cpu_offline(unsigned int cpu)
 {
 	local_irq_disable();
+	pvhv_x86_cpu_disable();
 	pvhv_vendor->cpu_disable();
 	local_irq_enable();
 	pvhv_vendor->cpu_unprepare(cpu);
@@ -135,6 +139,7 @@ static int pvhv_cpu_offline(unsigned int cpu)
 /* Suspend/resume: only the boot CPU is still online here, interrupts off. */
 static int pvhv_syscore_suspend(void)
 {
+	pvhv_x86_cpu_disable();
 	pvhv_vendor->cpu_disable();
 	return 0;
 }
@@ -260,7 +265,9 @@ static int __init pvhv_init(void)
 		return ret;
 
 	pvhv_cpu_reason[0] = '\0';
-	ret = pvhv_vendor->hardware_setup(pvhv_cpu_reason, sizeof(pvhv_cpu_reason));
+	ret = pvhv_x86_setup(pvhv_cpu_reason, sizeof(pvhv_cpu_reason));
+	if (!ret)
+		ret = pvhv_vendor->hardware_setup(pvhv_cpu_reason, sizeof(pvhv_cpu_reason));
 	if (ret) {
 		pr_err("cannot use %s: %s\n", pvhv_vendor->name, pvhv_cpu_reason);
 		return ret;

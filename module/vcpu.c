@@ -13,6 +13,7 @@
 
 #include <linux/kthread.h>
 #include <linux/mm.h>
+#include <linux/nospec.h>
 #include <linux/sched.h>
 #include <linux/sched/clock.h>
 #include <linux/sched/stat.h>
@@ -23,6 +24,7 @@
 #include <trace/events/ipi.h>	/* smp_send_reschedule() traces (6.5+) */
 
 #include "core.h"
+#include "x86/x86.h"
 
 struct pvhv_vcpu *pvhv_vcpu_create(struct pvhv_domain *d, u32 id)
 {
@@ -39,13 +41,21 @@ struct pvhv_vcpu *pvhv_vcpu_create(struct pvhv_domain *d, u32 id)
 	init_waitqueue_head(&v->wq);
 	pvhv_xen_timer_init(v);
 	pvhv_xen_runstate_init(v);
+	ret = pvhv_x86_vcpu_init(v);
+	if (ret)
+		goto err_free_v;
 	ret = pvhv_vendor->vcpu_create(v);
-	if (ret) {
-		kfree(v);
-		return ERR_PTR(ret);
-	}
+	if (ret)
+		goto err_free_x86;
+	v->x86.cr4_allowed = pvhv_x86_cr4_allowed(v);
 	atomic64_inc(&pvhv_counters.objects);
 	return v;
+
+err_free_x86:
+	pvhv_x86_vcpu_free(v);
+err_free_v:
+	kfree(v);
+	return ERR_PTR(ret);
 }
 
 void pvhv_vcpu_free(struct pvhv_vcpu *v)
@@ -56,6 +66,7 @@ void pvhv_vcpu_free(struct pvhv_vcpu *v)
 	if (v->vcpu_info_page)
 		put_page(v->vcpu_info_page);
 	pvhv_vendor->vcpu_free(v);
+	pvhv_x86_vcpu_free(v);
 	kfree(v);
 	atomic64_dec(&pvhv_counters.objects);
 }
@@ -96,6 +107,7 @@ bool pvhv_vcpu_park(struct pvhv_vcpu *v)
 static int pvhv_vcpu_thread(void *arg)
 {
 	struct pvhv_vcpu *v = arg;
+	struct pvhv_x86_exit ex;
 	int ret;
 
 	while (!kthread_should_stop()) {
@@ -116,9 +128,12 @@ static int pvhv_vcpu_thread(void *arg)
 			pvhv_xen_runstate(v, RUNSTATE_running);
 		else
 			pvhv_xen_runstate_tick(v);
-		ret = pvhv_vendor->vcpu_run(v);
+		/* An exit: the vendor decodes it, the x86 layer (and xen/) handle it. */
+		ret = pvhv_vendor->vcpu_run(v, &ex);
 		if (ret)
 			pvhv_domain_crash(v->d, "vCPU %u: entry failed (%d)", v->id, ret);
+		else
+			pvhv_x86_handle_exit(v, &ex);
 		cond_resched();
 	}
 	pvhv_vcpu_set_parked(v, true);	/* for good */
@@ -258,7 +273,10 @@ void pvhv_vcpu_stop(struct pvhv_vcpu *v)
 /* The vCPU, created (not started) if needed. Domain lock held. */
 static struct pvhv_vcpu *pvhv_vcpu_get_locked(struct pvhv_domain *d, u32 id, bool create)
 {
-	struct pvhv_vcpu *v = d->vcpus[id];
+	struct pvhv_vcpu *v;
+
+	id = array_index_nospec(id, d->max_vcpus);	/* a guest's number, bounds-checked */
+	v = d->vcpus[id];
 
 	if (v || !create)
 		return v;
@@ -282,7 +300,8 @@ struct pvhv_vcpu *pvhv_vcpu_get(struct pvhv_domain *d, u32 id, bool create)
 	return v ? v : ERR_PTR(-ENOENT);
 }
 
-long pvhv_vcpu_initialise(struct pvhv_domain *d, u32 id, const struct vcpu_hvm_context *ctx)
+long pvhv_vcpu_initialise(struct pvhv_domain *d, u32 id, struct pvhv_x86_state *st,
+			  const u64 regs[8])
 {
 	struct pvhv_vcpu *v;
 	long ret;
@@ -296,7 +315,7 @@ long pvhv_vcpu_initialise(struct pvhv_domain *d, u32 id, const struct vcpu_hvm_c
 	} else if (v->task) {
 		ret = -EEXIST;	/* as Xen: an initialised vCPU is not re-initialised */
 	} else {
-		ret = pvhv_vendor->vcpu_set_context(v, ctx);
+		ret = pvhv_x86_set_state(v, st, regs);
 		if (!ret)
 			ret = pvhv_vcpu_start(v);	/* the thread waits until VCPUOP_up */
 	}
@@ -311,6 +330,7 @@ long pvhv_vcpu_up(struct pvhv_domain *d, u32 id)
 
 	if (id >= d->max_vcpus)
 		return -ENOENT;
+	id = array_index_nospec(id, d->max_vcpus);
 	mutex_lock(&d->lock);
 	v = d->vcpus[id];
 	if (!v || !v->task) {
@@ -330,6 +350,7 @@ long pvhv_vcpu_down(struct pvhv_domain *d, u32 id)
 
 	if (id >= d->max_vcpus)
 		return -ENOENT;
+	id = array_index_nospec(id, d->max_vcpus);
 	mutex_lock(&d->lock);
 	v = d->vcpus[id];
 	if (v && v->up) {
@@ -347,6 +368,6 @@ long pvhv_vcpu_is_up(struct pvhv_domain *d, u32 id)
 
 	if (id >= d->max_vcpus)
 		return -ENOENT;
-	v = smp_load_acquire(&d->vcpus[id]);
+	v = smp_load_acquire(&d->vcpus[array_index_nospec(id, d->max_vcpus)]);
 	return v && READ_ONCE(v->up);
 }

@@ -15,7 +15,8 @@
 struct pvhv_domain;
 struct pvhv_vcpu;
 struct pvhv_paging;
-struct vcpu_hvm_context;
+struct pvhv_x86_exit;
+struct pvhv_x86_state;
 
 struct pvhv_vendor_ops {
 	const char *name;		/* "svm" / "vmx" */
@@ -49,30 +50,46 @@ struct pvhv_vendor_ops {
 	int (*hardware_setup)(char *reason, size_t len);
 	void (*hardware_unsetup)(void);
 
-	/* Nested page tables over the domain's RAM. May sleep. */
+	/*
+	 * Nested paging (x86/npt.c builds and changes the tables; these give
+	 * the entry format): the bits of an entry pointing at a lower table
+	 * and of a 4 KiB leaf (bit 1 must be "writable" in both), and whether
+	 * the root is a 5-level one (AMD: the host's paging mode).
+	 */
+	u64 npt_table_bits;
+	u64 npt_leaf_bits;
+	bool (*npt_five_level)(void);
+	/* Per-domain vendor state (e.g. the EPTP), after the tables exist. May sleep. */
 	int (*domain_init)(struct pvhv_domain *d);
 	void (*domain_free)(struct pvhv_domain *d);
-	/*
-	 * Point guest frame @gfn at @page (NULL: nothing there), writable or
-	 * read-only (a guest write then exits as a nested fault), and make
-	 * every vCPU drop stale translations before it next runs. Domain lock
-	 * held.
-	 */
-	int (*npt_set)(struct pvhv_domain *d, u64 gfn, struct page *page, bool writable);
 
 	int (*vcpu_create)(struct pvhv_vcpu *v);
 	void (*vcpu_free)(struct pvhv_vcpu *v);
-	/* Xen's PVH entry state: 32-bit flat protected mode, EBX = start_info. */
-	void (*vcpu_reset_pvh)(struct pvhv_vcpu *v, u32 entry, u32 ebx);
-	/* VCPUOP_initialise: the state in Xen's vcpu_hvm_context; -EINVAL if unusable. */
-	int (*vcpu_set_context)(struct pvhv_vcpu *v, const struct vcpu_hvm_context *ctx);
 	/*
-	 * Enter the guest once and handle the exit, calling the common and Xen
-	 * handlers; called by the vCPU thread, preemptible. 0, or -errno after
-	 * which the domain is crashed.
+	 * Enter the guest once and decode the exit into @ex (x86/vcpu.h);
+	 * called by the vCPU thread, preemptible. 0, or -errno after which
+	 * the domain is crashed. What only the vendor knows (an entry the
+	 * hardware refused, a triple fault's report) it handles itself and
+	 * returns PVHV_X86_EXIT_NONE.
 	 */
-	int (*vcpu_run)(struct pvhv_vcpu *v);
+	int (*vcpu_run)(struct pvhv_vcpu *v, struct pvhv_x86_exit *ex);
+
+	/*
+	 * The guest's state, for the x86 layer (the vCPU's thread, or its
+	 * creator before the thread runs). set_state loads a whole state the
+	 * x86 layer checked; set_cr (0, 3, 4) and set_efer apply a value it
+	 * checked (PAE PDPTEs go through set_pdptes first, for a vendor that
+	 * holds them; the others ignore them); get_msr/set_msr reach the MSRs
+	 * the vendor's state area keeps (-ENOENT: not one of those).
+	 */
 	void (*get_paging)(struct pvhv_vcpu *v, struct pvhv_paging *pg);
+	void (*set_state)(struct pvhv_vcpu *v, const struct pvhv_x86_state *st);
+	void (*skip)(struct pvhv_vcpu *v, u32 len);	/* past the instruction; ends STI/MOV SS blocking */
+	void (*set_cr)(struct pvhv_vcpu *v, unsigned int cr, u64 val);
+	void (*set_efer)(struct pvhv_vcpu *v, u64 efer);
+	void (*set_pdptes)(struct pvhv_vcpu *v, const u64 pdpte[4]);
+	int (*get_msr)(struct pvhv_vcpu *v, u32 msr, u64 *val);
+	int (*set_msr)(struct pvhv_vcpu *v, u32 msr, u64 val);
 	void (*inject_exception)(struct pvhv_vcpu *v, u8 vector, bool has_error, u32 error);
 
 	/* The hypercall instruction this vendor traps natively (3 bytes). */

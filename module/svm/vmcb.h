@@ -149,7 +149,11 @@ static_assert(sizeof(struct vmcb) == 0x1000);
 #define SVM_EVTINJ_ERR_VALID		BIT_ULL(11)
 #define SVM_EVTINJ_TYPE_EXCEPTION	(3ULL << 8)
 
+/* intercept_cr: writes of CRn are bit 16 + n (APM Table B-1). */
+#define SVM_INTERCEPT_CR_WRITE(n)	BIT(16 + (n))
+
 /* Exit codes (APM Appendix C). */
+#define SVM_EXIT_WRITE_CR0	0x10	/* ..1Fh: MOV to CR0-15 */
 #define SVM_EXIT_READ_DR0	0x20	/* ..2Fh: MOV from DR0-15 */
 #define SVM_EXIT_WRITE_DR0	0x30	/* ..3Fh: MOV to DR0-15 */
 #define SVM_EXIT_EXCP_BASE	0x40

@@ -20,8 +20,14 @@
  * X86_FEATURE_CLEAR_CPU_BUF_VM: AMD's TSA), and after #VMEXIT, before the
  * first RET, the return stack buffer overwritten (FILL_RETURN_BUFFER on
  * X86_FEATURE_RSB_VMEXIT) so no return prediction the guest planted is
- * consumed by the host. No RET and no per-CPU access comes between VMRUN and
- * the fill, which follows the host's VMLOAD.
+ * consumed by the host, then the return predictor untrained for Retbleed and
+ * SRSO (UNTRAIN_RET_VM, which also issues the IBPB the host asks for on
+ * exit with X86_FEATURE_IBPB_ON_VMEXIT; kernels before it have UNTRAIN_RET
+ * here and the IBPB in C, svm.c), before interrupts are enabled again
+ * (Documentation/admin-guide/hw-vuln/srso.rst). No RET and no per-CPU access
+ * comes between VMRUN and the fill, which follows the host's VMLOAD. The
+ * guest's values never stay in a register the host's code could use
+ * speculatively: the scratch registers are cleared, the others restored.
  */
 #include <linux/linkage.h>
 #include <linux/objtool.h>
@@ -31,6 +37,11 @@
 /* Kernels without it: pvhv_clear_cpu_buffers() in C before the entry (compat.h). */
 #ifndef PVHV_HAVE_VM_CLEAR_CPU_BUFFERS
 #define VM_CLEAR_CPU_BUFFERS
+#endif
+
+/* Kernels before UNTRAIN_RET_VM (6.5): the plain untraining; the IBPB is in C. */
+#ifndef PVHV_HAVE_UNTRAIN_RET_VM
+#define UNTRAIN_RET_VM	UNTRAIN_RET
 #endif
 
 #define R(n)	((n) * 8)
@@ -116,6 +127,16 @@ SYM_INNER_LABEL(pvhv_svm_vmrun_exit, SYM_L_GLOBAL)	/* the host RIP VMRUN saves *
 	 * VMLOAD above %gs points where the guest put it.
 	 */
 	FILL_RETURN_BUFFER %rax, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT
+	UNTRAIN_RET_VM
+
+	/* No guest values left in the scratch registers. */
+	xor	%ecx, %ecx
+	xor	%edx, %edx
+	xor	%esi, %esi
+	xor	%r8d, %r8d
+	xor	%r9d, %r9d
+	xor	%r10d, %r10d
+	xor	%r11d, %r11d
 
 	pop	%rdi
 	pop	%rbx

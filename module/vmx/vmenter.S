@@ -44,6 +44,11 @@
 
 #define VMCS_HOST_RSP	0x6c14	/* SDM Appendix B.4.4 */
 
+/* Kernels without the BHI mitigation (before 6.9 and its backports). */
+#ifndef PVHV_HAVE_CLEAR_BRANCH_HISTORY_VMEXIT
+#define CLEAR_BRANCH_HISTORY_VMEXIT
+#endif
+
 #define R(n)	((n) * 8)
 #define RAX	0
 #define RCX	1
@@ -132,6 +137,8 @@ SYM_INNER_LABEL(pvhv_vmx_exit, SYM_L_GLOBAL)
 	FILL_RETURN_BUFFER %rax, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT, \
 			   X86_FEATURE_RSB_VMEXIT_LITE
 	call	pvhv_vmx_spec_ctrl_restore
+	/* Branch history the guest left (BHI): cleared where the host asks for it. */
+	CLEAR_BRANCH_HISTORY_VMEXIT
 	mov	%ebx, %eax
 
 	/* No guest values left in the scratch registers. */

@@ -29,8 +29,8 @@
  * thread that owns the vCPU (its vCPU thread; before that, the creator
  * under the domain lock); the VMCS follows that thread from CPU to CPU
  * (vmx_vmcs_load: VMCLEAR on the old CPU by IPI, VMPTRLD on the new one).
- * A domain's EPT is built before its first vCPU runs and changed under the
- * domain lock (npt.h).
+ * A domain's EPT is x86/npt.c's: built before its first vCPU runs and
+ * changed under the domain lock.
  */
 #define pr_fmt(fmt) "pvhv: vmx: " fmt
 
@@ -64,8 +64,7 @@
 
 #include "../compat.h"
 #include "../core.h"
-#include "../npt.h"
-#include "../x86.h"
+#include "../x86/x86.h"
 
 /* CPUID.01H:ECX[5] = VMX (SDM 24.6). */
 #define VMX_CPUID_ECX_VMX		BIT(5)
@@ -121,7 +120,6 @@ static struct {
 	u64 ept_vpid;			/* IA32_VMX_EPT_VPID_CAP */
 	bool vpid;			/* VPIDs in use */
 	u32 watchdog;			/* VMX-preemption timer value of one tick; 0: none */
-	u64 host_xcr0;
 	u8 phys_bits;
 	bool l1d_flush;			/* flush L1D at each entry (L1TF) */
 } vmx_cfg;
@@ -150,8 +148,7 @@ static const u32 vmx_syscall_msrs[4] = {
 /* --- vCPU state ---------------------------------------------------------- */
 
 struct vmx_domain {
-	struct pvhv_npt npt;
-	u64 eptp;
+	u64 eptp;			/* immutable */
 };
 
 struct vmx_vcpu {
@@ -177,12 +174,8 @@ struct vmx_vcpu {
 	u64 cr0, cr4;			/* read shadows: the guest's view of host-owned bits */
 	u64 efer;			/* GUEST_IA32_EFER */
 	u64 cr2;
-	u8 cr8;
-	struct pvhv_x86_debugregs dr;	/* kept, not armed: no guest breakpoints */
 	u64 syscall_msrs[4];		/* STAR, LSTAR, CSTAR, SFMASK */
 	u64 kernel_gs_base;
-	u64 xcr0;
-	void *xsave;			/* x87/SSE/AVX state, XSAVE format */
 
 	int npt_gen;			/* pvhv_npt.gen when last flushed */
 	bool flush;			/* an emulated CR write: flush this VPID */
@@ -651,15 +644,6 @@ static int vmx_hardware_setup(char *reason, size_t len)
 	vmx_cfg.cr4_mask = ~(PVHV_X86_GUEST_CR4 & vmx_cfg.cr4_fixed1 & ~vmx_cfg.cr4_fixed0 &
 			     ~(u64)X86_CR4_MCE);
 
-	if (!(cpuid_ecx(1) & BIT(26)) || !(__read_cr4() & X86_CR4_OSXSAVE)) {
-		snprintf(reason, len, "the host does not use XSAVE");
-		return -ENODEV;
-	}
-	vmx_cfg.host_xcr0 = xgetbv(0);
-	if ((vmx_cfg.host_xcr0 & 3) != 3) {
-		snprintf(reason, len, "host XCR0 lacks x87/SSE");
-		return -ENODEV;
-	}
 	vmx_cfg.phys_bits = boot_cpu_data.x86_phys_bits;
 	/*
 	 * L1TF (kernel Documentation/admin-guide/hw-vuln/l1tf.rst, "Guest
@@ -799,17 +783,15 @@ static void vmx_domain_free(struct pvhv_domain *d)
 
 	if (!vd)
 		return;
-	pvhv_npt_destroy(&vd->npt);
 	kfree(vd);
 	d->arch = NULL;
 	atomic64_dec(&pvhv_counters.objects);
 }
 
-/* Guest-physical [0, RAM) -> the domain's pages, 4 KiB, write-back, 4 levels. */
+/* The EPTP of the domain's tables (x86/npt.c: 4 KiB, write-back, 4 levels). */
 static int vmx_domain_init(struct pvhv_domain *d)
 {
 	struct vmx_domain *vd;
-	int ret;
 
 	if (d->arch)
 		return 0;
@@ -817,29 +799,15 @@ static int vmx_domain_init(struct pvhv_domain *d)
 	if (!vd)
 		return -ENOMEM;
 	atomic64_inc(&pvhv_counters.objects);
-	d->arch = vd;
-	ret = pvhv_npt_init(&vd->npt, d, VMX_EPT_RWX, VMX_EPT_LEAF, false);
-	if (ret) {
-		vmx_domain_free(d);
-		return ret;
-	}
 	/* 25.6.11: WB paging structures, 4-level walk, no accessed/dirty flags. */
-	vd->eptp = page_to_phys(vd->npt.root) | VMX_EPTP_MT_WB | VMX_EPTP_PWL_4;
+	vd->eptp = page_to_phys(d->npt.root) | VMX_EPTP_MT_WB | VMX_EPTP_PWL_4;
+	d->arch = vd;
 	return 0;
 }
 
-/* Domain lock held: one 4 KiB mapping changes; every vCPU flushes before it re-enters. */
-static int vmx_npt_set(struct pvhv_domain *d, u64 gfn, struct page *page, bool writable)
+static bool vmx_npt_five_level(void)
 {
-	struct vmx_domain *vd = d->arch;
-	int ret;
-
-	if (!vd)
-		return -EINVAL;
-	ret = pvhv_npt_map(&vd->npt, gfn, page, writable);
-	if (!ret)
-		pvhv_domain_kick_all(d);
-	return ret;
+	return false;	/* the EPTP asks for a 4-level walk */
 }
 
 /* --- vCPUs: creation and the PVH state --------------------------------------- */
@@ -862,10 +830,6 @@ static int vmx_vcpu_create(struct pvhv_vcpu *v)
 	page = vmx_alloc_region(NUMA_NO_NODE);
 	if (!page)
 		goto err_free_vpid;
-	s->xsave = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
-	if (!s->xsave)
-		goto err_free_vmcs;
-	atomic64_inc(&pvhv_counters.objects);
 	s->v = v;
 	s->vmcs = page_address(page);
 	s->vmcs_pa = page_to_phys(page);
@@ -874,7 +838,6 @@ static int vmx_vcpu_create(struct pvhv_vcpu *v)
 	INIT_LIST_HEAD(&s->loaded);
 	s->proc = vmx_cfg.proc;
 	s->entry = vmx_cfg.entry;
-	s->xcr0 = 1;
 	v->arch = s;
 
 	preempt_disable();
@@ -938,8 +901,6 @@ static int vmx_vcpu_create(struct pvhv_vcpu *v)
 	preempt_enable();
 	return 0;
 
-err_free_vmcs:
-	vmx_free_region(page);
 err_free_vpid:
 	if (vpid)
 		ida_free(&vmx_vpids, vpid);
@@ -960,15 +921,13 @@ static void vmx_vcpu_free(struct pvhv_vcpu *v)
 	if (cpu >= 0)
 		smp_call_function_single(cpu, vmx_vmcs_clear_remote, s, 1);
 	vmx_free_region(virt_to_page(s->vmcs));
-	free_page((unsigned long)s->xsave);
-	atomic64_dec(&pvhv_counters.objects);
 	if (s->vpid)
 		ida_free(&vmx_vpids, s->vpid);
 	kfree(s);
 	v->arch = NULL;
 }
 
-/* Xen's packed segment attributes (the VMCB's) -> VMX access rights (24.4.1). */
+/* The packed segment attributes (the VMCB's, Xen's) -> VMX access rights (24.4.1). */
 static u32 vmx_ar(u16 attrib)
 {
 	u32 ar = (attrib & 0xff) | ((attrib & 0xf00) << 4);
@@ -987,6 +946,11 @@ static void vmx_set_seg(int seg, u16 sel, u64 base, u32 limit, u32 ar)
 	__vmx_write(GUEST_ES_AR_BYTES + seg * 2, ar);
 }
 
+static void vmx_load_seg(int seg, const struct pvhv_x86_seg *x)
+{
+	vmx_set_seg(seg, x->sel, x->base, x->limit, vmx_ar(x->attr));
+}
+
 /* The real CR0/CR4 for the guest's view: fixed bits forced (25.8, A.7, A.8), caching on. */
 static u64 vmx_real_cr0(u64 cr0)
 {
@@ -999,7 +963,7 @@ static u64 vmx_real_cr4(u64 cr4)
 	return (cr4 | vmx_cfg.cr4_fixed0) & vmx_cfg.cr4_fixed1;
 }
 
-static void vmx_set_efer(struct vmx_vcpu *s, u64 efer)
+static void __vmx_set_efer(struct vmx_vcpu *s, u64 efer)
 {
 	s->efer = efer;
 	__vmx_write(GUEST_IA32_EFER, efer);
@@ -1011,89 +975,67 @@ static void vmx_set_efer(struct vmx_vcpu *s, u64 efer)
 	__vmx_write(VM_ENTRY_CONTROLS, s->entry);
 }
 
-static void vmx_set_cr0_cr4(struct vmx_vcpu *s, u64 cr0, u64 cr4)
+static void __vmx_set_cr0(struct vmx_vcpu *s, u64 cr0)
 {
 	s->cr0 = cr0;
-	s->cr4 = cr4;
 	__vmx_write(CR0_READ_SHADOW, cr0);
 	__vmx_write(GUEST_CR0, vmx_real_cr0(cr0));
+}
+
+static void __vmx_set_cr4(struct vmx_vcpu *s, u64 cr4)
+{
+	s->cr4 = cr4;
 	__vmx_write(CR4_READ_SHADOW, cr4);
 	__vmx_write(GUEST_CR4, vmx_real_cr4(cr4));
 }
 
-/*
- * PAE paging with EPT: the CPU takes the four PDPTEs from the VMCS at entry
- * (26.3.2.4), so a CR write emulated here loads them, as the instruction
- * would (SDM vol. 3A 4.4.1): -EINVAL (#GP) if one is present with reserved
- * bits set or cannot be read.
- */
-static int vmx_load_pdptrs(struct pvhv_vcpu *v, u64 cr3)
+static void __vmx_set_pdptes(const u64 pdpte[4])
 {
-	u64 pdpte[4], rsvd = GENMASK_ULL(63, vmx_cfg.phys_bits) | 0x1e6;
 	int i;
 
-	if (pvhv_read_gpa(v->d, cr3 & 0xffffffe0ULL, pdpte, sizeof(pdpte)))
-		return -EINVAL;
-	for (i = 0; i < 4; i++)
-		if ((pdpte[i] & 1) && (pdpte[i] & rsvd))
-			return -EINVAL;
 	for (i = 0; i < 4; i++)
 		__vmx_write(GUEST_PDPTR0 + i * 2, pdpte[i]);
-	return 0;
 }
 
 /*
- * MOV to CR3 (SDM vol. 2 "MOV—Move to/from Control Registers": #GP for a 1 in
- * a reserved bit): nothing at or above MAXPHYADDR, bit 63 included (no
- * PCIDs here, CR4.PCIDE is never the guest's). VM entry would refuse such a
- * GUEST_CR3 (26.3.1.1), crashing the domain instead of faulting the guest.
- * 32-bit modes only write 32 bits, always below MAXPHYADDR.
+ * A whole state the x86 layer checked (Xen's PVH entry, VCPUOP_initialise).
+ * Unrestricted guest (25.6.2) lets it run with paging off; the guest reads
+ * CR0.NE/CR4.VMXE as 0 through the read shadows. With PAE paging the CPU
+ * takes the PDPTEs from the VMCS at entry (26.3.2.4).
  */
-static bool vmx_cr3_ok(u64 cr3)
-{
-	return !(cr3 & GENMASK_ULL(63, vmx_cfg.phys_bits));
-}
-
-static bool vmx_pae_paging(u64 cr0, u64 cr4, u64 efer)
-{
-	return (cr0 & X86_CR0_PG) && (cr4 & X86_CR4_PAE) && !(efer & EFER_LMA);
-}
-
-/*
- * Xen's PVH entry state (docs/misc/pvh.pandoc), as svm_vcpu_reset_pvh():
- * 32-bit flat protected mode, paging off, CR0 = PE|ET, CR4 = 0, flat 4 GiB
- * CS/DS/ES/SS/FS/GS, TR a 32-bit busy TSS with base 0 and limit 0x67,
- * EFLAGS with only the reserved bit 1, EBX = start_info. Unrestricted guest
- * (25.6.2) lets it run with paging off; the guest reads CR0.NE/CR4.VMXE as 0
- * through the read shadows.
- */
-static void vmx_reset_state(struct pvhv_vcpu *v, u32 entry, u32 ebx)
+static void vmx_set_state(struct pvhv_vcpu *v, const struct pvhv_x86_state *x)
 {
 	struct vmx_vcpu *s = v->arch;
 
-	vmx_set_seg(VMX_CS, 0x08, 0, 0xffffffff, 0xc09b);	/* code, R/X, accessed, DB, G */
-	vmx_set_seg(VMX_DS, 0x10, 0, 0xffffffff, 0xc093);	/* data, R/W, accessed, DB, G */
-	vmx_set_seg(VMX_ES, 0x10, 0, 0xffffffff, 0xc093);
-	vmx_set_seg(VMX_SS, 0x10, 0, 0xffffffff, 0xc093);
-	vmx_set_seg(VMX_FS, 0x10, 0, 0xffffffff, 0xc093);
-	vmx_set_seg(VMX_GS, 0x10, 0, 0xffffffff, 0xc093);
-	vmx_set_seg(VMX_TR, 0x18, 0, 0x67, 0x8b);		/* 32-bit busy TSS */
-	vmx_set_seg(VMX_LDTR, 0, 0, 0xffff, VMX_AR_UNUSABLE_MASK);
-	__vmx_write(GUEST_GDTR_BASE, 0);
-	__vmx_write(GUEST_GDTR_LIMIT, 0xffff);
-	__vmx_write(GUEST_IDTR_BASE, 0);
-	__vmx_write(GUEST_IDTR_LIMIT, 0xffff);
-	vmx_set_cr0_cr4(s, X86_CR0_PE | X86_CR0_ET, 0);
-	__vmx_write(GUEST_CR3, 0);
-	vmx_set_efer(s, 0);
+	vmx_get(s);
+	vmx_load_seg(VMX_CS, &x->cs);
+	vmx_load_seg(VMX_DS, &x->ds);
+	vmx_load_seg(VMX_ES, &x->es);
+	vmx_load_seg(VMX_SS, &x->ss);
+	vmx_load_seg(VMX_FS, &x->fs);
+	vmx_load_seg(VMX_GS, &x->gs);
+	vmx_load_seg(VMX_TR, &x->tr);
+	/* A null LDT selector: unusable (the VMCB's LDTR is ignored the same way). */
+	vmx_set_seg(VMX_LDTR, x->ldtr.sel, x->ldtr.base, x->ldtr.limit,
+		    x->ldtr.sel ? vmx_ar(x->ldtr.attr) : VMX_AR_UNUSABLE_MASK);
+	__vmx_write(GUEST_GDTR_BASE, x->gdt_base);
+	__vmx_write(GUEST_GDTR_LIMIT, x->gdt_limit);
+	__vmx_write(GUEST_IDTR_BASE, x->idt_base);
+	__vmx_write(GUEST_IDTR_LIMIT, x->idt_limit);
+	__vmx_set_cr0(s, x->cr0);
+	__vmx_set_cr4(s, x->cr4);
+	__vmx_write(GUEST_CR3, x->cr3);
+	__vmx_set_efer(s, x->efer);
+	if (x->pae_pdptes)
+		__vmx_set_pdptes(x->pdpte);
 	__vmx_write(GUEST_DR7, 0x400);
 	__vmx_write(GUEST_IA32_DEBUGCTL, 0);
 	__vmx_write(GUEST_IA32_PAT, 0x0007040600070406ULL);	/* the reset PAT */
 	__vmx_write(GUEST_SYSENTER_CS, 0);
 	__vmx_write(GUEST_SYSENTER_ESP, 0);
 	__vmx_write(GUEST_SYSENTER_EIP, 0);
-	__vmx_write(GUEST_RFLAGS, X86_EFLAGS_FIXED);
-	__vmx_write(GUEST_RIP, entry);
+	__vmx_write(GUEST_RFLAGS, x->rflags);
+	__vmx_write(GUEST_RIP, x->rip);
 	__vmx_write(GUEST_RSP, 0);
 	__vmx_write(GUEST_INTERRUPTIBILITY_INFO, 0);
 	__vmx_write(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
@@ -1101,133 +1043,16 @@ static void vmx_reset_state(struct pvhv_vcpu *v, u32 entry, u32 ebx)
 	__vmx_write(VM_ENTRY_INTR_INFO_FIELD, 0);
 	s->proc = vmx_cfg.proc;
 	__vmx_write(CPU_BASED_VM_EXEC_CONTROL, s->proc);
+	vmx_put();
 
-	s->rip = entry;
-	s->rflags = X86_EFLAGS_FIXED;
+	s->rip = x->rip;
+	s->rflags = x->rflags;
 	s->intr_state = 0;
 	s->rip_dirty = s->intr_dirty = s->inject_pending = false;
 	s->cr2 = 0;
-	s->cr8 = 0;
-	pvhv_x86_debugregs_reset(&s->dr);
 	memset(s->syscall_msrs, 0, sizeof(s->syscall_msrs));
 	s->kernel_gs_base = 0;
 	s->flush = true;
-	memset(v->regs, 0, sizeof(v->regs));
-	v->regs[PVHV_RBX] = ebx;
-	s->xcr0 = 1;
-	pvhv_x86_xsave_reset(s->xsave);
-}
-
-static void vmx_vcpu_reset_pvh(struct pvhv_vcpu *v, u32 entry, u32 ebx)
-{
-	vmx_get(v->arch);
-	vmx_reset_state(v, entry, ebx);
-	vmx_put();
-}
-
-/* A segment from a 32-bit vcpu_hvm_context: -EINVAL where VM entry would fail. */
-static int vmx_ctx_seg(int seg, u32 base, u32 limit, u16 attrib)
-{
-	u32 ar = vmx_ar(attrib);
-
-	if (!(ar & VMX_AR_UNUSABLE_MASK)) {
-		/* 26.3.1.2: limit and granularity agree; code/data accessed. */
-		if (((limit & 0xfff) != 0xfff && (ar & VMX_AR_G_MASK)) ||
-		    ((limit >> 20) && !(ar & VMX_AR_G_MASK)))
-			return -EINVAL;
-		if (ar & VMX_AR_S_MASK)
-			ar |= VMX_AR_TYPE_ACCESSES_MASK;
-	}
-	vmx_set_seg(seg, 0, base, limit, ar);	/* no selectors given, as on SVM */
-	return 0;
-}
-
-/*
- * VCPUOP_initialise with Xen's vcpu_hvm_context (public/hvm/hvm_vcpu.h), as
- * svm_vcpu_set_context(): 32-bit mode takes the segments as given, 64-bit
- * mode starts in long mode with flat segments. State VM entry would refuse
- * (26.3.1) is refused here with -EINVAL instead.
- */
-static int vmx_set_context(struct pvhv_vcpu *v, const struct vcpu_hvm_context *ctx)
-{
-	struct vmx_vcpu *s = v->arch;
-	u64 cr0, cr4, efer, rflags;
-
-	vmx_reset_state(v, 0, 0);	/* defaults for everything not given */
-	if (ctx->mode == VCPU_HVM_MODE_64B) {
-		const struct vcpu_hvm_x86_64 *r = &ctx->cpu_regs.x86_64;
-
-		cr0 = r->cr0, cr4 = r->cr4, efer = r->efer, rflags = r->rflags;
-		if ((cr0 & (X86_CR0_PE | X86_CR0_PG)) != (X86_CR0_PE | X86_CR0_PG) ||
-		    !(cr4 & X86_CR4_PAE) || !(efer & EFER_LME) || !vmx_cr3_ok(r->cr3) ||
-		    ((s64)r->rip << 16 >> 16) != (s64)r->rip)
-			return -EINVAL;
-		vmx_set_seg(VMX_CS, 0x08, 0, 0xffffffff, 0xa09b);	/* 64-bit code: L, not DB */
-		efer |= EFER_LMA;
-		__vmx_write(GUEST_CR3, r->cr3);
-		__vmx_write(GUEST_RIP, r->rip);
-		s->rip = r->rip;
-		v->regs[PVHV_RAX] = r->rax, v->regs[PVHV_RCX] = r->rcx;
-		v->regs[PVHV_RDX] = r->rdx, v->regs[PVHV_RBX] = r->rbx;
-		v->regs[PVHV_RSP] = r->rsp, v->regs[PVHV_RBP] = r->rbp;
-		v->regs[PVHV_RSI] = r->rsi, v->regs[PVHV_RDI] = r->rdi;
-	} else if (ctx->mode == VCPU_HVM_MODE_32B) {
-		const struct vcpu_hvm_x86_32 *r = &ctx->cpu_regs.x86_32;
-		u32 cs_ar = vmx_ar(r->cs_ar), ss_ar = vmx_ar(r->ss_ar);
-
-		cr0 = r->cr0, cr4 = r->cr4, efer = r->efer, rflags = r->eflags;
-		/* A present code segment; no long mode from a 32-bit context. */
-		if (!(cr0 & X86_CR0_PE) || (r->cs_ar & 0x98) != 0x98 ||
-		    ((cr0 & X86_CR0_PG) && (efer & EFER_LME)))
-			return -EINVAL;
-		/* 26.3.1.2: SS a writable data segment; CS.DPL against SS.DPL. */
-		if (ss_ar & VMX_AR_UNUSABLE_MASK || (ss_ar & 0x1a) != 0x12 ||
-		    ((cs_ar & 0x4) ? VMX_AR_DPL(cs_ar) > VMX_AR_DPL(ss_ar) :
-				     VMX_AR_DPL(cs_ar) != VMX_AR_DPL(ss_ar)))
-			return -EINVAL;
-		if (r->tr_ar && ((r->tr_ar & 0x9f) != 0x8b && (r->tr_ar & 0x9f) != 0x83))
-			return -EINVAL;		/* TR: a present busy TSS */
-		if (vmx_ctx_seg(VMX_CS, r->cs_base, r->cs_limit, r->cs_ar) ||
-		    vmx_ctx_seg(VMX_DS, r->ds_base, r->ds_limit, r->ds_ar) ||
-		    vmx_ctx_seg(VMX_SS, r->ss_base, r->ss_limit, r->ss_ar) ||
-		    vmx_ctx_seg(VMX_ES, r->es_base, r->es_limit, r->es_ar) ||
-		    (r->tr_ar && vmx_ctx_seg(VMX_TR, r->tr_base, r->tr_limit, r->tr_ar)))
-			return -EINVAL;
-		efer &= ~(u64)EFER_LMA;
-		__vmx_write(GUEST_CR3, r->cr3);
-		__vmx_write(GUEST_RIP, r->eip);
-		s->rip = r->eip;
-		v->regs[PVHV_RAX] = r->eax, v->regs[PVHV_RCX] = r->ecx;
-		v->regs[PVHV_RDX] = r->edx, v->regs[PVHV_RBX] = r->ebx;
-		v->regs[PVHV_RSP] = r->esp, v->regs[PVHV_RBP] = r->ebp;
-		v->regs[PVHV_RSI] = r->esi, v->regs[PVHV_RDI] = r->edi;
-		if (vmx_pae_paging(cr0, cr4, efer) && vmx_load_pdptrs(v, r->cr3))
-			return -EINVAL;
-	} else {
-		return -EINVAL;
-	}
-	if ((cr4 & ~PVHV_X86_GUEST_CR4) || (cr4 & ~vmx_cfg.cr4_fixed1) ||
-	    (efer & ~PVHV_X86_GUEST_EFER) ||
-	    ((cr0 & X86_CR0_NW) && !(cr0 & X86_CR0_CD)) || (cr0 >> 32) ||
-	    (rflags & X86_EFLAGS_VM))
-		return -EINVAL;
-	/* Reserved RFLAGS bits (3, 5, 15, 22 and up) read as 0, bit 1 as 1. */
-	rflags = (rflags & 0x3f7fd7ULL) | X86_EFLAGS_FIXED;
-	__vmx_write(GUEST_RFLAGS, rflags);
-	s->rflags = rflags;
-	vmx_set_cr0_cr4(s, cr0 | X86_CR0_ET, cr4);
-	vmx_set_efer(s, efer);
-	return 0;
-}
-
-static int vmx_vcpu_set_context(struct pvhv_vcpu *v, const struct vcpu_hvm_context *ctx)
-{
-	int ret;
-
-	vmx_get(v->arch);
-	ret = vmx_set_context(v, ctx);
-	vmx_put();
-	return ret;
 }
 
 /* The guest's view of CR0/CR4: its own bits from the VMCS, the host's from the shadows. */
@@ -1241,24 +1066,24 @@ static u64 vmx_guest_cr4(struct vmx_vcpu *s)
 	return (__vmx_read(GUEST_CR4) & ~vmx_cfg.cr4_mask) | (s->cr4 & vmx_cfg.cr4_mask);
 }
 
-static void __vmx_get_paging(struct vmx_vcpu *s, struct pvhv_paging *pg)
+static void vmx_get_paging(struct pvhv_vcpu *v, struct pvhv_paging *pg)
 {
-	u32 cs_ar = __vmx_read(GUEST_CS_AR_BYTES);
+	struct vmx_vcpu *s = v->arch;
+	u32 cs_ar;
 
+	vmx_get(s);
+	cs_ar = __vmx_read(GUEST_CS_AR_BYTES);
 	pg->cr0 = vmx_guest_cr0(s);
 	pg->cr3 = __vmx_read(GUEST_CR3);
 	pg->cr4 = vmx_guest_cr4(s);
 	pg->efer = s->efer;
-	pg->mode64 = (s->efer & EFER_LMA) && (cs_ar & VMX_AR_L_MASK);
+	pg->cs_l = cs_ar & VMX_AR_L_MASK;
+	pg->mode64 = (s->efer & EFER_LMA) && pg->cs_l;
 	pg->cpl = VMX_AR_DPL(__vmx_read(GUEST_SS_AR_BYTES));	/* 24.4.1: CPL = SS.DPL */
 	pg->cs_base = __vmx_read(GUEST_CS_BASE);
-}
-
-static void vmx_get_paging(struct pvhv_vcpu *v, struct pvhv_paging *pg)
-{
-	vmx_get(v->arch);
-	__vmx_get_paging(v->arch, pg);
 	vmx_put();
+	pg->rip = s->rip;
+	pg->rflags = s->rflags;
 }
 
 /* 26.6: a hardware exception delivered at the next entry. */
@@ -1278,12 +1103,12 @@ static void vmx_inject_exception(struct pvhv_vcpu *v, u8 vector, bool has_error,
 	vmx_put();
 }
 
-/* --- exits ------------------------------------------------------------------ */
-
 /* Past the exiting instruction; it ends any STI/MOV SS blocking (24.4.2). */
-static void vmx_skip(struct vmx_vcpu *s, const struct vmx_exit *ex)
+static void vmx_skip(struct pvhv_vcpu *v, u32 len)
 {
-	s->rip += ex->insn_len;
+	struct vmx_vcpu *s = v->arch;
+
+	s->rip += len;
 	s->rip_dirty = true;
 	if (s->intr_state & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS)) {
 		s->intr_state &= ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS);
@@ -1291,229 +1116,46 @@ static void vmx_skip(struct vmx_vcpu *s, const struct vmx_exit *ex)
 	}
 }
 
-static void vmx_hypercall(struct pvhv_vcpu *v, const struct vmx_exit *ex)
-{
-	vmx_skip(v->arch, ex);
-	pvhv_xen_hypercall(v);
-}
-
-/* #UD: a VMMCALL (AMD's hypercall instruction) is a hypercall here too. */
-static void vmx_handle_ud(struct pvhv_vcpu *v, const struct vmx_exit *ex)
-{
-	struct vmx_vcpu *s = v->arch;
-	struct pvhv_paging pg;
-	struct vmx_exit ex3 = *ex;
-	u8 insn[3];
-	u64 rip;
-
-	vmx_get_paging(v, &pg);
-	rip = pg.mode64 ? s->rip : (u32)(pg.cs_base + s->rip);
-	if (!pvhv_copy_from_guest(v, insn, rip, sizeof(insn)) &&
-	    insn[0] == 0x0f && insn[1] == 0x01 && insn[2] == 0xd9) {
-		ex3.insn_len = 3;	/* a fault has no instruction length (27.2.5) */
-		vmx_hypercall(v, &ex3);
-		return;
-	}
-	vmx_inject_exception(v, X86_TRAP_UD, false, 0);
-}
-
 /*
- * #DB (SDM 27.1: the exit leaves DR6 and DR7.GD alone, the qualification
- * holds what the exception would have set in DR6, Table 27-1). Reflected
- * as KVM's handle_exception_nmi() does: DR6 updated as the delivery would
- * (vol. 3B 18.2.3: B0-B3 replaced, BD/BS set, the rest kept), ICEBP (INT1,
- * a privileged software exception that exits on the instruction itself)
- * skipped first, and with TF set under STI/MOV SS blocking the pending BS
- * the exit dropped written back (26.3.1.5: entry checks for it).
+ * A CR value the x86 layer checked, for a bit the host owns (25.6.6): the
+ * read shadow takes the guest's view, the real register the fixed bits. A
+ * change of the paging mode flushes the VPID's linear translations.
  */
-static void vmx_handle_db(struct pvhv_vcpu *v, const struct vmx_exit *ex)
+static void vmx_set_cr(struct pvhv_vcpu *v, unsigned int cr, u64 val)
 {
 	struct vmx_vcpu *s = v->arch;
-
-	pvhv_x86_dr6_event(&s->dr, ex->qual);	/* the qualification has DR6's layout */
-	if ((ex->intr_info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_PRIV_SW_EXCEPTION) {
-		vmx_skip(s, ex);
-	} else if ((s->rflags & X86_EFLAGS_TF) &&
-		   (s->intr_state & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))) {
-		vmx_get(s);
-		__vmx_write(GUEST_PENDING_DBG_EXCEPTIONS,
-			    __vmx_read(GUEST_PENDING_DBG_EXCEPTIONS) | BIT(14));
-		vmx_put();
-	}
-	vmx_inject_exception(v, X86_TRAP_DB, false, 0);
-}
-
-/* An intercepted exception (the exception bitmap, vmx_vcpu_create). */
-static void vmx_handle_exception(struct pvhv_vcpu *v, const struct vmx_exit *ex)
-{
-	struct vmx_vcpu *s = v->arch;
-
-	switch (ex->intr_info & INTR_INFO_VECTOR_MASK) {
-	case X86_TRAP_UD:
-		vmx_handle_ud(v, ex);
-		break;
-	case X86_TRAP_DB:
-		vmx_handle_db(v, ex);
-		break;
-	case X86_TRAP_AC:
-		/* Back to the guest with its error code (always 0, vol. 3A 6.15). */
-		vmx_inject_exception(v, X86_TRAP_AC, true, vmx_read(s, VM_EXIT_INTR_ERROR_CODE));
-		break;
-	default:
-		pvhv_domain_crash(v->d, "unexpected exception exit %#x at rip %#llx",
-				  ex->intr_info, s->rip);
-	}
-}
-
-static u64 vmx_gpr(struct pvhv_vcpu *v, unsigned int reg, bool mode64)
-{
-	return mode64 ? v->regs[reg & 15] : (u32)v->regs[reg & 15];
-}
-
-/*
- * MOV to CR0 (and LMSW, CLTS) with a host-owned bit changed (25.1.3): the
- * checks and side effects of the instruction (SDM vol. 2 MOV CR, vol. 3A
- * 2.5, 9.8.5 entering/leaving IA-32e mode). -EINVAL: #GP.
- */
-static int vmx_set_cr0(struct pvhv_vcpu *v, u64 val)
-{
-	struct vmx_vcpu *s = v->arch;
-	u64 old = vmx_guest_cr0(s), efer = s->efer;
-	bool cs_l = __vmx_read(GUEST_CS_AR_BYTES) & VMX_AR_L_MASK;
-
-	if ((val >> 32) || ((val & X86_CR0_PG) && !(val & X86_CR0_PE)) ||
-	    ((val & X86_CR0_NW) && !(val & X86_CR0_CD)))
-		return -EINVAL;
-	val |= X86_CR0_ET;
-	if ((val & X86_CR0_PG) && !(old & X86_CR0_PG) && (efer & EFER_LME)) {
-		if (!(vmx_guest_cr4(s) & X86_CR4_PAE))
-			return -EINVAL;
-		if (cs_l)
-			return -EINVAL;
-		efer |= EFER_LMA;
-	} else if (!(val & X86_CR0_PG) && (old & X86_CR0_PG) && (efer & EFER_LMA)) {
-		if (cs_l)
-			return -EINVAL;	/* paging off from 64-bit mode */
-		efer &= ~(u64)EFER_LMA;
-	}
-	if (vmx_pae_paging(val, vmx_guest_cr4(s), efer) &&
-	    vmx_load_pdptrs(v, __vmx_read(GUEST_CR3)))
-		return -EINVAL;
-	if (efer != s->efer)
-		vmx_set_efer(s, efer);
-	s->cr0 = val;
-	__vmx_write(CR0_READ_SHADOW, val);
-	__vmx_write(GUEST_CR0, vmx_real_cr0(val));
-	if ((old ^ val) & (X86_CR0_PG | X86_CR0_PE | X86_CR0_WP))
-		s->flush = true;
-	return 0;
-}
-
-static int vmx_set_cr4(struct pvhv_vcpu *v, u64 val)
-{
-	struct vmx_vcpu *s = v->arch;
-	u64 old = vmx_guest_cr4(s);
-
-	if ((val & ~PVHV_X86_GUEST_CR4) || (val & ~vmx_cfg.cr4_fixed1) ||
-	    ((s->efer & EFER_LMA) && !(val & X86_CR4_PAE)))
-		return -EINVAL;
-	if (vmx_pae_paging(vmx_guest_cr0(s), val, s->efer) &&
-	    ((old ^ val) & (X86_CR4_PAE | X86_CR4_PSE | X86_CR4_PGE)) &&
-	    vmx_load_pdptrs(v, __vmx_read(GUEST_CR3)))
-		return -EINVAL;
-	s->cr4 = val;
-	__vmx_write(CR4_READ_SHADOW, val);
-	__vmx_write(GUEST_CR4, vmx_real_cr4(val));
-	if (old != val)
-		s->flush = true;
-	return 0;
-}
-
-/* Control-register accesses (exit qualification: SDM Table 28-3). */
-static void vmx_handle_cr(struct pvhv_vcpu *v, const struct vmx_exit *ex)
-{
-	struct vmx_vcpu *s = v->arch;
-	unsigned int cr = ex->qual & 15, type = (ex->qual >> 4) & 3, reg = (ex->qual >> 8) & 15;
-	struct pvhv_paging pg;
-	u64 val;
-	int ret = 0;
+	u64 old;
 
 	vmx_get(s);
-	__vmx_get_paging(s, &pg);
-	val = vmx_gpr(v, reg, pg.mode64);
-	switch (type) {
-	case 0:		/* MOV to CR */
-		if (cr == 0) {
-			ret = vmx_set_cr0(v, val);
-		} else if (cr == 4) {
-			ret = vmx_set_cr4(v, val);
-		} else if (cr == 3) {	/* CR3-load exiting forced on */
-			if (!vmx_cr3_ok(val))
-				ret = -EINVAL;
-			else if (vmx_pae_paging(pg.cr0, pg.cr4, pg.efer))
-				ret = vmx_load_pdptrs(v, val);
-			if (!ret) {
-				__vmx_write(GUEST_CR3, val);
-				s->flush = true;
-			}
-		} else if (cr == 8) {
-			if (val & ~0xfULL)
-				ret = -EINVAL;
-			else
-				s->cr8 = val;
-		} else {
-			ret = -EINVAL;
-		}
-		break;
-	case 1:		/* MOV from CR */
-		if (cr == 3)
-			v->regs[reg] = pg.cr3;
-		else if (cr == 8)
-			v->regs[reg] = s->cr8;
-		else
-			ret = -EINVAL;
-		break;
-	case 2:		/* CLTS: TS is the guest's, this cannot happen; do it anyway */
-		ret = vmx_set_cr0(v, pg.cr0 & ~(u64)X86_CR0_TS);
-		break;
-	case 3:		/* LMSW: PE, MP, EM, TS; it never clears PE */
-		val = (ex->qual >> 16) & 0xf;
-		ret = vmx_set_cr0(v, (pg.cr0 & ~0xeULL) | val | (pg.cr0 & X86_CR0_PE));
-		break;
+	if (cr == 0) {
+		old = vmx_guest_cr0(s);
+		__vmx_set_cr0(s, val);
+		if ((old ^ val) & (X86_CR0_PG | X86_CR0_PE | X86_CR0_WP))
+			s->flush = true;
+	} else if (cr == 3) {
+		__vmx_write(GUEST_CR3, val);
+		s->flush = true;
+	} else if (cr == 4) {
+		old = vmx_guest_cr4(s);
+		__vmx_set_cr4(s, val);
+		if (old != val)
+			s->flush = true;
 	}
 	vmx_put();
-	if (ret) {
-		vmx_inject_exception(v, X86_TRAP_GP, true, 0);
-		return;
-	}
-	vmx_skip(s, ex);
 }
 
-/*
- * MOV DR (exit qualification: Table 28-4). Debug registers are kept per vCPU
- * but not armed: the guest sees its values, no guest breakpoint fires, and
- * the host's DR0-3 are never reachable.
- */
-static void vmx_handle_dr(struct pvhv_vcpu *v, const struct vmx_exit *ex)
+static void vmx_set_efer(struct pvhv_vcpu *v, u64 efer)
 {
-	struct vmx_vcpu *s = v->arch;
-	unsigned int dr = ex->qual & 7, reg = (ex->qual >> 8) & 15;
-	bool write = !(ex->qual & TYPE_MOV_FROM_DR);
-	struct pvhv_paging pg;
-	u64 val = 0;
-	int trap;
+	vmx_get(v->arch);
+	__vmx_set_efer(v->arch, efer);
+	vmx_put();
+}
 
-	vmx_get_paging(v, &pg);
-	if (write)
-		val = vmx_gpr(v, reg, pg.mode64);
-	trap = pvhv_x86_mov_dr(&s->dr, dr, write, &val, pg.cr4 & X86_CR4_DE, pg.mode64);
-	if (trap) {
-		vmx_inject_exception(v, trap, trap == X86_TRAP_GP, 0);
-		return;
-	}
-	if (!write)
-		v->regs[reg] = val;
-	vmx_skip(s, ex);
+static void vmx_set_pdptes(struct pvhv_vcpu *v, const u64 pdpte[4])
+{
+	vmx_get(v->arch);
+	__vmx_set_pdptes(pdpte);
+	vmx_put();
 }
 
 static int vmx_syscall_msr(u32 msr)
@@ -1526,114 +1168,88 @@ static int vmx_syscall_msr(u32 msr)
 	return -1;
 }
 
-static void vmx_handle_msr(struct pvhv_vcpu *v, const struct vmx_exit *ex, bool write)
+/* The VMCS field of an MSR the guest-state area switches, or 0. */
+static unsigned long vmx_msr_field(u32 msr)
 {
-	struct vmx_vcpu *s = v->arch;
-	u32 msr = v->regs[PVHV_RCX];
-	u64 val = ((u64)(u32)v->regs[PVHV_RDX] << 32) | (u32)v->regs[PVHV_RAX];
-	int ret = 0, i;
-
 	switch (msr) {
-	case MSR_EFER:
-		if (!write) {
-			val = s->efer;
-		} else if (val & ~PVHV_X86_GUEST_EFER ||
-			   ((val ^ s->efer) & EFER_LME && s->cr0 & X86_CR0_PG)) {
-			ret = -EINVAL;
-		} else {
-			/* LMA is the CPU's to set (on CR0.PG, vmx_set_cr0). */
-			vmx_get(s);
-			vmx_set_efer(s, (val & ~(u64)EFER_LMA) | (s->efer & EFER_LMA));
-			vmx_put();
-		}
-		break;
-	case MSR_IA32_CR_PAT:
-		if (!write)
-			val = vmx_read(s, GUEST_IA32_PAT);
-		else if (pvhv_x86_pat_ok(val))
-			vmx_write(s, GUEST_IA32_PAT, val);
-		else
-			ret = -EINVAL;
-		break;
-	case MSR_IA32_TSC:
-		if (write)
-			ret = -EINVAL;	/* TSC writes are not virtualized yet */
-		else
-			val = rdtsc();
-		break;
-	case MSR_KERNEL_GS_BASE:
-		if (!write)
-			val = s->kernel_gs_base;
-		else if (((s64)val << 16 >> 16) != (s64)val)
-			ret = -EINVAL;
-		else
-			s->kernel_gs_base = val;
-		break;
-	default:
-		i = vmx_syscall_msr(msr);
-		if (i < 0) {
-			ret = write ? pvhv_xen_wrmsr(v, msr, val) : pvhv_xen_rdmsr(v, msr, &val);
-		} else if (!write) {
-			val = s->syscall_msrs[i];
-		} else if ((msr == MSR_LSTAR || msr == MSR_CSTAR) &&
-			   ((s64)val << 16 >> 16) != (s64)val) {
-			ret = -EINVAL;	/* non-canonical: WRMSR would #GP */
-		} else {
-			s->syscall_msrs[i] = msr == MSR_SYSCALL_MASK ? (u32)val : val;
-		}
+	case MSR_IA32_CR_PAT:		return GUEST_IA32_PAT;
+	case MSR_FS_BASE:		return GUEST_FS_BASE;
+	case MSR_GS_BASE:		return GUEST_GS_BASE;
+	case MSR_IA32_SYSENTER_CS:	return GUEST_SYSENTER_CS;
+	case MSR_IA32_SYSENTER_ESP:	return GUEST_SYSENTER_ESP;
+	case MSR_IA32_SYSENTER_EIP:	return GUEST_SYSENTER_EIP;
+	default:			return 0;
 	}
-	if (ret) {
-		vmx_inject_exception(v, X86_TRAP_GP, true, 0);
-		return;
-	}
-	if (!write) {
-		v->regs[PVHV_RAX] = (u32)val;
-		v->regs[PVHV_RDX] = val >> 32;
-	}
-	vmx_skip(s, ex);
 }
 
-static void vmx_handle_xsetbv(struct pvhv_vcpu *v, const struct vmx_exit *ex)
+/* MSRs this backend holds: in the VMCS, or switched around each entry (vmx_load_guest_msrs). */
+static int vmx_get_msr(struct pvhv_vcpu *v, u32 msr, u64 *val)
 {
 	struct vmx_vcpu *s = v->arch;
-	u64 val = ((u64)(u32)v->regs[PVHV_RDX] << 32) | (u32)v->regs[PVHV_RAX];
-	struct pvhv_paging pg;
+	unsigned long field = vmx_msr_field(msr);
+	int i = vmx_syscall_msr(msr);
 
-	vmx_get_paging(v, &pg);
-	if (!pvhv_x86_xsetbv_ok(v->regs[PVHV_RCX], pg.cpl, val, vmx_cfg.host_xcr0)) {
-		vmx_inject_exception(v, X86_TRAP_GP, true, 0);
-		return;
-	}
-	s->xcr0 = val;
-	vmx_skip(s, ex);
+	if (field)
+		*val = vmx_read(s, field);
+	else if (i >= 0)
+		*val = s->syscall_msrs[i];
+	else if (msr == MSR_KERNEL_GS_BASE)
+		*val = s->kernel_gs_base;
+	else
+		return -ENOENT;
+	return 0;
 }
 
-/* I/O instructions (exit qualification: Table 28-5). */
-static void vmx_handle_io(struct pvhv_vcpu *v, const struct vmx_exit *ex)
+static int vmx_set_msr(struct pvhv_vcpu *v, u32 msr, u64 val)
 {
-	u16 port = ex->qual >> 16;
-	u8 size = (ex->qual & 7) + 1;
-	bool in = ex->qual & BIT(3);
-	u32 val = v->regs[PVHV_RAX];
+	struct vmx_vcpu *s = v->arch;
+	unsigned long field = vmx_msr_field(msr);
+	int i = vmx_syscall_msr(msr);
 
-	if ((ex->qual & (BIT(4) | BIT(5))) || !(size == 1 || size == 2 || size == 4)) {
-		pvhv_domain_crash(v->d, "string I/O to port %#x is not emulated", port);
-		return;
+	if (field)
+		vmx_write(s, field, val);
+	else if (i >= 0)
+		s->syscall_msrs[i] = val;
+	else if (msr == MSR_KERNEL_GS_BASE)
+		s->kernel_gs_base = val;
+	else
+		return -ENOENT;
+	return 0;
+}
+
+/* --- exits ------------------------------------------------------------------ */
+
+/*
+ * #DB (SDM 27.1: the exit leaves DR6 and DR7.GD alone, the qualification
+ * holds what the exception would have set in DR6, Table 27-1). As KVM's
+ * handle_exception_nmi(): ICEBP (INT1, a privileged software exception that
+ * exits on the instruction itself) is a trap past it, and with TF set under
+ * STI/MOV SS blocking the pending BS the exit dropped is written back
+ * (26.3.1.5: entry checks for it). The x86 layer updates DR6 and reflects it.
+ */
+static void vmx_decode_db(struct vmx_vcpu *s, const struct vmx_exit *vx, struct pvhv_x86_exit *ex)
+{
+	ex->exc.dr6 = vx->qual;		/* the qualification has DR6's layout */
+	if ((vx->intr_info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_PRIV_SW_EXCEPTION) {
+		ex->exc.icebp = true;
+		ex->insn_len = vx->insn_len;
+	} else if ((s->rflags & X86_EFLAGS_TF) &&
+		   (s->intr_state & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))) {
+		vmx_get(s);
+		__vmx_write(GUEST_PENDING_DBG_EXCEPTIONS,
+			    __vmx_read(GUEST_PENDING_DBG_EXCEPTIONS) | BIT(14));
+		vmx_put();
 	}
-	pvhv_xen_io(v, port, size, in, &val);
-	if (in)
-		pvhv_x86_in_result(v, size, val);
-	vmx_skip(v->arch, ex);
 }
 
 /*
- * The event-channel upcall (26.6 event injection, 25.6.2 interrupt-window
- * exiting), as svm_deliver_upcall(): inject the callback vector if the guest
- * can take an interrupt now, else exit as soon as it can. VMCS current.
+ * The pending interrupt (26.6 event injection, 25.6.2 interrupt-window
+ * exiting), as svm_deliver_irq(): inject it if the guest can take an
+ * interrupt now, else exit as soon as it can. VMCS current.
  */
 static void vmx_deliver_upcall(struct pvhv_vcpu *v, struct vmx_vcpu *s)
 {
-	u8 vector = pvhv_xen_upcall_vector(v);
+	u8 vector = pvhv_x86_pending_irq(v);
 
 	if (!vector || s->inject_pending)
 		return;
@@ -1753,17 +1369,26 @@ static void vmx_report_entry_failure(struct pvhv_vcpu *v, const struct vmx_exit 
 	vmx_put();
 }
 
-static int vmx_handle_exit(struct pvhv_vcpu *v, const struct vmx_exit *ex)
+static void vmx_exception(struct pvhv_x86_exit *ex, u8 vector)
+{
+	ex->kind = PVHV_X86_EXIT_EXCEPTION;
+	ex->exc.vector = vector;
+}
+
+/* The exit, as the x86 layer sees it (basic exit reasons: SDM Appendix C; qualifications 28.2.1). */
+static int vmx_decode_exit(struct pvhv_vcpu *v, const struct vmx_exit *vx, struct pvhv_x86_exit *ex)
 {
 	struct vmx_vcpu *s = v->arch;
-	u32 reason = ex->reason & 0xffff;
-	u32 out[4];
+	u32 reason = vx->reason & 0xffff;
+	u64 q = vx->qual;
 
-	if (ex->reason & VMX_EXIT_ENTRY_FAILED) {
-		vmx_report_entry_failure(v, ex, false);
+	memset(ex, 0, sizeof(*ex));
+	if (vx->reason & VMX_EXIT_ENTRY_FAILED) {
+		vmx_report_entry_failure(v, vx, false);
 		return -EIO;
 	}
-	vmx_reinject(s, ex);
+	vmx_reinject(s, vx);
+	ex->insn_len = vx->insn_len;
 
 	switch (reason) {
 	case EXIT_REASON_EXTERNAL_INTERRUPT:
@@ -1772,55 +1397,70 @@ static int vmx_handle_exit(struct pvhv_vcpu *v, const struct vmx_exit *ex)
 	case EXIT_REASON_SIPI_SIGNAL:
 		break;	/* the host took it once interrupts were enabled again */
 	case EXIT_REASON_EXCEPTION_NMI:
-		if ((ex->intr_info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR ||
-		    (ex->intr_info & INTR_INFO_VECTOR_MASK) == X86_TRAP_MC)
+		if ((vx->intr_info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR ||
+		    (vx->intr_info & INTR_INFO_VECTOR_MASK) == X86_TRAP_MC)
 			break;	/* handled on the host before interrupts were enabled */
-		vmx_handle_exception(v, ex);
+		vmx_exception(ex, vx->intr_info & INTR_INFO_VECTOR_MASK);
+		ex->insn_len = 0;	/* a fault has no instruction length (27.2.5) */
+		if (ex->exc.vector == X86_TRAP_DB) {
+			vmx_decode_db(s, vx, ex);
+		} else if (ex->exc.vector == X86_TRAP_AC) {
+			ex->exc.has_error = true;	/* always 0, vol. 3A 6.15 */
+			ex->exc.error = vmx_read(s, VM_EXIT_INTR_ERROR_CODE);
+		}
 		break;
 	case EXIT_REASON_INTERRUPT_WINDOW:
-		/* The guest can take an interrupt: the upcall goes in on entry. */
 		s->proc &= ~CPU_BASED_INTR_WINDOW_EXITING;
 		vmx_write(s, CPU_BASED_VM_EXEC_CONTROL, s->proc);
+		ex->kind = PVHV_X86_EXIT_INTR_WINDOW;
 		break;
 	case EXIT_REASON_VMCALL:
-		vmx_hypercall(v, ex);
+		ex->kind = PVHV_X86_EXIT_HYPERCALL;
 		break;
 	case EXIT_REASON_CPUID:
-		pvhv_xen_cpuid(v, v->regs[PVHV_RAX], v->regs[PVHV_RCX], out);
-		v->regs[PVHV_RAX] = out[0];
-		v->regs[PVHV_RBX] = out[1];
-		v->regs[PVHV_RCX] = out[2];
-		v->regs[PVHV_RDX] = out[3];
-		vmx_skip(s, ex);
+		ex->kind = PVHV_X86_EXIT_CPUID;
 		break;
 	case EXIT_REASON_MSR_READ:
 	case EXIT_REASON_MSR_WRITE:
-		vmx_handle_msr(v, ex, reason == EXIT_REASON_MSR_WRITE);
+		ex->kind = PVHV_X86_EXIT_MSR;
+		ex->msr.write = reason == EXIT_REASON_MSR_WRITE;
 		break;
 	case EXIT_REASON_IO_INSTRUCTION:
-		vmx_handle_io(v, ex);
+		/* Table 28-5: size-1 in 2:0, IN bit 3, string 4, REP 5, port 31:16. */
+		ex->kind = PVHV_X86_EXIT_IO;
+		ex->io.port = q >> 16;
+		ex->io.size = (q & 7) + 1;
+		ex->io.in = q & BIT(3);
+		ex->io.string = q & BIT(4);
+		ex->io.rep = q & BIT(5);
 		break;
 	case EXIT_REASON_XSETBV:
-		vmx_handle_xsetbv(v, ex);
+		ex->kind = PVHV_X86_EXIT_XSETBV;
 		break;
 	case EXIT_REASON_CR_ACCESS:
-		vmx_handle_cr(v, ex);
+		/* Table 28-3: CR in 3:0, access type 5:4, GPR 11:8, LMSW source 31:16. */
+		ex->kind = PVHV_X86_EXIT_CR;
+		ex->cr.cr = q & 15;
+		ex->cr.type = (q >> 4) & 3;
+		ex->cr.gpr = (q >> 8) & 15;
+		ex->cr.lmsw = (q >> 16) & 0xffff;
 		break;
 	case EXIT_REASON_DR_ACCESS:
-		vmx_handle_dr(v, ex);
+		/* Table 28-4: DR in 2:0, direction bit 4, GPR 11:8. */
+		ex->kind = PVHV_X86_EXIT_DR;
+		ex->dr.dr = q & 7;
+		ex->dr.write = !(q & TYPE_MOV_FROM_DR);
+		ex->dr.gpr = (q >> 8) & 15;
 		break;
 	case EXIT_REASON_HLT:
-		vmx_skip(s, ex);
-		pvhv_vcpu_halt(v);
+		ex->kind = PVHV_X86_EXIT_HLT;
 		break;
 	case EXIT_REASON_INVD:
 	case EXIT_REASON_WBINVD:
-		/* Guest RAM is write-back and coherent: nothing to write back,
-		 * and never drop (INVD) or flush (WBINVD) the host's caches. */
-		vmx_skip(s, ex);
+		ex->kind = PVHV_X86_EXIT_NOP;
 		break;
 	case EXIT_REASON_RDPMC:
-		vmx_inject_exception(v, X86_TRAP_GP, true, 0);	/* no PMU (CPUID leaf 0xa) */
+		ex->kind = PVHV_X86_EXIT_GP;	/* no PMU (CPUID leaf 0xa) */
 		break;
 	case EXIT_REASON_VMCLEAR: case EXIT_REASON_VMLAUNCH: case EXIT_REASON_VMPTRLD:
 	case EXIT_REASON_VMPTRST: case EXIT_REASON_VMREAD: case EXIT_REASON_VMRESUME:
@@ -1828,21 +1468,17 @@ static int vmx_handle_exit(struct pvhv_vcpu *v, const struct vmx_exit *ex)
 	case EXIT_REASON_INVEPT: case EXIT_REASON_INVVPID: case EXIT_REASON_VMFUNC:
 	case EXIT_REASON_MONITOR_INSTRUCTION: case EXIT_REASON_MWAIT_INSTRUCTION:
 	case 11:	/* GETSEC */
-		vmx_inject_exception(v, X86_TRAP_UD, false, 0);	/* not offered (CPUID) */
+		ex->kind = PVHV_X86_EXIT_UD;
 		break;
 	case EXIT_REASON_TRIPLE_FAULT:
 		pvhv_domain_crash(v->d, "triple fault at rip %#llx", s->rip);
 		break;
 	case EXIT_REASON_EPT_VIOLATION:
-		/* SDM 28.3.3.2: qualification bit 1 a write, bit 3 the entry allowed reads. */
-		if ((ex->qual & (BIT_ULL(1) | BIT_ULL(3))) == (BIT_ULL(1) | BIT_ULL(3)) &&
-		    pvhv_gfn_is_readonly(v->d, vmx_read(s, GUEST_PHYSICAL_ADDRESS) >> PAGE_SHIFT)) {
-			/* A write to a read-only grant mapping: #GP, as Xen does. */
-			vmx_inject_exception(v, X86_TRAP_GP, true, 0);
-			break;
-		}
-		pvhv_domain_crash(v->d, "access to guest-physical %#llx outside RAM (qualification %#llx) at rip %#llx",
-				  vmx_read(s, GUEST_PHYSICAL_ADDRESS), ex->qual, s->rip);
+		/* 28.3.3.2: qualification bit 1 a write, bit 3 the entry allowed reads. */
+		ex->kind = PVHV_X86_EXIT_NPF;
+		ex->npf.gpa = vmx_read(s, GUEST_PHYSICAL_ADDRESS);
+		ex->npf.write = q & BIT_ULL(1);
+		ex->npf.present = q & BIT_ULL(3);
 		break;
 	case EXIT_REASON_EPT_MISCONFIG:
 		/* Our tables are wrong, not the guest: say so on the host too. */
@@ -1856,7 +1492,7 @@ static int vmx_handle_exit(struct pvhv_vcpu *v, const struct vmx_exit *ex)
 		break;
 	default:
 		pvhv_domain_crash(v->d, "unexpected exit %u (qualification %#llx) at rip %#llx",
-				  reason, ex->qual, s->rip);
+				  reason, q, s->rip);
 	}
 	return 0;
 }
@@ -2003,11 +1639,10 @@ static void vmx_read_exit(struct pvhv_vcpu *v, struct vmx_exit *ex)
 		vmx_machine_check();
 }
 
-static int vmx_vcpu_run(struct pvhv_vcpu *v)
+static int vmx_vcpu_run(struct pvhv_vcpu *v, struct pvhv_x86_exit *x86_ex)
 {
 	struct vmx_domain *vd = v->d->arch;
 	struct vmx_vcpu *s = v->arch;
-	u64 mask = PVHV_X86_GUEST_XCR0 & vmx_cfg.host_xcr0;
 	struct vmx_exit ex = { 0 };
 	struct vmx_host h;
 	int cpu, gen, fail;
@@ -2028,7 +1663,7 @@ static int vmx_vcpu_run(struct pvhv_vcpu *v)
 	vmx_deliver_upcall(v, s);
 	pvhv_x86_enter_domain(v->d);
 	pvhv_xen_update_time(v, cpu);
-	gen = atomic_read(&vd->npt.gen);
+	gen = atomic_read(&v->d->npt.gen);
 	if (cpu != v->last_cpu || s->npt_gen != gen) {
 		/*
 		 * 28.3.3.3: this CPU may hold stale guest-physical and combined
@@ -2049,9 +1684,8 @@ static int vmx_vcpu_run(struct pvhv_vcpu *v)
 	vmx_load_guest_msrs(s, &h);
 	if (s->cr2 != native_read_cr2())
 		native_write_cr2(s->cr2);
-	pvhv_x86_xrstor(s->xsave, mask);
-	if (s->xcr0 != vmx_cfg.host_xcr0)
-		xsetbv(0, s->xcr0);
+	pvhv_x86_load_guest_msrs();
+	pvhv_x86_load_guest_fpu(v);
 	/* Last, after every host access: L1D flush (it clears the buffers too) or VERW. */
 	if (vmx_cfg.l1d_flush)
 		native_wrmsrl(MSR_IA32_FLUSH_CMD, L1D_FLUSH);
@@ -2061,9 +1695,7 @@ static int vmx_vcpu_run(struct pvhv_vcpu *v)
 	fail = pvhv_vmx_run(v->regs, s->launched, &s->host_rsp);
 	pvhv_vcpu_exit_guest(v);
 
-	if (s->xcr0 != vmx_cfg.host_xcr0)
-		xsetbv(0, vmx_cfg.host_xcr0);
-	pvhv_x86_xsave(s->xsave, mask);
+	pvhv_x86_put_guest_fpu(v);
 	pvhv_x86_reset_dr6();
 	s->cr2 = native_read_cr2();
 	vmx_load_host_msrs(s, &h);
@@ -2083,7 +1715,7 @@ static int vmx_vcpu_run(struct pvhv_vcpu *v)
 		vmx_report_entry_failure(v, &ex, true);
 		return -EIO;
 	}
-	return vmx_handle_exit(v, &ex);
+	return vmx_decode_exit(v, &ex, x86_ex);
 }
 
 const struct pvhv_vendor_ops pvhv_vmx_ops = {
@@ -2097,15 +1729,22 @@ const struct pvhv_vendor_ops pvhv_vmx_ops = {
 	.cpu_disable = vmx_cpu_disable,
 	.hardware_setup = vmx_hardware_setup,
 	.hardware_unsetup = vmx_hardware_unsetup,
+	.npt_table_bits = VMX_EPT_RWX,
+	.npt_leaf_bits = VMX_EPT_LEAF,
+	.npt_five_level = vmx_npt_five_level,
 	.domain_init = vmx_domain_init,
 	.domain_free = vmx_domain_free,
-	.npt_set = vmx_npt_set,
 	.vcpu_create = vmx_vcpu_create,
 	.vcpu_free = vmx_vcpu_free,
-	.vcpu_reset_pvh = vmx_vcpu_reset_pvh,
-	.vcpu_set_context = vmx_vcpu_set_context,
 	.vcpu_run = vmx_vcpu_run,
 	.get_paging = vmx_get_paging,
+	.set_state = vmx_set_state,
+	.skip = vmx_skip,
+	.set_cr = vmx_set_cr,
+	.set_efer = vmx_set_efer,
+	.set_pdptes = vmx_set_pdptes,
+	.get_msr = vmx_get_msr,
+	.set_msr = vmx_set_msr,
 	.inject_exception = vmx_inject_exception,
 	.hypercall_insn = { 0x0f, 0x01, 0xc1 },	/* VMCALL */
 };

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * What a Xen guest sees of the CPU: the CPUID policy (host leaves filtered
- * to what pvhv virtualizes, plus Xen's leaves 0x40000000..0x40000004), the
- * Xen MSR that installs the hypercall page, and I/O ports (0xE9 is a debug
- * console; there are no emulated devices).
+ * What Xen adds to the CPU a guest sees: its CPUID leaves 0x40000000..
+ * 0x40000004 (xen/include/public/arch-x86/cpuid.h; the x86 layer's policy in
+ * x86/cpuid.c answers every other leaf) and the MSR that installs the
+ * hypercall page.
  *
  * Locking: runs on the vCPU's own thread; no locks.
  */
@@ -23,10 +23,6 @@
 
 #define PVHV_XEN_CPUID_MAX	XEN_CPUID_LEAF(4)
 #define PVHV_XEN_MSR_HCALL_PAGE	0x40000000	/* reported in leaf 2 EBX */
-#define PVHV_DEBUG_PORT		0xe9
-
-/* XCR0 features a guest may enable: x87, SSE, AVX. */
-#define PVHV_GUEST_XCR0_MASK	0x7ULL
 
 static void pvhv_xen_leaves(struct pvhv_vcpu *v, u32 leaf, u32 subleaf, u32 out[4])
 {
@@ -62,78 +58,12 @@ static void pvhv_xen_leaves(struct pvhv_vcpu *v, u32 leaf, u32 subleaf, u32 out[
 	}
 }
 
-void pvhv_xen_cpuid(struct pvhv_vcpu *v, u32 leaf, u32 subleaf, u32 out[4])
+bool pvhv_xen_cpuid(struct pvhv_vcpu *v, u32 leaf, u32 subleaf, u32 out[4])
 {
-	struct pvhv_paging pg;
-
-	memset(out, 0, 4 * sizeof(u32));
-	if (leaf >= XEN_CPUID_FIRST_LEAF && leaf <= PVHV_XEN_CPUID_MAX) {
-		pvhv_xen_leaves(v, leaf, subleaf, out);
-		return;
-	}
-	if (leaf > 0x1f && leaf < 0x80000000)
-		return;
-	if (leaf >= 0x80000000 && leaf > cpuid_eax(0x80000000))
-		return;
-	cpuid_count(leaf, subleaf, &out[0], &out[1], &out[2], &out[3]);
-
-	switch (leaf) {
-	case 0x1:
-		/* ECX: no MONITOR(3), VMX(5), SMX(6), x2APIC(21), TSC-deadline(24),
-		 * PCID(17); OSXSAVE(27) mirrors the guest's CR4; hypervisor(31). */
-		out[2] &= ~(BIT(3) | BIT(5) | BIT(6) | BIT(17) | BIT(21) | BIT(24) | BIT(27));
-		pvhv_vendor->get_paging(v, &pg);
-		if (pg.cr4 & X86_CR4_OSXSAVE)
-			out[2] |= BIT(27);
-		out[2] |= BIT(31);
-		/* EBX[31:24]: initial APIC id = vCPU id; [23:16] logical count 1. */
-		out[1] = (out[1] & 0xffff) | (1 << 16) | (v->id << 24);
-		/* EDX: no APIC(9) until it is emulated, no ACPI/TM/PBE (22, 29, 31). */
-		out[3] &= ~(BIT(9) | BIT(22) | BIT(29) | BIT(31));
-		break;
-	case 0x6: case 0x5: case 0xa: case 0xb: case 0x1f:
-		/* Power management, MONITOR, PMU and topology are not virtualized. */
-		memset(out, 0, 4 * sizeof(u32));
-		break;
-	case 0x7:
-		if (subleaf == 0) {
-			/* EBX: FSGSBASE, BMI1, AVX2, SMEP, BMI2, ERMS, ADX, SMAP,
-			 * CLFLUSHOPT, SHA. No AVX-512 (not in XCR0), no PKU. */
-			out[0] = 0;
-			out[1] &= BIT(0) | BIT(3) | BIT(5) | BIT(7) | BIT(8) | BIT(9) |
-				  BIT(19) | BIT(20) | BIT(23) | BIT(29);
-			out[2] = 0;
-			out[3] = 0;
-		} else {
-			memset(out, 0, 4 * sizeof(u32));
-		}
-		break;
-	case 0xd:
-		if (subleaf == 0) {
-			out[0] &= PVHV_GUEST_XCR0_MASK;
-			out[3] = 0;
-			/* EBX (size for the current XCR0) and ECX (for all of them)
-			 * come from the host with AVX at most. */
-			out[2] = (out[0] & BIT(2)) ? 576 + 256 : 576;
-			out[1] = out[2];
-		} else if (subleaf == 1) {
-			out[0] &= BIT(0);	/* XSAVEOPT only; no XSAVES/XSS */
-			out[1] = out[2] = out[3] = 0;
-		} else if (subleaf != 2) {
-			memset(out, 0, 4 * sizeof(u32));
-		}
-		break;
-	case 0x80000001:
-		/* ECX: no SVM(2), no SKINIT(12), no WDT(13), no perfctr(23).
-		 * EDX: no RDTSCP(27): IA32_TSC_AUX is not switched, the guest
-		 * would read the host's (both backends make RDTSCP #UD). */
-		out[2] &= ~(BIT(2) | BIT(12) | BIT(13) | BIT(23));
-		out[3] &= ~BIT(27);
-		break;
-	case 0x8000000a:
-		memset(out, 0, 4 * sizeof(u32));	/* no nested SVM */
-		break;
-	}
+	if (leaf < XEN_CPUID_FIRST_LEAF || leaf > PVHV_XEN_CPUID_MAX)
+		return false;
+	pvhv_xen_leaves(v, leaf, subleaf, out);
+	return true;
 }
 
 static int pvhv_install_hypercall_page(struct pvhv_vcpu *v, u64 val)
@@ -153,7 +83,7 @@ static int pvhv_install_hypercall_page(struct pvhv_vcpu *v, u64 val)
 		p[0] = 0xb8;		/* mov $i, %eax */
 		p[1] = i;
 		p[2] = p[3] = p[4] = 0;
-		memcpy(p + 5, pvhv_vendor->hypercall_insn, 3);
+		memcpy(p + 5, pvhv_x86_hypercall_insn(), 3);
 		p[8] = 0xc3;		/* ret */
 	}
 	/* As Xen: no HYPERVISOR_iret for HVM guests, a ud2 there. */
@@ -164,7 +94,7 @@ static int pvhv_install_hypercall_page(struct pvhv_vcpu *v, u64 val)
 	if (!ret) {
 		struct pvhv_paging pg;
 
-		pvhv_vendor->get_paging(v, &pg);
+		pvhv_x86_get_mode(v, &pg);
 		pvhv_xen_latch_shinfo(v, !pg.mode64);	/* as Xen's hypercall page init */
 	}
 	return ret;
@@ -180,22 +110,4 @@ int pvhv_xen_wrmsr(struct pvhv_vcpu *v, u32 msr, u64 val)
 int pvhv_xen_rdmsr(struct pvhv_vcpu *v, u32 msr, u64 *val)
 {
 	return -ENOENT;	/* the hypercall-page MSR is write-only, as on Xen */
-}
-
-void pvhv_xen_io(struct pvhv_vcpu *v, u16 port, u8 size, bool in, u32 *val)
-{
-	char c;
-
-	if (port == PVHV_DEBUG_PORT && size == 1) {
-		if (in) {
-			*val = PVHV_DEBUG_PORT;	/* bochs' convention: reads 0xE9 */
-		} else {
-			c = *val;
-			pvhv_console_write(v->d, &c, 1);
-		}
-		return;
-	}
-	/* No emulated devices: reads float high, writes are dropped. */
-	if (in)
-		*val = size == 4 ? 0xffffffff : (1U << (size * 8)) - 1;
 }

@@ -173,7 +173,7 @@ void pvhv_xen_hypercall(struct pvhv_vcpu *v)
 	long ret;
 	int i;
 
-	pvhv_vendor->get_paging(v, &pg);
+	pvhv_x86_get_mode(v, &pg);
 	h.compat = !pg.mode64;
 	nr = h.compat ? (u32)v->regs[PVHV_RAX] : v->regs[PVHV_RAX];
 	for (i = 0; i < 5; i++)

@@ -88,7 +88,7 @@ static long pvhv_check_self(struct pvhv_vcpu *v, u16 domid)
 int pvhv_physmap_sync(struct pvhv_domain *d, u64 gfn)
 {
 	lockdep_assert_held(&d->lock);
-	return pvhv_vendor->npt_set(d, gfn, pvhv_gfn_to_page(d, gfn), !pvhv_gfn_is_readonly(d, gfn));
+	return pvhv_x86_npt_set(d, gfn, pvhv_gfn_to_page(d, gfn), !pvhv_gfn_is_readonly(d, gfn));
 }
 
 /* Take the RAM page at @gfn out of the physmap; the caller frees it. */

@@ -11,11 +11,29 @@ memory = 32
 kernel = "/pvhv/guests/bench.elf"
 type = "pvh"
 EOC
+# With a baseline module (tests/vm/run PVHV_BENCH_BASE): the null hypercall
+# and the CPUID exit under it first, then under this tree's, same boot.
+if [ -f /pvhv/pvhv-base.ko ]; then
+	check "insmod the baseline pvhv.ko ($(cat /pvhv/base.rev))" /sbin/insmod /pvhv/pvhv-base.ko
+	vmmctl create /tmp/bench.cfg -c >/tmp/bench-base.out 2>&1
+	diag "baseline: $(cat /tmp/bench-base.out)"
+	vmmctl destroy bench >/dev/null 2>&1
+	/sbin/rmmod pvhv
+fi
 check "insmod pvhv.ko" /sbin/insmod /pvhv/pvhv.ko
 vmmctl create /tmp/bench.cfg -c >/tmp/bench.out 2>&1
 pvhv=$(sed -n 's/^bench: pvhv null hypercall: \([0-9]*\) cycles.*/\1/p' /tmp/bench.out)
 check_out "pvhv: null hypercall measured (${pvhv:-?} cycles/call)" "^[0-9]+$" echo "$pvhv"
 diag "$(cat /tmp/bench.out)"
+vmmctl destroy bench >/dev/null 2>&1
+if [ -f /tmp/bench-base.out ]; then
+	for what in "null hypercall" "CPUID exit"; do
+		b=$(sed -n "s/^bench: pvhv $what: \([0-9]*\) cycles.*/\1/p" /tmp/bench-base.out)
+		n=$(sed -n "s/^bench: pvhv $what: \([0-9]*\) cycles.*/\1/p" /tmp/bench.out)
+		[ -n "$b" ] && [ -n "$n" ] &&
+			echo "# BENCH $what: this tree $n cycles, baseline $(cat /pvhv/base.rev) $b cycles, ratio = $(awk -v a="$n" -v b="$b" 'BEGIN { printf "%.3f", a / b }')"
+	done
+fi
 
 # Interdomain event ping-pong between two 1-vCPU domains, same boot: with
 # adaptive halt polling (the default, at most halt_poll_ns) and without it. The domains are kept after

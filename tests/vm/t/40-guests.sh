@@ -106,7 +106,8 @@ check_out "grant: the granter's domid follows the mapper's ($mdom, $gdom)" "^yes
 # over 60 s once on a machine running a second test VM)
 wait_until 1800 sh -c "vmmctl dmesg mapper | grep -q '^mapper: holding' && vmmctl list | grep -q '^granter .*shutdown'"
 vmmctl dmesg mapper | grep -q '^mapper: holding' ||
-	diag "the mapper is not holding the granter's page yet: $(vmmctl list | grep -E '^(mapper|granter) ')"
+	diag "the mapper is not holding the granter's page yet: $(vmmctl list | grep -E '^(mapper|granter) ')
+$(dmesg | grep -E "domain $mdom \(mapper\) crashed" | tail -n 2)"
 vmmctl dmesg granter >/tmp/granter.out 2>&1
 check_helper "grant" cat /tmp/granter.out
 check "grant: destroy the granter while its page is mapped" vmmctl destroy granter
@@ -141,6 +142,12 @@ mkcfg smp $G/smp.elf 32 "" 5
 check_helper "smp" vmmctl create /tmp/smp.cfg -c
 check_out "smp: powered off" '^smp .*shutdown\(poweroff\)$' vmmctl list
 vmmctl destroy smp >/dev/null 2>&1
+
+# VCPUOP_initialise contexts: the same ones accepted and refused on SVM and VMX.
+mkcfg vcpuctx $G/vcpuctx.elf 32 "" 3
+check_helper "vcpuctx" vmmctl create /tmp/vcpuctx.cfg -c
+check_out "vcpuctx: powered off" '^vcpuctx .*shutdown\(poweroff\)$' vmmctl list
+vmmctl destroy vcpuctx >/dev/null 2>&1
 
 # Two domains ping-pong over an interdomain channel, started together.
 mkcfg client $G/peer.elf 16 "role=client rounds=500"

@@ -10,8 +10,8 @@
 #include <linux/sched.h>
 #include <asm/io.h>
 
-#include "core.h"
-#include "npt.h"
+#include "x86.h"
+
 
 #define NPT_ADDR	0x000ffffffffff000ULL	/* bits 51:12 of an entry */
 
@@ -110,4 +110,16 @@ int pvhv_npt_map(struct pvhv_npt *npt, u64 gfn, struct page *page, bool writable
 	WRITE_ONCE(*pte, page ? page_to_phys(page) | (npt->leaf_bits & ~(writable ? 0 : BIT_ULL(1))) : 0);
 	atomic_inc(&npt->gen);
 	return 0;
+}
+
+int pvhv_x86_npt_set(struct pvhv_domain *d, u64 gfn, struct page *page, bool writable)
+{
+	int ret;
+
+	lockdep_assert_held(&d->lock);
+	ret = pvhv_npt_map(&d->npt, gfn, page, writable);
+	/* A vCPU in the guest exits on the kick and flushes before it re-enters. */
+	if (!ret)
+		pvhv_domain_kick_all(d);
+	return ret;
 }

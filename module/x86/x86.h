@@ -1,13 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Architectural rules both vendor backends apply to a guest the same way:
- * which CR4/EFER/XCR0/PAT values a guest may hold, the guest's XSAVE area,
- * and the merge of an IN result into RAX. Vendor-neutral (Intel SDM vol. 1
- * ch. 13 "XSAVE", vol. 3A 2.5 "Control registers", 11.12.2 "IA32_PAT";
- * AMD APM vol. 2 3.1 and 7.8). svm/ has its own copies of some of these from
- * before this header existed; new code uses these.
+ * The x86 layer: the CPU and platform rules, written once for both vendors.
+ * An exit flows top-down: the vendor (svm/, vmx/) decodes its VMCB/VMCS
+ * into a struct pvhv_x86_exit (x86/vcpu.h); pvhv_x86_handle_exit() applies
+ * the x86 rules (exit.c: CR/EFER/XCR0/PAT, the MSR and I/O port policy,
+ * debug registers, exception reflection; cpuid.c: the CPUID policy;
+ * decode.c: the instructions an exit does not describe) and calls xen/ for
+ * what the Xen ABI owns (hypercalls, its CPUID leaves and MSRs); the
+ * resulting guest state goes back through the vendor's state operations
+ * (vendor.h). One nested-paging implementation serves both (npt.c).
+ * Vendor-neutral (Intel SDM vol. 1 ch. 13 "XSAVE", vol. 3A 2.5 "Control
+ * registers", 11.12.2 "IA32_PAT"; AMD APM vol. 2 3.1 and 7.8).
  *
- * Locking: none (pure functions and the caller's own vCPU state).
+ * Locking: none of its own; a vCPU's state belongs to its thread, the
+ * nested tables change under the domain lock (npt.h).
  */
 #ifndef PVHV_X86_H
 #define PVHV_X86_H
@@ -20,8 +26,10 @@
 #include <asm/nospec-branch.h>
 #include <asm/processor-flags.h>
 #include <asm/trapnr.h>
+#include <asm/fpu/xcr.h>
+#include <asm/msr.h>
 
-#include "core.h"
+#include "../core.h"
 
 /* XCR0 features a guest may enable: x87, SSE, AVX (what xen/cpuid.c offers). */
 #define PVHV_X86_GUEST_XCR0	0x7ULL
@@ -31,6 +39,53 @@
 /* CR4 bits a guest may hold: VME..OSXMMEXCPT, FSGSBASE, OSXSAVE, SMEP, SMAP. */
 #define PVHV_X86_GUEST_CR4	(0x7ffULL | BIT_ULL(16) | BIT_ULL(18) | BIT_ULL(20) | BIT_ULL(21))
 #define PVHV_X86_GUEST_EFER	((u64)(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX))
+
+/* The host's XCR0, read at load (pvhv_x86_setup); immutable afterwards. */
+extern u64 pvhv_x86_host_xcr0;
+/* The XSAVE components switched at each entry. */
+#define PVHV_X86_XSAVE_MASK	(PVHV_X86_GUEST_XCR0 & pvhv_x86_host_xcr0)
+
+/* x86/exit.c */
+int pvhv_x86_setup(char *reason, size_t len);	/* at load, after the vendor's probe */
+void pvhv_x86_handle_exit(struct pvhv_vcpu *v, const struct pvhv_x86_exit *ex);
+/* PAE paging's four PDPTEs at @cr3: -EINVAL if unreadable or one has a reserved bit (#GP). */
+int pvhv_x86_read_pdptes(struct pvhv_vcpu *v, u64 cr3, u64 pdpte[4]);
+/* The interrupt vector to inject before the next entry, or 0 (interrupts off). */
+u8 pvhv_x86_pending_irq(struct pvhv_vcpu *v);
+/* x86/state.c */
+int pvhv_x86_vcpu_init(struct pvhv_vcpu *v);
+void pvhv_x86_vcpu_free(struct pvhv_vcpu *v);
+/* Xen's PVH entry state (docs/misc/pvh.pandoc): 32-bit flat protected mode, EBX = start_info. */
+void pvhv_x86_reset_pvh(struct pvhv_vcpu *v, u32 entry, u32 ebx);
+/*
+ * Start the vCPU from @st with general registers @regs (RAX..RDI, 8 of
+ * them): -EINVAL if the state breaks an x86 rule (the same on both vendors).
+ */
+int pvhv_x86_set_state(struct pvhv_vcpu *v, struct pvhv_x86_state *st, const u64 regs[8]);
+/* x86/hostmsr.c: host MSRs the guest reaches without exits (TSC_AUX, XSS). */
+extern u64 pvhv_x86_host_xss;
+void pvhv_x86_hostmsr_setup(void);
+void pvhv_x86_load_guest_msrs(void);	/* before an entry, interrupts off */
+void pvhv_x86_cpu_disable(void);	/* the CPU leaves our use, interrupts off */
+/* x86/cpuid.c */
+void pvhv_x86_cpuid(struct pvhv_vcpu *v, u32 leaf, u32 subleaf, u32 out[4]);
+u64 pvhv_x86_cr4_allowed(struct pvhv_vcpu *v);
+/* x86/decode.c: MOV to/from CRn/DRn at the guest's RIP: the register operand. */
+int pvhv_x86_decode_mov_crdr(struct pvhv_vcpu *v, const struct pvhv_paging *pg, bool dr,
+			     bool write, u8 num, u8 *gpr, u32 *len);
+
+/* Bits a guest may hold in RFLAGS (the rest read 0; bit 1 reads 1). */
+#define PVHV_X86_RFLAGS_OK	0x3f7fd7ULL
+
+static inline bool pvhv_x86_canonical(u64 va)
+{
+	return ((s64)va << 16 >> 16) == (s64)va;
+}
+
+static inline bool pvhv_x86_pae_paging(u64 cr0, u64 cr4, u64 efer)
+{
+	return (cr0 & X86_CR0_PG) && (cr4 & X86_CR4_PAE) && !(efer & EFER_LMA);
+}
 
 DECLARE_PER_CPU(u64, pvhv_x86_last_domain);
 
@@ -90,19 +145,6 @@ static inline void pvhv_x86_reset_dr6(void)
 	if (dr6 != DR6_RESERVED)
 		set_debugreg(DR6_RESERVED, 6);
 }
-
-/*
- * A guest's debug registers, kept per vCPU but never loaded into the CPU:
- * the guest reads back what it wrote, no guest breakpoint is armed, and
- * neither the host's DR0-3 nor another guest's are ever visible to it (both
- * vendors intercept every MOV DR). Reset values: SDM vol. 3B 18.2, APM vol. 2
- * 13.1.1.
- */
-struct pvhv_x86_debugregs {
-	u64 db[4];
-	u64 dr6;
-	u64 dr7;
-};
 
 static inline void pvhv_x86_debugregs_reset(struct pvhv_x86_debugregs *r)
 {
@@ -194,6 +236,28 @@ static inline void pvhv_x86_in_result(struct pvhv_vcpu *v, u8 size, u32 val)
 		v->regs[PVHV_RAX] = val;
 	else
 		v->regs[PVHV_RAX] = (v->regs[PVHV_RAX] & ~mask) | (val & mask);
+}
+
+/*
+ * Around the guest's run (interrupts off, kernel_fpu_begin() done): its
+ * XSAVE state and XCR0 in, and back out with the host's.
+ */
+static inline void pvhv_x86_load_guest_fpu(struct pvhv_vcpu *v)
+{
+	pvhv_x86_xrstor(v->x86.xsave, PVHV_X86_XSAVE_MASK);
+	if (v->x86.xcr0 != pvhv_x86_host_xcr0)
+		xsetbv(0, v->x86.xcr0);
+	if (unlikely(pvhv_x86_host_xss))
+		wrmsrl(MSR_IA32_XSS, 0);	/* no supervisor state for XSAVES (x86/hostmsr.c) */
+}
+
+static inline void pvhv_x86_put_guest_fpu(struct pvhv_vcpu *v)
+{
+	if (unlikely(pvhv_x86_host_xss))
+		wrmsrl(MSR_IA32_XSS, pvhv_x86_host_xss);
+	if (v->x86.xcr0 != pvhv_x86_host_xcr0)
+		xsetbv(0, pvhv_x86_host_xcr0);
+	pvhv_x86_xsave(v->x86.xsave, PVHV_X86_XSAVE_MASK);
 }
 
 #endif /* PVHV_X86_H */

@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Decoding the instructions an exit does not describe: MOV to/from CRn and
+ * DRn where the vendor's exit does not name the general register (AMD's
+ * EXITINFO1 names it only with decode assists, CPUID Fn8000_000A EDX[7],
+ * which QEMU does not offer). The memory-operand (MMIO) decoder will live
+ * here too.
+ *
+ * The encoding (Intel SDM vol. 2, "MOV-Move to/from Control Registers",
+ * "MOV-Move to/from Debug Registers"; AMD APM vol. 3): legacy prefixes, a
+ * REX prefix in 64-bit mode (last before the opcode), 0F 20/22 (CR) or
+ * 0F 21/23 (DR), ModRM with reg the CR/DR (REX.R extends it) and r/m the
+ * general register (REX.B extends it), whatever the mod bits say. On AMD a
+ * LOCK prefix turns MOV CR0 into MOV CR8 (APM vol. 3 "MOV CRn", CR8 legacy).
+ *
+ * The bytes are guest memory another vCPU may rewrite between the exit and
+ * this read: bytes that no longer say what the exit said are not guessed
+ * at, the instruction runs again.
+ *
+ * Locking: runs on the vCPU's own thread; none.
+ */
+#define pr_fmt(fmt) "pvhv: x86: " fmt
+
+#include "x86.h"
+
+#define X86_MAX_INSN	15
+
+/* Up to @len bytes at the guest's RIP; how many could be read (page by page). */
+static u32 x86_fetch(struct pvhv_vcpu *v, const struct pvhv_paging *pg, u8 *buf, u32 len)
+{
+	u64 rip = pg->mode64 ? pg->rip : (u32)(pg->cs_base + pg->rip);
+	u32 done = 0, n;
+
+	while (done < len) {
+		u64 la = pg->mode64 ? rip + done : (u32)(rip + done);
+
+		n = min_t(u32, len - done, PAGE_SIZE - (la & ~PAGE_MASK));
+		if (pvhv_copy_from_guest(v, buf + done, la, n))
+			break;
+		done += n;
+	}
+	return done;
+}
+
+static bool x86_legacy_prefix(u8 b)
+{
+	return b == 0x26 || b == 0x2e || b == 0x36 || b == 0x3e || b == 0x64 || b == 0x65 ||
+	       b == 0x66 || b == 0x67 || b == 0xf0 || b == 0xf2 || b == 0xf3;
+}
+
+int pvhv_x86_decode_mov_crdr(struct pvhv_vcpu *v, const struct pvhv_paging *pg, bool dr,
+			     bool write, u8 num, u8 *gpr, u32 *len)
+{
+	u8 insn[X86_MAX_INSN], rex = 0, reg;
+	bool lock = false;
+	u32 n, i;
+
+	n = x86_fetch(v, pg, insn, sizeof(insn));
+	for (i = 0; i < n; i++) {
+		if (x86_legacy_prefix(insn[i])) {
+			lock |= insn[i] == 0xf0;
+			rex = 0;	/* a REX before a legacy prefix is ignored */
+			continue;
+		}
+		if (pg->mode64 && (insn[i] & 0xf0) == 0x40) {
+			rex = insn[i];
+			continue;
+		}
+		break;
+	}
+	if (i + 3 > n) {
+		if (n < sizeof(insn))
+			goto err_fetch;	/* part of it cannot be read */
+		return -EAGAIN;		/* too long: the CPU decides when run again */
+	}
+	if (insn[i] != 0x0f || insn[i + 1] != (u8)((dr ? 0x21 : 0x20) | (write ? 2 : 0)))
+		return -EAGAIN;
+	reg = ((insn[i + 2] >> 3) & 7) | (rex & 4 ? 8 : 0);
+	if (!dr && lock && reg == 0)
+		reg = 8;
+	if (reg != num)
+		return -EAGAIN;
+	*gpr = (insn[i + 2] & 7) | (rex & 1 ? 8 : 0);
+	*len = i + 3;
+	return 0;
+
+err_fetch:
+	pvhv_domain_crash(v->d, "MOV %s%u exit at rip %#llx: the instruction cannot be read",
+			  dr ? "DR" : "CR", num, pg->rip);
+	return -EFAULT;
+}
