@@ -3,7 +3,9 @@
  * The vendor operations table. Common code calls hardware-specific code only
  * through one of these tables, filled by svm/ (AMD) or vmx/ (Intel); it never
  * asks which vendor it runs on. pvhv_vendor_select() checks that the chosen
- * table is complete before anything uses it.
+ * table is complete before anything uses it. A vendor holds only what is
+ * its own (VMCB/VMCS, entry and exit, decoding, TLB tagging, errata): the
+ * x86 rules are x86/'s, the Xen ABI xen/'s, and neither sees these types.
  */
 #ifndef PVHV_VENDOR_H
 #define PVHV_VENDOR_H

@@ -13,8 +13,11 @@
  * written only by the CPU hotplug and syscore callbacks, which the core
  * serializes. The module-wide tables (svm_iopm, svm_msrpm) are written once
  * in hardware_setup. ASIDs come from an IDA (its own lock). A vCPU's VMCB
- * and FPU area belong to its thread; a domain's nested page tables are built
- * before its first vCPU starts and are immutable until it is freed.
+ * belongs to its thread; the nested page tables are x86/npt.c's.
+ *
+ * What is here is what only AMD has: the VMCB, VMRUN, the decoding of its
+ * exits into the x86 layer's terms (x86/vcpu.h), ASID flushes. The rules
+ * for what a guest may do are the x86 layer's (x86/).
  */
 #define pr_fmt(fmt) "pvhv: svm: " fmt
 
@@ -687,8 +690,7 @@ static int svm_vcpu_run(struct pvhv_vcpu *v, struct pvhv_x86_exit *ex)
 	cpu = smp_processor_id();
 	pvhv_vcpu_enter_guest(v, cpu);	/* before the reads a kick announces */
 	svm_deliver_irq(v, vmcb);
-	pvhv_x86_enter_domain(v->d);
-	pvhv_xen_update_time(v, cpu);
+	pvhv_x86_prepare_entry(v, cpu);
 	gen = atomic_read(&v->d->npt.gen);
 	if (cpu != v->last_cpu || s->npt_gen != gen || s->flush ||
 	    this_cpu_read(svm_last_vcpu) != s) {

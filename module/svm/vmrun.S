@@ -34,6 +34,8 @@
 #include <asm/asm.h>
 #include <asm/nospec-branch.h>
 
+#include "../x86/entry.h"
+
 /* Kernels without it: pvhv_clear_cpu_buffers() in C before the entry (compat.h). */
 #ifndef PVHV_HAVE_VM_CLEAR_CPU_BUFFERS
 #define VM_CLEAR_CPU_BUFFERS
@@ -130,13 +132,7 @@ SYM_INNER_LABEL(pvhv_svm_vmrun_exit, SYM_L_GLOBAL)	/* the host RIP VMRUN saves *
 	UNTRAIN_RET_VM
 
 	/* No guest values left in the scratch registers. */
-	xor	%ecx, %ecx
-	xor	%edx, %edx
-	xor	%esi, %esi
-	xor	%r8d, %r8d
-	xor	%r9d, %r9d
-	xor	%r10d, %r10d
-	xor	%r11d, %r11d
+	PVHV_CLEAR_GUEST_SCRATCH_REGS
 
 	pop	%rdi
 	pop	%rbx

@@ -37,6 +37,8 @@
 #include <asm/asm.h>
 #include <asm/nospec-branch.h>
 
+#include "../x86/entry.h"
+
 /* Kernels without it: pvhv_clear_cpu_buffers() in C before the entry (compat.h). */
 #ifndef PVHV_HAVE_VM_CLEAR_CPU_BUFFERS
 #define VM_CLEAR_CPU_BUFFERS
@@ -142,13 +144,7 @@ SYM_INNER_LABEL(pvhv_vmx_exit, SYM_L_GLOBAL)
 	mov	%ebx, %eax
 
 	/* No guest values left in the scratch registers. */
-	xor	%ecx, %ecx
-	xor	%edx, %edx
-	xor	%esi, %esi
-	xor	%r8d, %r8d
-	xor	%r9d, %r9d
-	xor	%r10d, %r10d
-	xor	%r11d, %r11d
+	PVHV_CLEAR_GUEST_SCRATCH_REGS
 2:
 	pop	%rdi
 	pop	%rbx

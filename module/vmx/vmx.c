@@ -1661,8 +1661,7 @@ static int vmx_vcpu_run(struct pvhv_vcpu *v, struct pvhv_x86_exit *x86_ex)
 	cpu = smp_processor_id();
 	pvhv_vcpu_enter_guest(v, cpu);	/* before the reads a kick announces */
 	vmx_deliver_upcall(v, s);
-	pvhv_x86_enter_domain(v->d);
-	pvhv_xen_update_time(v, cpu);
+	pvhv_x86_prepare_entry(v, cpu);
 	gen = atomic_read(&v->d->npt.gen);
 	if (cpu != v->last_cpu || s->npt_gen != gen) {
 		/*

@@ -90,19 +90,21 @@ static inline bool pvhv_x86_pae_paging(u64 cr0, u64 cr4, u64 efer)
 DECLARE_PER_CPU(u64, pvhv_x86_last_domain);
 
 /*
- * Before entering a guest of @d on this CPU (preemption or interrupts off):
- * an IBPB if this CPU last ran another domain's guest, so one guest's
- * branch-target training cannot steer another's speculation (Spectre v2;
- * kernel Documentation/admin-guide/hw-vuln/spectre.rst; KVM issues the same
- * barrier when a CPU switches vCPUs). indirect_branch_prediction_barrier()
- * is patched to nothing unless the kernel enabled IBPB (X86_FEATURE_USE_IBPB).
+ * Before entering a guest of @v's domain on @cpu (interrupts off), what is
+ * not the vendor's: an IBPB if this CPU last ran another domain's guest, so
+ * one guest's branch-target training cannot steer another's speculation
+ * (Spectre v2; kernel Documentation/admin-guide/hw-vuln/spectre.rst; KVM
+ * issues the same barrier when a CPU switches vCPUs;
+ * indirect_branch_prediction_barrier() is patched to nothing unless the
+ * kernel enabled IBPB), and the guest's clock (xen/time.c).
  */
-static inline void pvhv_x86_enter_domain(const struct pvhv_domain *d)
+static inline void pvhv_x86_prepare_entry(struct pvhv_vcpu *v, int cpu)
 {
-	if (this_cpu_read(pvhv_x86_last_domain) != d->serial) {
+	if (this_cpu_read(pvhv_x86_last_domain) != v->d->serial) {
 		indirect_branch_prediction_barrier();
-		this_cpu_write(pvhv_x86_last_domain, d->serial);
+		this_cpu_write(pvhv_x86_last_domain, v->d->serial);
 	}
+	pvhv_xen_update_time(v, cpu);
 }
 
 /* XRSTOR/XSAVE of the guest's state for the components in @mask (64-bit forms). */
