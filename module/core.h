@@ -256,7 +256,8 @@ int pvhv_vcpu_start(struct pvhv_vcpu *v);
 void pvhv_vcpu_stop(struct pvhv_vcpu *v);	/* returns once the thread is gone */
 void pvhv_vcpu_kick(struct pvhv_vcpu *v);
 enum { PVHV_OUTSIDE_GUEST, PVHV_IN_GUEST, PVHV_EXITING };
-void pvhv_vcpu_enter_guest(struct pvhv_vcpu *v, int cpu);	/* interrupts off */
+/* Interrupts off, right before the entry; false: do not enter now (vcpu.c). */
+bool pvhv_vcpu_enter_guest(struct pvhv_vcpu *v, int cpu);
 void pvhv_vcpu_exit_guest(struct pvhv_vcpu *v);		/* interrupts off */
 void pvhv_vcpu_halt(struct pvhv_vcpu *v);	/* HLT: sleep until woken */
 /*

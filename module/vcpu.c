@@ -16,6 +16,7 @@
 #include <linux/nospec.h>
 #include <linux/sched.h>
 #include <linux/sched/clock.h>
+#include <linux/sched/signal.h>
 #include <linux/sched/stat.h>
 #include <linux/sched/task.h>
 #include <linux/timekeeping.h>
@@ -134,6 +135,12 @@ static int pvhv_vcpu_thread(void *arg)
 			pvhv_domain_crash(v->d, "vCPU %u: entry failed (%d)", v->id, ret);
 		else
 			pvhv_x86_handle_exit(v, &ex);
+		/*
+		 * A kernel thread takes no signal; one pending anyway would make
+		 * every entry and interruptible wait return at once.
+		 */
+		if (unlikely(signal_pending(current)))
+			flush_signals(current);
 		cond_resched();
 	}
 	pvhv_vcpu_set_parked(v, true);	/* for good */
@@ -226,12 +233,26 @@ void pvhv_vcpu_halt(struct pvhv_vcpu *v)
  * off and makes the guest exit at once (the host-interrupt intercept). A
  * kick before this is seen by those reads. The same protocol as KVM's
  * vcpu->mode (Documentation/virt/kvm/vcpu-requests.rst).
+ *
+ * False: no entry now. The host wants the CPU (need_resched()), a signal is
+ * pending, the thread must stop or the vCPU must not run (paused, down,
+ * shut down): the vendor returns without entering and the thread's loop
+ * sees to it. As KVM's vcpu_enter_guest() checks kvm_vcpu_exit_request()
+ * with interrupts off: what is asked after this check comes with an
+ * interrupt (the scheduler's reschedule IPI, a kick) that makes the guest
+ * exit at once; what was asked before, even by an interrupt taken between
+ * the loop's cond_resched() and here, is seen here rather than after the
+ * guest's next exit.
  */
-void pvhv_vcpu_enter_guest(struct pvhv_vcpu *v, int cpu)
+bool pvhv_vcpu_enter_guest(struct pvhv_vcpu *v, int cpu)
 {
 	WRITE_ONCE(v->guest_cpu, cpu);
 	smp_wmb();	/* guest_cpu before mode, for a kick that sees IN_GUEST */
-	smp_store_mb(v->mode, PVHV_IN_GUEST);	/* before the caller's reads */
+	smp_store_mb(v->mode, PVHV_IN_GUEST);	/* before the reads below and the caller's */
+	if (likely(!need_resched() && !signal_pending(current) && pvhv_vcpu_should_run(v)))
+		return true;
+	WRITE_ONCE(v->mode, PVHV_OUTSIDE_GUEST);
+	return false;
 }
 
 /* The vendor's run, after the exit, interrupts still off. */

@@ -688,7 +688,12 @@ static int svm_vcpu_run(struct pvhv_vcpu *v, struct pvhv_x86_exit *ex)
 	kernel_fpu_begin();	/* also disables preemption */
 	local_irq_disable();
 	cpu = smp_processor_id();
-	pvhv_vcpu_enter_guest(v, cpu);	/* before the reads a kick announces */
+	if (!pvhv_vcpu_enter_guest(v, cpu)) {	/* before the reads a kick announces */
+		local_irq_enable();	/* the host wants the CPU, or must stop us */
+		kernel_fpu_end();
+		memset(ex, 0, sizeof(*ex));
+		return 0;
+	}
 	svm_deliver_irq(v, vmcb);
 	pvhv_x86_prepare_entry(v, cpu);
 	gen = atomic_read(&v->d->npt.gen);

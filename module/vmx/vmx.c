@@ -1659,7 +1659,13 @@ static int vmx_vcpu_run(struct pvhv_vcpu *v, struct pvhv_x86_exit *x86_ex)
 
 	local_irq_disable();
 	cpu = smp_processor_id();
-	pvhv_vcpu_enter_guest(v, cpu);	/* before the reads a kick announces */
+	if (!pvhv_vcpu_enter_guest(v, cpu)) {	/* before the reads a kick announces */
+		local_irq_enable();	/* the host wants the CPU, or must stop us */
+		kernel_fpu_end();
+		preempt_enable();
+		memset(x86_ex, 0, sizeof(*x86_ex));
+		return 0;
+	}
 	vmx_deliver_upcall(v, s);
 	pvhv_x86_prepare_entry(v, cpu);
 	gen = atomic_read(&v->d->npt.gen);
