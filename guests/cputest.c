@@ -2,7 +2,7 @@
 /*
  * CPU test guest: exceptions reach the guest's own IDT, Xen's CPUID leaves,
  * MSRs (unknown -> #GP), hypercalls through the page, VMMCALL and VMCALL,
- * xen_version sub-ops, XSETBV, port 0xE9, debug registers.
+ * xen_version sub-ops, XSETBV, port 0xE9 (IN/OUT, INS/OUTS), debug registers.
  */
 #include "rt.h"
 
@@ -302,6 +302,118 @@ static void test_port_e9(void)
 	CHECK(in == 0xe9, "inb from port 0xE9 reads 0xE9");
 }
 
+/*
+ * INS and OUTS (emulated by x86/exit.c): REP counts and the index
+ * registers as the CPU leaves them, forwards and under EFLAGS.DF, the
+ * address-size prefix, a segment override (FS's base), more elements than
+ * one exit handles, and faults mid-string: #PF with CR2 and the error code
+ * at the first element that cannot be reached, the registers telling how
+ * far it got. The faults use a 4 KiB table put at 3 GiB: page 0 -> sio_buf
+ * (writable), page 1 not present, page 2 -> sio_buf + 4 KiB (read-only).
+ */
+extern uint64_t rt_pd[];
+static uint8_t sio_buf[3 * 4096] __attribute__((aligned(4096)));
+static uint64_t sio_pt[512] __attribute__((aligned(4096)));
+
+#define SIO_PORT	0x2f8	/* nothing behind it: reads all ones */
+#define SIO_ALIAS	0xc0000000ULL
+
+static int sio_all(const uint8_t *p, size_t n, uint8_t v)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != v)
+			return 0;
+	return 1;
+}
+
+static void sio_flush(void)
+{
+	uint64_t cr3;
+
+	asm volatile("mov %%cr3, %0; mov %0, %%cr3" : "=r" (cr3) : : "memory");
+}
+
+static void test_string_io(void)
+{
+	static const char msg[] = "port e9: rep outsb\n";
+	uint64_t rsi, rdi, rcx, b = (uint64_t)(uintptr_t)sio_buf, pd3, fsb;
+	uint8_t *p = sio_buf;
+	int vec;
+
+	rsi = (uint64_t)(uintptr_t)msg;
+	rcx = sizeof(msg) - 1;
+	asm volatile("rep outsb" : "+S" (rsi), "+c" (rcx) : "d" (0xe9) : "memory");
+	CHECK(rcx == 0 && rsi == (uint64_t)(uintptr_t)msg + sizeof(msg) - 1,
+	      "REP OUTSB to 0xE9: RCX 0, RSI past the string");
+
+	__builtin_memset(sio_buf, 0, sizeof(sio_buf));
+	rdi = b;
+	rcx = 10000;	/* ~10 exits' worth */
+	asm volatile("rep insb" : "+D" (rdi), "+c" (rcx) : "d" (SIO_PORT) : "memory");
+	CHECK(rcx == 0 && rdi == b + 10000 && sio_all(p, 10000, 0xff) && sio_all(p + 10000, 2288, 0),
+	      "REP INSB x 10000 from an empty port: all ones, nothing past, RCX 0, RDI + 10000");
+
+	__builtin_memset(sio_buf, 0, sizeof(sio_buf));
+	rdi = b + 100;
+	rcx = 3;
+	asm volatile("std; rep insw; cld" : "+D" (rdi), "+c" (rcx) : "d" (SIO_PORT) : "memory");
+	CHECK(rcx == 0 && rdi == b + 94 && sio_all(p + 96, 6, 0xff) && sio_all(p + 90, 6, 0) &&
+	      p[102] == 0, "STD; REP INSW x 3: words at RDI, RDI - 2, RDI - 4, RDI ends 6 lower");
+
+	__builtin_memset(sio_buf, 0, sizeof(sio_buf));
+	rdi = (1ULL << 32) | (uint32_t)(b + 200);
+	rcx = (1ULL << 32) | 2;
+	asm volatile("addr32 rep insl" : "+D" (rdi), "+c" (rcx) : "d" (SIO_PORT) : "memory");
+	CHECK(rcx == 0 && rdi == (uint32_t)(b + 208) && sio_all(p + 200, 8, 0xff),
+	      "ADDR32 REP INSL: ECX and EDI used, RCX and RDI zero-extended (rdi %#lx)",
+	      (unsigned long)rdi);
+
+	rcx = 0;
+	rdi = b;
+	p[0] = 0;
+	asm volatile("rep insb" : "+D" (rdi), "+c" (rcx) : "d" (SIO_PORT) : "memory");
+	CHECK(rdi == b && p[0] == 0, "REP INSB with RCX 0: nothing");
+
+	/* FS:RSI: RSI alone (4 GiB up) is not mapped, FS's base brings it to sio_buf. */
+	fsb = b - (1ULL << 32);
+	asm volatile("wrmsr" : : "c" (0xc0000100), "a" ((uint32_t)fsb), "d" ((uint32_t)(fsb >> 32)));
+	rsi = 1ULL << 32;
+	rcx = 5;
+	CHECK(TRY("rep outsb %%fs:(%%rsi), (%%dx)", : "+S" (rsi), "+c" (rcx) : "d" (SIO_PORT) : "memory") == -1 &&
+	      rcx == 0 && rsi == (1ULL << 32) + 5, "REP OUTSB FS:(RSI): FS's base counts");
+	asm volatile("wrmsr" : : "c" (0xc0000100), "a" (0), "d" (0));
+
+	/* Faults mid-string. */
+	sio_pt[0] = b | 3;		/* P | RW */
+	sio_pt[1] = 0;
+	sio_pt[2] = (b + 4096) | 1;	/* P */
+	pd3 = rt_pd[3 * 512];
+	rt_pd[3 * 512] = (uint64_t)(uintptr_t)sio_pt | 3;
+	sio_flush();
+	__builtin_memset(sio_buf, 0, sizeof(sio_buf));
+	rdi = SIO_ALIAS + 4094;
+	rcx = 4;
+	vec = TRY("rep insb", : "+D" (rdi), "+c" (rcx) : "d" (SIO_PORT) : "memory");
+	CHECK(vec == 14 && rt_fault.cr2 == SIO_ALIAS + 4096 && rt_fault.error == 2 && rcx == 2 &&
+	      rdi == SIO_ALIAS + 4096 && p[4094] == 0xff && p[4095] == 0xff,
+	      "REP INSB into a missing page: #PF at it (CR2 %#lx, error %#lx), RCX 2 and RDI there",
+	      (unsigned long)rt_fault.cr2, (unsigned long)rt_fault.error);
+	rdi = SIO_ALIAS + 2 * 4096;
+	rcx = 1;
+	vec = TRY("rep insb", : "+D" (rdi), "+c" (rcx) : "d" (SIO_PORT) : "memory");
+	CHECK(vec == 14 && rt_fault.cr2 == SIO_ALIAS + 2 * 4096 && rt_fault.error == 3 && rcx == 1 &&
+	      p[4096] == 0,
+	      "REP INSB into a read-only page (CR0.WP): #PF, error 3 (%#lx), nothing written",
+	      (unsigned long)rt_fault.error);
+	rsi = SIO_ALIAS + 4096;
+	vec = TRY("outsb", : "+S" (rsi) : "d" (SIO_PORT) : "memory");
+	CHECK(vec == 14 && rt_fault.cr2 == SIO_ALIAS + 4096 && rt_fault.error == 0 &&
+	      rsi == SIO_ALIAS + 4096, "OUTSB from a missing page: #PF (vector %d), error 0, RSI unchanged",
+	      vec);
+	rt_pd[3 * 512] = pd3;
+	sio_flush();
+}
+
 void guest_main(const struct hvm_start_info *si)
 {
 	const char *c = si->cmdline_paddr ? (const char *)(uintptr_t)si->cmdline_paddr : "";
@@ -318,4 +430,5 @@ void guest_main(const struct hvm_start_info *si)
 	test_cr0_cd();
 	test_x86_rules();
 	test_port_e9();
+	test_string_io();
 }

@@ -24,6 +24,7 @@
 #include <linux/smp.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
+#include <linux/nospec.h>
 #include <linux/seqlock.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -69,6 +70,7 @@ struct pvhv_paging {
 	u64 cr0, cr3, cr4, efer;
 	bool mode64;		/* long mode and a 64-bit code segment */
 	bool cs_l;		/* CS.L */
+	bool cs_db;		/* CS.D: 32-bit default operand and address size */
 	u8 cpl;
 	u64 cs_base;
 	u64 rip, rflags;
@@ -149,6 +151,12 @@ struct pvhv_vcpu {
 	/* SCHEDOP_poll: the ports this vCPU waits on (its own thread only). */
 	u32 poll_ports[128];
 	u32 nr_poll_ports;
+	/* The hypercall being handled (xen/hypercall.c); its own thread only. */
+	struct pvhv_hcall_state {
+		u64 arg[5];	/* as the guest passed them; a continuation rewrites them */
+		u32 work;	/* units done in this execution (pvhv_hcall_work()) */
+		bool preempted;	/* a continuation: arguments back, RIP kept */
+	} hcall;
 };
 
 #define PVHV_CONSOLE_LOG_SIZE	(64 * 1024)	/* power of two */
@@ -245,6 +253,13 @@ struct vcpu_hvm_context;
 struct pvhv_vcpu *pvhv_vcpu_create(struct pvhv_domain *d, u32 id);
 /* vCPU @id of @d, created (not started) if needed; NULL/ERR_PTR on failure. */
 struct pvhv_vcpu *pvhv_vcpu_get(struct pvhv_domain *d, u32 id, bool create);
+/* vCPU @id (a guest's number) of @d or NULL; never read past the table, not even speculatively. */
+static inline struct pvhv_vcpu *pvhv_vcpu_lookup(struct pvhv_domain *d, u32 id)
+{
+	if (id >= d->max_vcpus)
+		return NULL;
+	return smp_load_acquire(&d->vcpus[array_index_nospec(id, d->max_vcpus)]);
+}
 /* VCPUOP_initialise / up / down / is_up for vCPU @id of @d. */
 long pvhv_vcpu_initialise(struct pvhv_domain *d, u32 id, struct pvhv_x86_state *st,
 			  const u64 regs[8]);
@@ -275,6 +290,14 @@ struct page *pvhv_gfn_to_ram(struct pvhv_domain *d, u64 gfn);	/* its RAM page, o
 bool pvhv_gfn_is_readonly(struct pvhv_domain *d, u64 gfn);
 int pvhv_read_gpa(struct pvhv_domain *d, u64 gpa, void *buf, size_t len);
 int pvhv_write_gpa(struct pvhv_domain *d, u64 gpa, const void *buf, size_t len);
+/*
+ * The guest's walk for an access of kind @access (X86_PF_WRITE, X86_PF_USER):
+ * -EFAULT with *pfec the #PF error code the CPU would raise, -ENXIO where it
+ * would not raise a #PF (a non-canonical address, a table outside RAM).
+ * @pfec may be NULL.
+ */
+int pvhv_gva_walk(struct pvhv_vcpu *v, const struct pvhv_paging *pg, u64 gva,
+		  u32 access, u64 *gpa, u32 *pfec);
 int pvhv_gva_to_gpa(struct pvhv_vcpu *v, const struct pvhv_paging *pg, u64 gva,
 		    bool write, u64 *gpa);
 int pvhv_copy_from_guest(struct pvhv_vcpu *v, void *dst, u64 gva, size_t len);
@@ -288,8 +311,37 @@ long pvhv_console_read_ioctl(struct pvhv_domain *d, void __user *arg);
 void pvhv_x86_get_mode(struct pvhv_vcpu *v, struct pvhv_paging *pg);
 const u8 *pvhv_x86_hypercall_insn(void);	/* the 3 bytes this CPU's guests trap with */
 
-/* xen/: the Xen ABI, called by the x86 layer on exits. */
-void pvhv_xen_hypercall(struct pvhv_vcpu *v);
+/*
+ * xen/: the Xen ABI, called by the x86 layer on exits.
+ *
+ * pvhv_xen_hypercall(): the hypercall in the guest's registers (64-bit: RAX,
+ * then RDI, RSI, RDX, R10, R8; 32-bit: EAX, then EBX, ECX, EDX, ESI, EDI).
+ * True: done, the result is in RAX, the x86 layer moves RIP past the hypercall
+ * instruction. False: a continuation, as Xen's hypercall_create_continuation()
+ * (xen/arch/x86/hypercall.c): the hypercall stopped where it can resume, its
+ * arguments in the guest's registers now say where (RAX still holds its
+ * number), and the x86 layer leaves RIP on the instruction, so the guest runs
+ * it again once the host had the CPU back and any event was delivered.
+ */
+bool pvhv_xen_hypercall(struct pvhv_vcpu *v);
+/*
+ * For the handlers of long hypercalls, on the vCPU's own thread: account
+ * @units of work (about one guest page or element touched each); check
+ * whether to stop now (Xen's hypercall_preempt_check(): the host wants the
+ * CPU, the thread must stop, the domain is pausing, or PVHV_HCALL_WORK_MAX
+ * units were done in this execution), after at least one element so every
+ * execution makes progress; then rewrite argument @n (0-4) for the next
+ * execution and return pvhv_hcall_continue(), whose value the guest never
+ * sees.
+ */
+#define PVHV_HCALL_WORK_MAX	256
+static inline void pvhv_hcall_work(struct pvhv_vcpu *v, u32 units)
+{
+	v->hcall.work += units;
+}
+bool pvhv_hcall_preempt_check(struct pvhv_vcpu *v);
+void pvhv_hcall_set_arg(struct pvhv_vcpu *v, unsigned int n, u64 val);
+long pvhv_hcall_continue(struct pvhv_vcpu *v);
 /* Xen's CPUID leaves (0x40000000...): true if @leaf is one, *out filled. */
 bool pvhv_xen_cpuid(struct pvhv_vcpu *v, u32 leaf, u32 subleaf, u32 out[4]);
 int pvhv_xen_wrmsr(struct pvhv_vcpu *v, u32 msr, u64 val);	/* -ENOENT: not a Xen MSR */

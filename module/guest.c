@@ -19,23 +19,31 @@
 
 #include <linux/highmem.h>
 #include <linux/mm.h>
+#include <linux/nospec.h>
 #include <linux/rcupdate.h>
 #include <linux/string.h>
 #include <asm/msr-index.h>
 #include <asm/processor-flags.h>
+#include <asm/trap_pf.h>
 
 #include "core.h"
 
 
 #define PTE_P		BIT_ULL(0)
 #define PTE_RW		BIT_ULL(1)
+#define PTE_US		BIT_ULL(2)
 #define PTE_PS		BIT_ULL(7)
 #define PTE_ADDR_MASK	0x000ffffffffff000ULL	/* bits 51:12 */
 
-/* Under rcu_read_lock() or pvhv_domain.lock. */
+/*
+ * Under rcu_read_lock() or pvhv_domain.lock. @gfn is the guest's: never
+ * read past the array, not even speculatively.
+ */
 struct page *pvhv_gfn_to_ram(struct pvhv_domain *d, u64 gfn)
 {
-	return gfn < d->nr_pages ? READ_ONCE(d->pages[gfn]) : NULL;
+	if (gfn >= d->nr_pages)
+		return NULL;
+	return READ_ONCE(d->pages[array_index_nospec(gfn, d->nr_pages)]);
 }
 
 /*
@@ -111,14 +119,42 @@ static int pvhv_read_pte(struct pvhv_domain *d, u64 gpa, u64 *pte, bool pae)
 	return ret;
 }
 
-int pvhv_gva_to_gpa(struct pvhv_vcpu *v, const struct pvhv_paging *pg, u64 gva,
-		    bool write, u64 *gpa)
+/*
+ * One paging-structure entry on the walk (SDM vol. 3A 4.6, APM vol. 2
+ * 5.6): not present, a user access to a supervisor page, or a write to a
+ * read-only page (a supervisor's only under CR0.WP) stops the walk with the
+ * #PF error code the CPU would report. SMEP/SMAP/PKU are not checked: the
+ * callers read data (never fetch) for the guest kernel or, for string I/O,
+ * at the guest's own CPL, where those apply to instruction fetches and
+ * supervisor accesses to user pages only.
+ */
+static bool pvhv_pte_ok(u64 pte, u32 access, bool wp, u32 *pfec)
 {
-	bool check_rw = write && (pg->cr0 & X86_CR0_WP);
+	if (!(pte & PTE_P)) {
+		*pfec = access;
+		return false;
+	}
+	if (((access & X86_PF_USER) && !(pte & PTE_US)) ||
+	    ((access & X86_PF_WRITE) && !(pte & PTE_RW) && (wp || (access & X86_PF_USER)))) {
+		*pfec = access | X86_PF_PROT;
+		return false;
+	}
+	return true;
+}
+
+int pvhv_gva_walk(struct pvhv_vcpu *v, const struct pvhv_paging *pg, u64 gva,
+		  u32 access, u64 *gpa, u32 *pfec)
+{
+	bool wp = pg->cr0 & X86_CR0_WP;
 	struct pvhv_domain *d = v->d;
 	u64 table, pte;
 	int level, ret;
+	u32 dummy;
 
+	if (!pfec)
+		pfec = &dummy;
+	*pfec = 0;
+	/* -EFAULT: a #PF (*pfec); -ENXIO: no #PF (a table outside RAM, LA57, non-canonical). */
 	if (!(pg->cr0 & X86_CR0_PG)) {
 		*gpa = (pg->efer & EFER_LMA) ? gva : (u32)gva;
 		return 0;
@@ -127,16 +163,16 @@ int pvhv_gva_to_gpa(struct pvhv_vcpu *v, const struct pvhv_paging *pg, u64 gva,
 	if (pg->efer & EFER_LMA) {
 		/* 4-level long mode paging; 5-level is not offered to guests. */
 		if (pg->cr4 & X86_CR4_LA57)
-			return -EFAULT;
+			return -ENXIO;
 		if (((s64)gva << 16 >> 16) != (s64)gva)
-			return -EFAULT;	/* non-canonical */
+			return -ENXIO;	/* non-canonical: #GP, not #PF */
 		table = pg->cr3 & PTE_ADDR_MASK;
 		for (level = 4; level >= 1; level--) {
 			ret = pvhv_read_pte(d, table + ((gva >> (12 + 9 * (level - 1))) & 511) * 8,
 					    &pte, true);
-			if (ret || !(pte & PTE_P))
-				return -EFAULT;
-			if (check_rw && !(pte & PTE_RW))
+			if (ret)
+				return -ENXIO;
+			if (!pvhv_pte_ok(pte, access, wp, pfec))
 				return -EFAULT;
 			if (level <= 3 && level >= 2 && (pte & PTE_PS)) {
 				u64 size = 1ULL << (12 + 9 * (level - 1));
@@ -152,13 +188,17 @@ int pvhv_gva_to_gpa(struct pvhv_vcpu *v, const struct pvhv_paging *pg, u64 gva,
 
 	gva = (u32)gva;
 	if (pg->cr4 & X86_CR4_PAE) {
-		/* PAE: 4 PDPTEs at CR3[31:5], then PD and PT of 8-byte entries. */
+		/* PAE: 4 PDPTEs at CR3[31:5] (present only: no U/S, R/W), then PD and PT of 8-byte entries. */
 		ret = pvhv_read_pte(d, (pg->cr3 & 0xffffffe0ULL) + (gva >> 30) * 8, &pte, true);
-		if (ret || !(pte & PTE_P))
+		if (ret)
+			return -ENXIO;
+		if (!pvhv_pte_ok(pte | PTE_US | PTE_RW, access, wp, pfec))
 			return -EFAULT;
 		table = pte & PTE_ADDR_MASK;
 		ret = pvhv_read_pte(d, table + ((gva >> 21) & 511) * 8, &pte, true);
-		if (ret || !(pte & PTE_P) || (check_rw && !(pte & PTE_RW)))
+		if (ret)
+			return -ENXIO;
+		if (!pvhv_pte_ok(pte, access, wp, pfec))
 			return -EFAULT;
 		if (pte & PTE_PS) {
 			*gpa = (pte & PTE_ADDR_MASK & ~0x1fffffULL) | (gva & 0x1fffff);
@@ -166,7 +206,9 @@ int pvhv_gva_to_gpa(struct pvhv_vcpu *v, const struct pvhv_paging *pg, u64 gva,
 		}
 		table = pte & PTE_ADDR_MASK;
 		ret = pvhv_read_pte(d, table + ((gva >> 12) & 511) * 8, &pte, true);
-		if (ret || !(pte & PTE_P) || (check_rw && !(pte & PTE_RW)))
+		if (ret)
+			return -ENXIO;
+		if (!pvhv_pte_ok(pte, access, wp, pfec))
 			return -EFAULT;
 		*gpa = (pte & PTE_ADDR_MASK) | (gva & 0xfff);
 		return 0;
@@ -174,7 +216,9 @@ int pvhv_gva_to_gpa(struct pvhv_vcpu *v, const struct pvhv_paging *pg, u64 gva,
 
 	/* 32-bit paging: PD and PT of 4-byte entries; 4 MiB pages with PSE. */
 	ret = pvhv_read_pte(d, (pg->cr3 & 0xfffff000ULL) + (gva >> 22) * 4, &pte, false);
-	if (ret || !(pte & PTE_P) || (check_rw && !(pte & PTE_RW)))
+	if (ret)
+		return -ENXIO;
+	if (!pvhv_pte_ok(pte, access, wp, pfec))
 		return -EFAULT;
 	if ((pg->cr4 & X86_CR4_PSE) && (pte & PTE_PS)) {
 		/* PSE-36: PDE bits 20:13 are physical address bits 39:32. */
@@ -182,10 +226,18 @@ int pvhv_gva_to_gpa(struct pvhv_vcpu *v, const struct pvhv_paging *pg, u64 gva,
 		return 0;
 	}
 	ret = pvhv_read_pte(d, (pte & 0xfffff000ULL) + ((gva >> 12) & 1023) * 4, &pte, false);
-	if (ret || !(pte & PTE_P) || (check_rw && !(pte & PTE_RW)))
+	if (ret)
+		return -ENXIO;
+	if (!pvhv_pte_ok(pte, access, wp, pfec))
 		return -EFAULT;
 	*gpa = (pte & 0xfffff000ULL) | (gva & 0xfff);
 	return 0;
+}
+
+int pvhv_gva_to_gpa(struct pvhv_vcpu *v, const struct pvhv_paging *pg, u64 gva,
+		    bool write, u64 *gpa)
+{
+	return pvhv_gva_walk(v, pg, gva, write ? X86_PF_WRITE : 0, gpa, NULL) ? -EFAULT : 0;
 }
 
 static int pvhv_copy_guest(struct pvhv_vcpu *v, u64 gva, void *buf, size_t len, bool write)

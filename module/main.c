@@ -77,7 +77,7 @@ static bool pvhv_ops_complete(const struct pvhv_vendor_ops *ops)
 	       ops->hardware_setup && ops->hardware_unsetup &&
 	       ops->npt_table_bits && ops->npt_leaf_bits && ops->npt_five_level &&
 	       ops->domain_init && ops->domain_free && ops->vcpu_create &&
-	       ops->vcpu_free && ops->vcpu_run && ops->get_paging && ops->set_state &&
+	       ops->vcpu_free && ops->vcpu_run && ops->get_paging && ops->seg_base && ops->set_state &&
 	       ops->skip && ops->set_cr && ops->set_efer && ops->set_pdptes &&
 	       ops->get_msr && ops->set_msr && ops->inject_exception && ops->hypercall_insn[0];
 }

@@ -105,6 +105,15 @@ bool pvhv_vcpu_park(struct pvhv_vcpu *v)
 	return !kthread_should_stop() && (READ_ONCE(d->runnable) || READ_ONCE(d->paused));
 }
 
+/*
+ * The vCPU's loop. Every pass does a bounded amount of work: one guest entry
+ * (the vendor enters only when nothing in the host waits for the CPU, see
+ * pvhv_vcpu_enter_guest()) and the handling of one exit, where a long
+ * hypercall stops after PVHV_HCALL_WORK_MAX units at most and is continued
+ * on a later pass (core.h). Between passes the thread gives the CPU up to
+ * whoever the scheduler prefers and stops when asked, so no loop the guest
+ * controls (exit or interrupt storms, batches, timer re-arming) keeps it.
+ */
 static int pvhv_vcpu_thread(void *arg)
 {
 	struct pvhv_vcpu *v = arg;

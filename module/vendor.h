@@ -80,11 +80,14 @@ struct pvhv_vendor_ops {
 	 * The guest's state, for the x86 layer (the vCPU's thread, or its
 	 * creator before the thread runs). set_state loads a whole state the
 	 * x86 layer checked; set_cr (0, 3, 4) and set_efer apply a value it
-	 * checked (PAE PDPTEs go through set_pdptes first, for a vendor that
+	 * checked (CR2 as well, for a #PF the x86 layer injects; PAE PDPTEs go
+	 * through set_pdptes first, for a vendor that
 	 * holds them; the others ignore them); get_msr/set_msr reach the MSRs
 	 * the vendor's state area keeps (-ENOENT: not one of those).
 	 */
 	void (*get_paging)(struct pvhv_vcpu *v, struct pvhv_paging *pg);
+	/* A data segment's base, @seg as x86 numbers them (PVHV_X86_ES..GS). */
+	u64 (*seg_base)(struct pvhv_vcpu *v, unsigned int seg);
 	void (*set_state)(struct pvhv_vcpu *v, const struct pvhv_x86_state *st);
 	void (*skip)(struct pvhv_vcpu *v, u32 len);	/* past the instruction; ends STI/MOV SS blocking */
 	void (*set_cr)(struct pvhv_vcpu *v, unsigned int cr, u64 val);

@@ -416,6 +416,7 @@ static void svm_get_paging(struct pvhv_vcpu *v, struct pvhv_paging *pg)
 	pg->cr4 = st->cr4;
 	pg->efer = st->efer & ~EFER_SVME;	/* the guest's view */
 	pg->cs_l = st->cs.attrib & BIT(9);
+	pg->cs_db = st->cs.attrib & BIT(10);
 	pg->mode64 = (st->efer & EFER_LMA) && pg->cs_l;
 	pg->cpl = st->cpl;
 	pg->cs_base = st->cs.base;
@@ -448,7 +449,20 @@ static void svm_set_cr(struct pvhv_vcpu *v, unsigned int cr, u64 val)
 		st->cr3 = val;
 	else if (cr == 4)
 		st->cr4 = val;
+	if (cr == 2) {
+		st->cr2 = val;
+		return;
+	}
 	s->flush = true;
+}
+
+/* VMSAVE after each exit keeps FS and GS in the VMCB current (vmrun.S). */
+static u64 svm_seg_base(struct pvhv_vcpu *v, unsigned int seg)
+{
+	struct vmcb_save *st = &svm_vmcb(v)->save;
+	const struct vmcb_seg *segs[] = { &st->es, &st->cs, &st->ss, &st->ds, &st->fs, &st->gs };
+
+	return seg < ARRAY_SIZE(segs) ? segs[seg]->base : 0;
 }
 
 static void svm_set_efer(struct pvhv_vcpu *v, u64 efer)
@@ -783,6 +797,7 @@ const struct pvhv_vendor_ops pvhv_svm_ops = {
 	.set_state = svm_set_state,
 	.skip = svm_skip,
 	.set_cr = svm_set_cr,
+	.seg_base = svm_seg_base,
 	.set_efer = svm_set_efer,
 	.set_pdptes = svm_set_pdptes,
 	.get_msr = svm_get_msr,

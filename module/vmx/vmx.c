@@ -1078,6 +1078,7 @@ static void vmx_get_paging(struct pvhv_vcpu *v, struct pvhv_paging *pg)
 	pg->cr4 = vmx_guest_cr4(s);
 	pg->efer = s->efer;
 	pg->cs_l = cs_ar & VMX_AR_L_MASK;
+	pg->cs_db = cs_ar & VMX_AR_DB_MASK;
 	pg->mode64 = (s->efer & EFER_LMA) && pg->cs_l;
 	pg->cpl = VMX_AR_DPL(__vmx_read(GUEST_SS_AR_BYTES));	/* 24.4.1: CPL = SS.DPL */
 	pg->cs_base = __vmx_read(GUEST_CS_BASE);
@@ -1126,6 +1127,10 @@ static void vmx_set_cr(struct pvhv_vcpu *v, unsigned int cr, u64 val)
 	struct vmx_vcpu *s = v->arch;
 	u64 old;
 
+	if (cr == 2) {
+		s->cr2 = val;	/* loaded before the entry (vmx_vcpu_run()) */
+		return;
+	}
 	vmx_get(s);
 	if (cr == 0) {
 		old = vmx_guest_cr0(s);
@@ -1142,6 +1147,18 @@ static void vmx_set_cr(struct pvhv_vcpu *v, unsigned int cr, u64 val)
 			s->flush = true;
 	}
 	vmx_put();
+}
+
+static u64 vmx_seg_base(struct pvhv_vcpu *v, unsigned int seg)
+{
+	u64 base;
+
+	if (seg > VMX_GS)
+		return 0;
+	vmx_get(v->arch);
+	base = __vmx_read(GUEST_ES_BASE + seg * 2);
+	vmx_put();
+	return base;
 }
 
 static void vmx_set_efer(struct pvhv_vcpu *v, u64 efer)
@@ -1746,6 +1763,7 @@ const struct pvhv_vendor_ops pvhv_vmx_ops = {
 	.set_state = vmx_set_state,
 	.skip = vmx_skip,
 	.set_cr = vmx_set_cr,
+	.seg_base = vmx_seg_base,
 	.set_efer = vmx_set_efer,
 	.set_pdptes = vmx_set_pdptes,
 	.get_msr = vmx_get_msr,

@@ -3,8 +3,9 @@
  * Decoding the instructions an exit does not describe: MOV to/from CRn and
  * DRn where the vendor's exit does not name the general register (AMD's
  * EXITINFO1 names it only with decode assists, CPUID Fn8000_000A EDX[7],
- * which QEMU does not offer). The memory-operand (MMIO) decoder will live
- * here too.
+ * which QEMU does not offer); INS and OUTS, whose exits give neither the
+ * segment nor (on Intel without the instruction-information field) the
+ * address size. The memory-operand (MMIO) decoder will live here too.
  *
  * The encoding (Intel SDM vol. 2, "MOV-Move to/from Control Registers",
  * "MOV-Move to/from Debug Registers"; AMD APM vol. 3): legacy prefixes, a
@@ -88,4 +89,51 @@ err_fetch:
 	pvhv_domain_crash(v->d, "MOV %s%u exit at rip %#llx: the instruction cannot be read",
 			  dr ? "DR" : "CR", num, pg->rip);
 	return -EFAULT;
+}
+
+/*
+ * INS/OUTS (SDM vol. 2 "INS/INSB/INSW/INSD", "OUTS/OUTSB/OUTSW/OUTSD"):
+ * prefixes, then 6C/6D (INS) or 6E/6F (OUTS). The memory operand is ES:rDI
+ * for INS (no override) and DS:rSI for OUTS, whose segment an override
+ * prefix changes (the last one counts); 67 switches the address size from
+ * the mode's default (64-bit mode: 64 -> 32; else CS.D: 32 <-> 16).
+ */
+int pvhv_x86_decode_string_io(struct pvhv_vcpu *v, const struct pvhv_paging *pg, bool in,
+			      struct pvhv_x86_string_io *out)
+{
+	static const u8 seg_prefix[] = { 0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65 };	/* ES..GS */
+	u8 insn[X86_MAX_INSN], seg = PVHV_X86_DS;
+	bool asize = false;
+	u32 n, i, s;
+
+	n = x86_fetch(v, pg, insn, sizeof(insn));
+	for (i = 0; i < n; i++) {
+		if (x86_legacy_prefix(insn[i])) {
+			for (s = 0; s < ARRAY_SIZE(seg_prefix); s++)
+				if (insn[i] == seg_prefix[s])
+					seg = s;
+			asize |= insn[i] == 0x67;
+			continue;
+		}
+		if (pg->mode64 && (insn[i] & 0xf0) == 0x40)
+			continue;	/* REX.W does not widen INS/OUTS past 32 bits */
+		break;
+	}
+	if (i >= n) {
+		if (n < sizeof(insn)) {
+			pvhv_domain_crash(v->d, "%s exit at rip %#llx: the instruction cannot be read",
+					  in ? "INS" : "OUTS", pg->rip);
+			return -EFAULT;
+		}
+		return -EAGAIN;
+	}
+	if ((insn[i] & ~1) != (in ? 0x6c : 0x6e))
+		return -EAGAIN;
+	out->seg = in ? PVHV_X86_ES : seg;
+	if (pg->mode64)
+		out->addr_size = asize ? 4 : 8;
+	else
+		out->addr_size = (pg->cs_db ^ asize) ? 4 : 2;
+	out->len = i + 1;
+	return 0;
 }

@@ -19,6 +19,7 @@
 #include <linux/nospec.h>
 #include <linux/ratelimit.h>
 #include <asm/processor.h>
+#include <asm/trap_pf.h>
 #include <asm/tsc.h>
 
 #include "x86.h"
@@ -385,12 +386,132 @@ static void x86_port_io(struct pvhv_vcpu *v, u16 port, u8 size, bool in, u32 *va
 		*val = size == 4 ? 0xffffffff : (1U << (size * 8)) - 1;
 }
 
+/*
+ * @n (<= 4) bytes at linear address @la, read or written with the guest's
+ * own rights (its CPL, CR0.WP): 0, or -EFAULT once the fault the CPU would
+ * raise is injected (#PF with CR2, #GP for a non-canonical address or a
+ * read-only grant) or the domain crashed (tables or data outside RAM, as
+ * x86_handle_npf()).
+ */
+static int x86_linear_access(struct pvhv_vcpu *v, const struct pvhv_paging *pg, u64 la,
+			     void *buf, u32 n, bool write)
+{
+	u32 access = (write ? X86_PF_WRITE : 0) | (pg->cpl == 3 ? X86_PF_USER : 0);
+	u32 chunk, pfec;
+	u64 gpa;
+	int ret;
+
+	while (n) {
+		chunk = min_t(u32, n, PAGE_SIZE - (la & ~PAGE_MASK));
+		if (pg->mode64 && !pvhv_x86_canonical(la)) {
+			x86_gp(v);
+			return -EFAULT;
+		}
+		ret = pvhv_gva_walk(v, pg, la, access, &gpa, &pfec);
+		if (ret) {
+			if (ret != -EFAULT) {
+				pvhv_domain_crash(v->d, "string I/O at rip %#llx: the page tables for %#llx are outside RAM",
+						  pg->rip, la);
+				return -EFAULT;
+			}
+			pvhv_vendor->set_cr(v, 2, la);
+			pvhv_vendor->inject_exception(v, X86_TRAP_PF, true, pfec);
+			return -EFAULT;
+		}
+		ret = write ? pvhv_write_gpa(v->d, gpa, buf, chunk) : pvhv_read_gpa(v->d, gpa, buf, chunk);
+		if (ret) {
+			if (write && pvhv_gfn_is_readonly(v->d, gpa >> PAGE_SHIFT)) {
+				x86_gp(v);
+				return -EFAULT;
+			}
+			pvhv_domain_crash(v->d, "string I/O at rip %#llx: %s guest-physical %#llx outside RAM",
+					  pg->rip, write ? "write to" : "read of", gpa);
+			return -EFAULT;
+		}
+		la = pg->mode64 ? la + chunk : (u32)(la + chunk);
+		buf += chunk;
+		n -= chunk;
+	}
+	return 0;
+}
+
+/* A register used as an address of @size bytes (2: SI; 4: ESI, zero-extended; 8: RSI). */
+static void x86_set_areg(struct pvhv_vcpu *v, int reg, u64 val, u8 size)
+{
+	if (size == 2)
+		v->regs[reg] = (v->regs[reg] & ~0xffffULL) | (val & 0xffff);
+	else
+		v->regs[reg] = size == 4 ? (u32)val : val;
+}
+
+/*
+ * INS/OUTS, with or without REP (SDM vol. 2 "INS", "OUTS", "REP"): each
+ * element goes between the port and ES:rDI (INS) or seg:rSI (OUTS), which
+ * move by the element size, backwards under EFLAGS.DF; REP counts rCX
+ * down. The I/O permission checks (IOPL, the TSS bitmap) came before the
+ * exit (APM vol. 2 15.10.2; SDM vol. 3C 26.1.1); memory is reached with the
+ * guest's own rights, and a fault stops the instruction where the CPU
+ * would, its registers telling how far it got. At most
+ * X86_STRING_IO_MAX elements per exit: REP is interruptible (the guest
+ * runs it again from the registers), so a long one yields to the host and
+ * lets events in. Segment limits (legacy modes only) are not checked: the
+ * guests we run use flat segments; an access past one reads or writes
+ * the guest's own memory, never the host's.
+ */
+#define X86_STRING_IO_MAX	1024
+
+static void x86_string_io(struct pvhv_vcpu *v, const struct pvhv_x86_exit *ex)
+{
+	int reg = ex->io.in ? PVHV_RDI : PVHV_RSI;
+	struct pvhv_x86_string_io si;
+	struct pvhv_paging pg;
+	u64 mask, count, done, base, idx, la;
+	s64 step;
+	u32 val;
+
+	pvhv_vendor->get_paging(v, &pg);
+	if (pvhv_x86_decode_string_io(v, &pg, ex->io.in, &si))
+		return;		/* no longer the instruction that exited: run it again */
+	mask = si.addr_size == 8 ? ~0ULL : BIT_ULL(si.addr_size * 8) - 1;
+	count = ex->io.rep ? v->regs[PVHV_RCX] & mask : 1;
+	/* 64-bit mode: only FS and GS have bases (SDM vol. 3A 3.2.4). */
+	base = (pg.mode64 && si.seg != PVHV_X86_FS && si.seg != PVHV_X86_GS) ?
+	       0 : pvhv_vendor->seg_base(v, si.seg);
+	step = (pg.rflags & X86_EFLAGS_DF) ? -(s64)ex->io.size : ex->io.size;
+	idx = v->regs[reg];
+	for (done = 0; done < count && done < X86_STRING_IO_MAX; done++) {
+		la = base + (idx & mask);
+		if (!pg.mode64)
+			la = (u32)la;
+		val = 0;
+		if (ex->io.in) {
+			x86_port_io(v, ex->io.port, ex->io.size, true, &val);
+			if (x86_linear_access(v, &pg, la, &val, ex->io.size, true))
+				break;
+		} else {
+			if (x86_linear_access(v, &pg, la, &val, ex->io.size, false))
+				break;
+			x86_port_io(v, ex->io.port, ex->io.size, false, &val);
+		}
+		idx += step;
+	}
+	x86_set_areg(v, reg, idx, si.addr_size);
+	if (ex->io.rep)
+		x86_set_areg(v, PVHV_RCX, count - done, si.addr_size);
+	if (done == count)
+		pvhv_vendor->skip(v, ex->insn_len ? ex->insn_len : si.len);
+}
+
 static void x86_handle_io(struct pvhv_vcpu *v, const struct pvhv_x86_exit *ex)
 {
 	u32 val = v->regs[PVHV_RAX];
 
-	if (ex->io.string || !(ex->io.size == 1 || ex->io.size == 2 || ex->io.size == 4)) {
-		pvhv_domain_crash(v->d, "string I/O to port %#x is not emulated", ex->io.port);
+	if (!(ex->io.size == 1 || ex->io.size == 2 || ex->io.size == 4)) {
+		pvhv_domain_crash(v->d, "port I/O exit of size %u", ex->io.size);
+		return;
+	}
+	if (ex->io.string) {
+		x86_string_io(v, ex);
 		return;
 	}
 	x86_port_io(v, ex->io.port, ex->io.size, ex->io.in, &val);
@@ -401,10 +522,11 @@ static void x86_handle_io(struct pvhv_vcpu *v, const struct pvhv_x86_exit *ex)
 
 /* --- exceptions ------------------------------------------------------------- */
 
+/* Past the instruction once done; a continuation runs it again (xen/hypercall.c). */
 static void x86_hypercall(struct pvhv_vcpu *v, u32 len)
 {
-	pvhv_vendor->skip(v, len);
-	pvhv_xen_hypercall(v);
+	if (pvhv_xen_hypercall(v))
+		pvhv_vendor->skip(v, len);
 }
 
 /* #UD: the other vendor's hypercall instruction (VMCALL on AMD, VMMCALL on Intel) is one too. */

@@ -85,6 +85,9 @@ enum pvhv_x86_exit_kind {
 /* MOV CR access types, as the VMX qualification numbers them (SDM Table 28-3). */
 enum { PVHV_X86_CR_WRITE, PVHV_X86_CR_READ, PVHV_X86_CR_CLTS, PVHV_X86_CR_LMSW };
 
+/* Segment registers as instructions number them (the sreg field, SDM vol. 2 appendix B). */
+enum { PVHV_X86_ES, PVHV_X86_CS, PVHV_X86_SS, PVHV_X86_DS, PVHV_X86_FS, PVHV_X86_GS };
+
 #define PVHV_X86_GPR_DECODE	0xff	/* the vendor did not say: decode the instruction */
 
 struct pvhv_x86_exit {

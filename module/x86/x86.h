@@ -73,6 +73,14 @@ u64 pvhv_x86_cr4_allowed(struct pvhv_vcpu *v);
 /* x86/decode.c: MOV to/from CRn/DRn at the guest's RIP: the register operand. */
 int pvhv_x86_decode_mov_crdr(struct pvhv_vcpu *v, const struct pvhv_paging *pg, bool dr,
 			     bool write, u8 num, u8 *gpr, u32 *len);
+/* x86/decode.c: INS/OUTS at the guest's RIP (the exit gave the port and size). */
+struct pvhv_x86_string_io {
+	u8 seg;		/* PVHV_X86_ES..GS */
+	u8 addr_size;	/* 2, 4, 8 */
+	u32 len;
+};
+int pvhv_x86_decode_string_io(struct pvhv_vcpu *v, const struct pvhv_paging *pg, bool in,
+			      struct pvhv_x86_string_io *out);
 
 /* Bits a guest may hold in RFLAGS (the rest read 0; bit 1 reads 1). */
 #define PVHV_X86_RFLAGS_OK	0x3f7fd7ULL

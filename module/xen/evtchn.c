@@ -26,7 +26,9 @@
 #include <linux/timekeeping.h>
 #include <linux/wait.h>
 #include <linux/mm.h>
+#include <linux/nospec.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <xen/interface/xen.h>
 #include <xen/interface/event_channel.h>
@@ -98,15 +100,25 @@ static bool sel_test_and_set(struct vcpu_info *vi, u32 port, bool compat)
  * A port in use. One bound before a switch to the compat layout may lie
  * beyond it: it stays valid (it can be closed), but has no bits to raise.
  */
-static bool port_valid(struct pvhv_domain *d, u32 port)
+static bool port_valid(struct pvhv_domain *d, u32 *port)
 {
-	return port && port < PVHV_EVTCHN_PORTS && d->evtchn[port].state != EVTCHNSTAT_closed;
+	if (!*port || *port >= PVHV_EVTCHN_PORTS)
+		return false;
+	/*
+	 * From here the guest's number indexes the table: never past it, not
+	 * even speculatively (Documentation/staging/speculation.rst).
+	 */
+	*port = array_index_nospec(*port, PVHV_EVTCHN_PORTS);
+	return d->evtchn[*port].state != EVTCHNSTAT_closed;
 }
 
 /* A port SCHEDOP_poll and EVTCHNOP_status may name: in the layout, or in use. */
-static bool port_addressable(struct pvhv_domain *d, u32 port)
+static bool port_addressable(struct pvhv_domain *d, u32 *port)
 {
-	return port && (port < nr_ports(d) || port_valid(d, port));
+	if (!*port || !(*port < nr_ports(d) || port_valid(d, port)))
+		return false;
+	*port = array_index_nospec(*port, PVHV_EVTCHN_PORTS);
+	return true;
 }
 
 /*
@@ -263,7 +275,8 @@ static bool pvhv_poll_done(struct pvhv_vcpu *v)
 	u32 i;
 
 	for (i = 0; i < v->nr_poll_ports; i++)
-		if (v->poll_ports[i] < nr_ports(v->d) && test_bit(v->poll_ports[i], pending))
+		if (v->poll_ports[i] < nr_ports(v->d) &&
+		    test_bit(array_index_nospec(v->poll_ports[i], nr_ports(v->d)), pending))
 			return true;
 	return false;
 }
@@ -271,11 +284,16 @@ static bool pvhv_poll_done(struct pvhv_vcpu *v)
 /*
  * SCHEDOP_poll: sleep until one of the ports is pending (masked or not) or
  * the absolute system time @timeout (0: none) passes. As Xen: at most 128
- * ports, each a valid port; returns 0 either way.
+ * ports, each a valid port; returns 0 either way. One sleep per execution:
+ * woken for anything else (a pause, the thread stopping), the poll is
+ * continued with the same arguments (../core.h), so its thread parks or
+ * stops in its own loop, and the poll goes on after an unpause (re-reading
+ * its ports; its timeout is absolute).
  */
 long pvhv_xen_poll(struct pvhv_vcpu *v, u64 arg, bool compat)
 {
-	u64 ports, timeout, now;
+	bool expired = false;
+	u64 ports, timeout;
 	u32 nr, i;
 	long ret = 0;
 
@@ -297,42 +315,33 @@ long pvhv_xen_poll(struct pvhv_vcpu *v, u64 arg, bool compat)
 	if (pvhv_copy_from_guest(v, v->poll_ports, ports, nr * sizeof(u32)))
 		return -EFAULT;
 	for (i = 0; i < nr; i++)
-		if (!port_addressable(v->d, v->poll_ports[i]))
+		if (!port_addressable(v->d, &v->poll_ports[i]))
 			return -EINVAL;
 
 	atomic_inc(&v->d->pollers);
 	WRITE_ONCE(v->nr_poll_ports, nr);
-	while (!pvhv_poll_done(v) && !kthread_should_stop()) {
-		if (!READ_ONCE(v->d->runnable)) {
-			/*
-			 * Paused: the poll goes on once unpaused (its events,
-			 * or its timeout, end it then). Stopped: return.
-			 */
-			if (!pvhv_vcpu_park(v))
-				break;
-			continue;
-		}
-		now = pvhv_xen_now(v->d);
-		if (timeout && timeout <= now)
-			break;
-		if (v->runstate.state != RUNSTATE_blocked)
-			pvhv_xen_runstate(v, RUNSTATE_blocked);
-		if (timeout) {
-			ktime_t left = ktime_sub(pvhv_xen_to_host(v->d, timeout), ktime_get());
+	if (pvhv_poll_done(v) || (timeout && timeout <= pvhv_xen_now(v->d)))
+		goto out;
+	if (!READ_ONCE(v->d->runnable) || kthread_should_stop() || signal_pending(current))
+		goto cont;	/* pausing or stopping: not now */
+	pvhv_xen_runstate(v, RUNSTATE_blocked);
+	if (timeout) {
+		ktime_t left = ktime_sub(pvhv_xen_to_host(v->d, timeout), ktime_get());
 
-			if (wait_event_interruptible_hrtimeout(v->wq, pvhv_poll_done(v) ||
-							       !READ_ONCE(v->d->runnable) ||
-							       kthread_should_stop(),
-							       left) == -ETIME)
-				break;
-		} else {
-			wait_event_interruptible(v->wq, pvhv_poll_done(v) ||
-						 !READ_ONCE(v->d->runnable) ||
-						 kthread_should_stop());
-		}
+		expired = wait_event_interruptible_hrtimeout(v->wq, pvhv_poll_done(v) ||
+							     !READ_ONCE(v->d->runnable) ||
+							     kthread_should_stop(),
+							     left) == -ETIME;
+	} else {
+		wait_event_interruptible(v->wq, pvhv_poll_done(v) || !READ_ONCE(v->d->runnable) ||
+					 kthread_should_stop());
 	}
-	if (v->runstate.state == RUNSTATE_blocked)
-		pvhv_xen_runstate(v, RUNSTATE_running);
+	pvhv_xen_runstate(v, RUNSTATE_running);
+	if (expired || pvhv_poll_done(v) || (timeout && timeout <= pvhv_xen_now(v->d)))
+		goto out;
+cont:
+	ret = pvhv_hcall_continue(v);	/* the same arguments again */
+out:
 	WRITE_ONCE(v->nr_poll_ports, 0);
 	atomic_dec(&v->d->pollers);
 	return ret;
@@ -400,7 +409,7 @@ static long close_port(struct pvhv_domain *d, u32 port)
 	struct pvhv_evtchn *c = &d->evtchn[port];
 	struct pvhv_vcpu *v;
 
-	if (!port_valid(d, port))
+	if (!port_valid(d, &port))
 		return -EINVAL;
 	switch (c->state) {
 	case EVTCHNSTAT_virq:
@@ -411,7 +420,7 @@ static long close_port(struct pvhv_domain *d, u32 port)
 	case EVTCHNSTAT_interdomain:
 		if (c->host) {
 			pvhv_host_evtchn_detach(c->host, c->remote_port);
-		} else if (!c->rd && port_valid(d, c->remote_port) &&
+		} else if (!c->rd && port_valid(d, &c->remote_port) &&
 			   d->evtchn[c->remote_port].state == EVTCHNSTAT_interdomain) {
 			d->evtchn[c->remote_port].state = EVTCHNSTAT_unbound;
 			d->evtchn[c->remote_port].remote_domid = d->domid;
@@ -453,7 +462,7 @@ static long pvhv_evtchn_op_locked(struct pvhv_vcpu *v, int cmd, void *a)
 
 		if (rdom != d->domid)
 			return -EXDEV;	/* handled by bind_interdomain_foreign() */
-		if (!port_valid(d, b->remote_port))
+		if (!port_valid(d, &b->remote_port))
 			return -EINVAL;
 		c = &d->evtchn[b->remote_port];
 		if (c->state != EVTCHNSTAT_unbound || c->remote_domid != d->domid)
@@ -477,12 +486,13 @@ static long pvhv_evtchn_op_locked(struct pvhv_vcpu *v, int cmd, void *a)
 
 		if (b->virq >= NR_VIRQS)
 			return -EINVAL;
+		b->virq = array_index_nospec(b->virq, NR_VIRQS);
 		if (b->virq != VIRQ_TIMER && b->virq != VIRQ_DEBUG && b->virq != VIRQ_CONSOLE &&
 		    b->virq != VIRQ_DOM_EXC)
 			return -EINVAL;
 		if (b->virq != VIRQ_TIMER && b->vcpu != 0)
 			return -EINVAL;	/* global VIRQs bind on vCPU 0 */
-		t = b->vcpu < d->max_vcpus ? d->vcpus[b->vcpu] : NULL;
+		t = pvhv_vcpu_lookup(d, b->vcpu);
 		if (!t)
 			return -ENOENT;
 		if (t->virq_port[b->virq])
@@ -500,7 +510,7 @@ static long pvhv_evtchn_op_locked(struct pvhv_vcpu *v, int cmd, void *a)
 	case EVTCHNOP_bind_ipi: {
 		struct evtchn_bind_ipi *b = a;
 
-		if (b->vcpu >= d->max_vcpus || !d->vcpus[b->vcpu])
+		if (!pvhv_vcpu_lookup(d, b->vcpu))
 			return -ENOENT;
 		p = get_free_port(d);
 		if (p < 0)
@@ -516,7 +526,7 @@ static long pvhv_evtchn_op_locked(struct pvhv_vcpu *v, int cmd, void *a)
 		ret = check_dom(v, st->dom);
 		if (ret)
 			return ret;
-		if (!port_addressable(d, st->port))
+		if (!port_addressable(d, &st->port))
 			return -EINVAL;	/* as Xen: beyond the layout's ports, unless in use */
 		c = &d->evtchn[st->port];
 		memset(&st->u, 0, sizeof(st->u));
@@ -535,9 +545,9 @@ static long pvhv_evtchn_op_locked(struct pvhv_vcpu *v, int cmd, void *a)
 	case EVTCHNOP_bind_vcpu: {
 		struct evtchn_bind_vcpu *b = a;
 
-		if (!port_valid(d, b->port))
+		if (!port_valid(d, &b->port))
 			return -EINVAL;
-		if (b->vcpu >= d->max_vcpus || !d->vcpus[b->vcpu])
+		if (!pvhv_vcpu_lookup(d, b->vcpu))
 			return -ENOENT;
 		c = &d->evtchn[b->port];
 		if (c->state == EVTCHNSTAT_ipi ||
@@ -550,7 +560,7 @@ static long pvhv_evtchn_op_locked(struct pvhv_vcpu *v, int cmd, void *a)
 		u32 port = ((struct evtchn_unmask *)a)->port;
 		bool compat = shinfo_compat(d);
 
-		if (!port_valid(d, port))
+		if (!port_valid(d, &port))
 			return -EINVAL;
 		if (port >= layout_ports(compat))
 			return 0;	/* no bits in this layout */
@@ -582,7 +592,7 @@ static long bind_interdomain_foreign(struct pvhv_domain *d, struct evtchn_bind_i
 		return -EXDEV;
 	}
 	lock_pair(d, rd, &flags);
-	if (!port_valid(rd, b->remote_port))
+	if (!port_valid(rd, &b->remote_port))
 		goto out_unlock;
 	rc = &rd->evtchn[b->remote_port];
 	if (rc->state != EVTCHNSTAT_unbound || rc->remote_domid != d->domid)
@@ -621,7 +631,7 @@ static long pvhv_evtchn_send(struct pvhv_domain *d, u32 port)
 	long ret = 0;
 
 	spin_lock_irqsave(&d->evtchn_lock, flags);
-	if (!port_valid(d, port)) {
+	if (!port_valid(d, &port)) {
 		ret = -EINVAL;
 	} else {
 		struct pvhv_evtchn *c = &d->evtchn[port];
@@ -667,7 +677,7 @@ static long pvhv_evtchn_close(struct pvhv_domain *d, u32 port)
 	long ret;
 
 	spin_lock_irqsave(&d->evtchn_lock, flags);
-	if (port_valid(d, port) && d->evtchn[port].state == EVTCHNSTAT_interdomain &&
+	if (port_valid(d, &port) && d->evtchn[port].state == EVTCHNSTAT_interdomain &&
 	    d->evtchn[port].rd) {
 		rd = d->evtchn[port].rd;
 		pvhv_domain_ref(rd);
@@ -746,14 +756,21 @@ long pvhv_xen_evtchn_op(struct pvhv_vcpu *v, u64 cmd, u64 arg)
 	case EVTCHNOP_close:
 		return pvhv_evtchn_close(d, ((struct evtchn_close *)buf)->port);
 	case EVTCHNOP_reset: {
-		u32 p;
+		u32 p, closed = 0;
 
 		ret = check_dom(v, ((struct evtchn_reset *)buf)->dom);
 		if (ret)
 			return ret;
-		for (p = 1; p < PVHV_EVTCHN_PORTS; p++)
-			if (READ_ONCE(d->evtchn[p].state) != EVTCHNSTAT_closed)
-				pvhv_evtchn_close(d, p);
+		/* Continued as Xen's evtchn_reset(): again from the start, where
+		 * the ports closed already are skipped. */
+		for (p = 1; p < PVHV_EVTCHN_PORTS; p++) {
+			if (READ_ONCE(d->evtchn[p].state) == EVTCHNSTAT_closed)
+				continue;
+			if (closed++ && pvhv_hcall_preempt_check(v))
+				return pvhv_hcall_continue(v);
+			pvhv_evtchn_close(d, p);
+			pvhv_hcall_work(v, 1);
+		}
 		return 0;
 	}
 	}
@@ -841,6 +858,7 @@ long pvhv_xen_hvm_op(struct pvhv_vcpu *v, u64 cmd, u64 arg, bool compat)
 		return ret;
 	if (p.index >= PVHV_HVM_NR_PARAMS)
 		return -EINVAL;
+	p.index = array_index_nospec(p.index, PVHV_HVM_NR_PARAMS);
 	if (cmd == HVMOP_set_param) {
 		if (!guest_may_set(p.index))
 			return -EPERM;
@@ -870,6 +888,7 @@ long pvhv_hvm_param_ioctl(struct pvhv_domain *d, unsigned int cmd, void __user *
 	if (p.flags || !pvhv_all_zero(p.reserved, sizeof(p.reserved)) ||
 	    p.index >= PVHV_HVM_NR_PARAMS)
 		return -EINVAL;
+	p.index = array_index_nospec(p.index, PVHV_HVM_NR_PARAMS);
 	spin_lock_irqsave(&d->evtchn_lock, flags);
 	if (cmd == PVHV_DOMAIN_SET_HVM_PARAM)
 		ret = set_param_locked(d, p.index, p.value);
@@ -927,11 +946,18 @@ long pvhv_xen_set_periodic(struct pvhv_vcpu *v, u64 period_ns)
 	return 0;
 }
 
-/* Absolute guest system time (ns); 0 stops the timer. */
+/*
+ * Absolute guest system time (ns); 0 stops the timer. A deadline that has
+ * passed raises VIRQ_TIMER now, as Xen's set_timer() of a past time does
+ * (its timer softirq runs at once): no host timer interrupt for a guest that
+ * re-arms its timer in the past in a loop.
+ */
 long pvhv_xen_set_timer(struct pvhv_vcpu *v, u64 deadline)
 {
-	if (!deadline) {
+	if (!deadline || deadline <= pvhv_xen_now(v->d)) {
 		hrtimer_cancel(&v->timer);
+		if (deadline)
+			pvhv_xen_send_virq(v, VIRQ_TIMER);
 		return 0;
 	}
 	hrtimer_start(&v->timer, pvhv_xen_to_host(v->d, deadline), HRTIMER_MODE_ABS);

@@ -18,7 +18,14 @@
  * mapper a live page, never a freed one. Mappings go when the mapper does.
  *
  * GNTTABOP_copy: batches of copies between grants (pinned for the copy) and
- * the caller's own frames, each bounded to its page, with a status per op.
+ * the caller's own frames, each bounded to its page, with a status per op;
+ * a 32-bit caller's ops in Xen's compat layout (32-bit xen_pfn_t).
+ *
+ * Every counted op is preempted as Xen's do_grant_table_op() preempts it: a
+ * continuation (../core.h) with uop advanced past the ops done and count
+ * reduced by them. Unmaps take their mappings out of the physmap one by one
+ * and finish them (flush, then the granter's flags, the page, the granter)
+ * a batch at a time, as Xen's GNTTAB_UNMAP_BATCH_SIZE does.
  *
  * unmap_and_replace and transfer as Xen answers a translated guest: the
  * former unmaps when no replacement address is given (a translated guest
@@ -37,9 +44,8 @@
 #include <linux/errno.h>
 #include <linux/gfp.h>
 #include <linux/highmem.h>
-#include <linux/kthread.h>
-#include <linux/sched/signal.h>
 #include <linux/mm.h>
+#include <linux/nospec.h>
 #include <linux/slab.h>
 #include <xen/interface/xen.h>
 #include <xen/interface/grant_table.h>
@@ -62,9 +68,29 @@ struct compat_gnttab_setup_table {
 	u32 frame_list;
 };
 
+/* A 32-bit caller's gnttab_copy: xen_pfn_t is 32 bits (Xen's compat layer). */
+struct compat_gnttab_copy_ptr {
+	u32 ref_or_gmfn;
+	u16 domid;
+	u16 offset;
+};
+
+struct compat_gnttab_copy {
+	struct compat_gnttab_copy_ptr source, dest;
+	u16 len;
+	u16 flags;
+	s16 status;
+	u16 pad;
+};
+
 #define PVHV_MAX_GFN		((1ULL << 36) - 1)	/* 48-bit guest-physical */
 #define PVHV_GNT_PER_FRAME	(PAGE_SIZE / sizeof(struct grant_entry_v1))
 #define PVHV_MAPTRACK_MAX	4096	/* grant mappings a domain may hold */
+/*
+ * Unmaps finished together: one flush of the vCPUs and one RCU grace period
+ * for all (Xen: GNTTAB_UNMAP_BATCH_SIZE, 32, one TLB flush each).
+ */
+#define PVHV_UNMAP_BATCH	256
 
 /* How a grant of ours is in use by a mapper (Xen's active entry). */
 struct pvhv_grant_active {
@@ -180,6 +206,7 @@ int pvhv_gnttab_frame_locked(struct pvhv_domain *d, u64 idx, struct page **page,
 
 	if (idx >= gt->max_frames)
 		return -EINVAL;	/* also XENMAPIDX_grant_table_status: no v2 here */
+	idx = array_index_nospec(idx, gt->max_frames);
 	ret = pvhv_gnttab_grow_locked(d, idx + 1);
 	if (ret)
 		return ret;
@@ -368,6 +395,7 @@ s16 pvhv_grant_pin(struct pvhv_domain *rd, u32 ref, u16 mapper, bool readonly, s
 		st = GNTST_bad_gntref;
 		goto out;
 	}
+	ref = array_index_nospec(ref, gt->nr_frames * PVHV_GNT_PER_FRAME);
 	e = pvhv_grant_entry(gt, ref);
 	act = pvhv_grant_active(gt, ref);
 	if (act->pin_ro || act->pin_rw) {
@@ -510,43 +538,77 @@ static void pvhv_grant_unmap_locked(struct pvhv_domain *ld, struct pvhv_maptrack
 	ld->gnttab->maptrack_used--;
 }
 
-/* After the unmap: the granter's flags, then the page and the granter go. */
-static void pvhv_grant_unmap_finish(struct pvhv_domain *ld, struct pvhv_maptrack copy)
+/*
+ * Mappings out of the physmap, not finished yet: once no vCPU and no host
+ * copy can reach their pages any more (one flush and one grace period for
+ * the batch), the granter's flags, the page and the granter go.
+ */
+struct pvhv_unmap_batch {
+	unsigned int n, max;
+	struct pvhv_maptrack *mt;	/* [max] */
+	struct pvhv_maptrack one;	/* when there is no room for more */
+};
+
+static void pvhv_unmap_batch_init(struct pvhv_unmap_batch *b, u32 count)
 {
-	pvhv_grant_unpin(copy.rd, copy.ref, copy.readonly);
-	pvhv_domain_free_pages(ld, &copy.page, 1);	/* once no vCPU can reach it */
-	pvhv_domain_unref(copy.rd);
+	b->n = 0;
+	b->max = min_t(u32, count, PVHV_UNMAP_BATCH);
+	b->mt = b->max > 1 ? kmalloc_array(b->max, sizeof(*b->mt), GFP_KERNEL) : NULL;
+	if (!b->mt) {
+		b->mt = &b->one;
+		b->max = 1;
+	}
 }
 
-static s16 pvhv_grant_unmap_one(struct pvhv_domain *ld, struct gnttab_unmap_grant_ref *op)
+static void pvhv_unmap_batch_flush(struct pvhv_domain *ld, struct pvhv_unmap_batch *b)
+{
+	unsigned int i;
+
+	if (!b->n)
+		return;
+	pvhv_domain_flush_sync(ld);	/* no vCPU still translates to the pages */
+	synchronize_rcu();		/* no host copy still reads them */
+	for (i = 0; i < b->n; i++) {
+		pvhv_grant_unpin(b->mt[i].rd, b->mt[i].ref, b->mt[i].readonly);
+		put_page(b->mt[i].page);
+		pvhv_domain_unref(b->mt[i].rd);
+	}
+	b->n = 0;
+}
+
+static void pvhv_unmap_batch_done(struct pvhv_domain *ld, struct pvhv_unmap_batch *b)
+{
+	pvhv_unmap_batch_flush(ld, b);
+	if (b->mt != &b->one)
+		kfree(b->mt);
+}
+
+/* Unmap handle @handle (at @host_addr, unless 0) of @ld into @b, flushed when full. */
+static s16 pvhv_grant_unmap_one(struct pvhv_domain *ld, u64 host_addr, u32 handle,
+				struct pvhv_unmap_batch *b)
 {
 	struct pvhv_gnttab *gt = ld->gnttab;
-	struct pvhv_maptrack copy;
+	struct pvhv_maptrack *mt;
 
 	mutex_lock(&ld->lock);
-	if (!gt->maptrack || op->handle >= PVHV_MAPTRACK_MAX || !gt->maptrack[op->handle].rd) {
+	if (gt->maptrack && handle < PVHV_MAPTRACK_MAX)
+		handle = array_index_nospec(handle, PVHV_MAPTRACK_MAX);
+	if (!gt->maptrack || handle >= PVHV_MAPTRACK_MAX || !gt->maptrack[handle].rd) {
 		mutex_unlock(&ld->lock);
 		return GNTST_bad_handle;
 	}
-	copy = gt->maptrack[op->handle];
-	if (op->host_addr && (op->host_addr >> PAGE_SHIFT) != copy.gfn) {
+	mt = &gt->maptrack[handle];
+	if (host_addr && (host_addr >> PAGE_SHIFT) != mt->gfn) {
 		mutex_unlock(&ld->lock);
 		return GNTST_general_error;	/* not where this handle is mapped */
 	}
-	pvhv_grant_unmap_locked(ld, &gt->maptrack[op->handle]);
-	memset(&gt->maptrack[op->handle], 0, sizeof(copy));
+	pvhv_grant_unmap_locked(ld, mt);
+	b->mt[b->n++] = *mt;
+	memset(mt, 0, sizeof(*mt));
 	mutex_unlock(&ld->lock);
-	pvhv_grant_unmap_finish(ld, copy);
+	if (b->n == b->max)
+		pvhv_unmap_batch_flush(ld, b);
 	return GNTST_okay;
-}
-
-/* Should a long batch stop early? (Xen would preempt with a continuation.) */
-static bool pvhv_gnttab_interrupted(u32 i)
-{
-	if (i & 63)
-		return false;
-	cond_resched();
-	return kthread_should_stop() || fatal_signal_pending(current);
 }
 
 /* Write a GNTST_* back into the guest's op (its status field at @p). */
@@ -556,11 +618,28 @@ static long pvhv_gnttab_put_status(struct pvhv_vcpu *v, u64 p, s16 status)
 }
 
 /*
+ * Continue a batch at op @uop with @count left (Xen's do_grant_table_op():
+ * the handle advanced, the count reduced). A 32-bit caller's handle is 32
+ * bits: a batch that runs past 4 GiB ends there, as the guest's own pointer
+ * arithmetic would.
+ */
+static long pvhv_gnttab_continue(struct pvhv_vcpu *v, u64 uop, u32 count, bool compat)
+{
+	if (compat && uop > U32_MAX)
+		return -EFAULT;
+	pvhv_hcall_set_arg(v, 1, uop);
+	pvhv_hcall_set_arg(v, 2, count);
+	return pvhv_hcall_continue(v);
+}
+
+/*
  * The ops of a batch one by one, as Xen: @size bytes each from @uop, read
  * into a buffer @fn works on (it writes its results back at the op's guest
- * address); stops at the first error @fn or a guest copy returns.
+ * address); stops at the first error @fn or a guest copy returns, and is
+ * continued after any op but the last when pvhv_hcall_preempt_check() says
+ * so.
  */
-static long pvhv_gnttab_each(struct pvhv_vcpu *v, u64 uop, u32 count, size_t size,
+static long pvhv_gnttab_each(struct pvhv_vcpu *v, u64 uop, u32 count, size_t size, bool compat,
 			     long (*fn)(struct pvhv_vcpu *v, void *op, u64 p))
 {
 	u64 op[8];	/* the largest op handled this way (map: 24 bytes) */
@@ -572,30 +651,64 @@ static long pvhv_gnttab_each(struct pvhv_vcpu *v, u64 uop, u32 count, size_t siz
 	for (i = 0; i < count; i++) {
 		u64 p = uop + (u64)i * size;
 
-		if (pvhv_gnttab_interrupted(i))
-			return -EINTR;
+		if (i && pvhv_hcall_preempt_check(v))
+			return pvhv_gnttab_continue(v, p, count - i, compat);
 		if (pvhv_copy_from_guest(v, op, p, size))
 			return -EFAULT;
 		ret = fn(v, op, p);
 		if (ret)
 			return ret;
+		pvhv_hcall_work(v, 1);
 	}
 	return 0;
 }
 
 /*
- * GNTTABOP_unmap_and_replace: Xen's replace_grant_p2m_mapping() for a
- * translated guest accepts no new_addr (GNTST_general_error per op); without
- * one it is an unmap. One op, at guest address @p.
+ * GNTTABOP_unmap_grant_ref, and GNTTABOP_unmap_and_replace (@replace): Xen's
+ * replace_grant_p2m_mapping() for a translated guest accepts no new_addr
+ * (GNTST_general_error per op); without one it is an unmap. The mappings are
+ * finished a batch at a time, and all of them before the hypercall returns
+ * or is continued.
  */
-static long pvhv_gnttab_unmap_replace_one(struct pvhv_vcpu *v, void *arg, u64 p)
+static long pvhv_gnttab_unmap(struct pvhv_vcpu *v, u64 uop, u32 count, bool replace, bool compat)
 {
-	struct gnttab_unmap_and_replace *op = arg;
-	struct gnttab_unmap_grant_ref un = { .host_addr = op->host_addr, .handle = op->handle };
+	size_t size = replace ? sizeof(struct gnttab_unmap_and_replace) :
+				sizeof(struct gnttab_unmap_grant_ref);
+	size_t status = replace ? offsetof(struct gnttab_unmap_and_replace, status) :
+				  offsetof(struct gnttab_unmap_grant_ref, status);
+	struct pvhv_unmap_batch b;
+	long ret = 0;
+	u32 i;
 
-	op->status = op->new_addr ? GNTST_general_error : pvhv_grant_unmap_one(v->d, &un);
-	return pvhv_gnttab_put_status(v, p + offsetof(struct gnttab_unmap_and_replace, status),
-				      op->status);
+	pvhv_unmap_batch_init(&b, count);
+	for (i = 0; i < count; i++) {
+		union {
+			struct gnttab_unmap_grant_ref un;
+			struct gnttab_unmap_and_replace ur;
+		} op;
+		u64 p = uop + (u64)i * size;
+		s16 st;
+
+		if (i && pvhv_hcall_preempt_check(v)) {
+			ret = pvhv_gnttab_continue(v, p, count - i, compat);
+			break;
+		}
+		if (pvhv_copy_from_guest(v, &op, p, size)) {
+			ret = -EFAULT;
+			break;
+		}
+		if (replace)
+			st = op.ur.new_addr ? GNTST_general_error :
+			     pvhv_grant_unmap_one(v->d, op.ur.host_addr, op.ur.handle, &b);
+		else
+			st = pvhv_grant_unmap_one(v->d, op.un.host_addr, op.un.handle, &b);
+		ret = pvhv_gnttab_put_status(v, p + status, st);
+		if (ret)
+			break;
+		pvhv_hcall_work(v, 1);
+	}
+	pvhv_unmap_batch_done(v->d, &b);
+	return ret;
 }
 
 /*
@@ -629,20 +742,24 @@ static long pvhv_gnttab_transfer_compat(struct pvhv_vcpu *v, void *arg, u64 p)
 void pvhv_gnttab_destroy(struct pvhv_domain *d)
 {
 	struct pvhv_gnttab *gt = d->gnttab;
-	struct pvhv_maptrack copy;
+	struct pvhv_unmap_batch b;
 	u32 h;
 
-	for (h = 0; gt->maptrack && h < PVHV_MAPTRACK_MAX; h++) {
+	if (!gt->maptrack)
+		return;
+	pvhv_unmap_batch_init(&b, PVHV_MAPTRACK_MAX);
+	for (h = 0; h < PVHV_MAPTRACK_MAX; h++) {
 		mutex_lock(&d->lock);
-		copy = gt->maptrack[h];
-		if (copy.rd) {
+		if (gt->maptrack[h].rd) {
 			pvhv_grant_unmap_locked(d, &gt->maptrack[h]);
-			memset(&gt->maptrack[h], 0, sizeof(copy));
+			b.mt[b.n++] = gt->maptrack[h];
+			memset(&gt->maptrack[h], 0, sizeof(gt->maptrack[h]));
 		}
 		mutex_unlock(&d->lock);
-		if (copy.rd)
-			pvhv_grant_unmap_finish(d, copy);
+		if (b.n == b.max)
+			pvhv_unmap_batch_flush(d, &b);
 	}
+	pvhv_unmap_batch_done(d, &b);
 }
 
 static long pvhv_gnttab_map_one(struct pvhv_vcpu *v, void *arg, u64 p)
@@ -653,22 +770,15 @@ static long pvhv_gnttab_map_one(struct pvhv_vcpu *v, void *arg, u64 p)
 	if (pvhv_copy_to_guest(v, p, op, sizeof(*op))) {
 		/* As Xen: a mapping the guest cannot learn about is undone. */
 		if (op->status == GNTST_okay) {
-			struct gnttab_unmap_grant_ref un = { .handle = op->handle };
+			struct pvhv_unmap_batch b;
 
-			pvhv_grant_unmap_one(v->d, &un);
+			pvhv_unmap_batch_init(&b, 1);
+			pvhv_grant_unmap_one(v->d, 0, op->handle, &b);
+			pvhv_unmap_batch_done(v->d, &b);
 		}
 		return -EFAULT;
 	}
 	return 0;
-}
-
-static long pvhv_gnttab_unmap_one(struct pvhv_vcpu *v, void *arg, u64 p)
-{
-	struct gnttab_unmap_grant_ref *op = arg;
-
-	op->status = pvhv_grant_unmap_one(v->d, op);
-	return pvhv_gnttab_put_status(v, p + offsetof(struct gnttab_unmap_grant_ref, status),
-				      op->status);
 }
 
 /*
@@ -774,35 +884,60 @@ static s16 pvhv_grant_copy_one(struct pvhv_domain *ld, struct gnttab_copy *op,
  */
 #define PVHV_COPY_CHUNK	16
 
-static long pvhv_gnttab_copy(struct pvhv_vcpu *v, u64 uop, u32 count)
+/* A 32-bit caller's op, as the native one (and its status back). */
+static void pvhv_copy_from_compat(struct gnttab_copy *op, const struct compat_gnttab_copy *c)
 {
+	memset(op, 0, sizeof(*op));
+	op->source.u.gmfn = c->source.ref_or_gmfn;	/* ref: the same low 32 bits */
+	op->source.domid = c->source.domid;
+	op->source.offset = c->source.offset;
+	op->dest.u.gmfn = c->dest.ref_or_gmfn;
+	op->dest.domid = c->dest.domid;
+	op->dest.offset = c->dest.offset;
+	op->len = c->len;
+	op->flags = c->flags;
+}
+
+static long pvhv_gnttab_copy(struct pvhv_vcpu *v, u64 uop, u32 count, bool compat)
+{
+	size_t size = compat ? sizeof(struct compat_gnttab_copy) : sizeof(struct gnttab_copy);
 	struct gnttab_copy ops[PVHV_COPY_CHUNK];
+	struct compat_gnttab_copy cops[PVHV_COPY_CHUNK];
 	struct pvhv_copy_dom cache[2] = { 0 };	/* source, dest */
+	void *buf = compat ? (void *)cops : (void *)ops;
 	long ret = 0;
 	u32 i, n, k;
 
+	BUILD_BUG_ON(sizeof(struct compat_gnttab_copy) != 24);
+	BUILD_BUG_ON(offsetof(struct compat_gnttab_copy, status) != 20);
 	for (i = 0; i < count; i += n) {
-		u64 p = uop + (u64)i * sizeof(ops[0]);
+		u64 p = uop + (u64)i * size;
 
-		n = min_t(u32, count - i, PVHV_COPY_CHUNK);
-		if (pvhv_gnttab_interrupted(i)) {
-			ret = -EINTR;
+		if (i && pvhv_hcall_preempt_check(v)) {
+			ret = pvhv_gnttab_continue(v, p, count - i, compat);
 			break;
 		}
+		n = min_t(u32, count - i, PVHV_COPY_CHUNK);
 		/* A chunk running into an unreadable page: the ops before it still run. */
-		if (pvhv_copy_from_guest(v, ops, p, n * sizeof(ops[0]))) {
+		if (pvhv_copy_from_guest(v, buf, p, n * size)) {
 			n = 1;
-			if (pvhv_copy_from_guest(v, ops, p, sizeof(ops[0]))) {
+			if (pvhv_copy_from_guest(v, buf, p, size)) {
 				ret = -EFAULT;
 				break;
 			}
 		}
-		for (k = 0; k < n; k++)
+		for (k = 0; k < n; k++) {
+			if (compat)
+				pvhv_copy_from_compat(&ops[k], &cops[k]);
 			ops[k].status = pvhv_grant_copy_one(v->d, &ops[k], cache);
-		if (pvhv_copy_to_guest(v, p, ops, n * sizeof(ops[0]))) {
+			if (compat)
+				cops[k].status = ops[k].status;
+		}
+		if (pvhv_copy_to_guest(v, p, buf, n * size)) {
 			ret = -EFAULT;
 			break;
 		}
+		pvhv_hcall_work(v, n);
 	}
 	for (k = 0; k < 2; k++)
 		if (cache[k].d)
@@ -828,13 +963,12 @@ long pvhv_xen_grant_table_op(struct pvhv_vcpu *v, u64 cmd, u64 uop, u64 count, b
 		return -EINVAL;
 	switch (cmd) {
 	case GNTTABOP_map_grant_ref:
-		return pvhv_gnttab_each(v, uop, count, sizeof(struct gnttab_map_grant_ref),
+		return pvhv_gnttab_each(v, uop, count, sizeof(struct gnttab_map_grant_ref), compat,
 					pvhv_gnttab_map_one);
 	case GNTTABOP_unmap_grant_ref:
-		return pvhv_gnttab_each(v, uop, count, sizeof(struct gnttab_unmap_grant_ref),
-					pvhv_gnttab_unmap_one);
+		return pvhv_gnttab_unmap(v, uop, count, false, compat);
 	case GNTTABOP_copy:
-		return pvhv_gnttab_copy(v, uop, count);
+		return pvhv_gnttab_copy(v, uop, count, compat);
 	case GNTTABOP_query_size:
 		return pvhv_gnttab_query_size(v, uop, count);
 	case GNTTABOP_setup_table:
@@ -844,16 +978,16 @@ long pvhv_xen_grant_table_op(struct pvhv_vcpu *v, u64 cmd, u64 uop, u64 count, b
 	case GNTTABOP_get_version:
 		return pvhv_gnttab_get_version(v, uop, count);
 	case GNTTABOP_cache_flush:
-		return pvhv_gnttab_each(v, uop, count, sizeof(struct gnttab_cache_flush),
+		return pvhv_gnttab_each(v, uop, count, sizeof(struct gnttab_cache_flush), compat,
 					pvhv_gnttab_cache_flush_one);
 	case GNTTABOP_transfer:
 		if (compat)
-			return pvhv_gnttab_each(v, uop, count, 16, pvhv_gnttab_transfer_compat);
-		return pvhv_gnttab_each(v, uop, count, sizeof(struct gnttab_transfer),
+			return pvhv_gnttab_each(v, uop, count, 16, true,
+						pvhv_gnttab_transfer_compat);
+		return pvhv_gnttab_each(v, uop, count, sizeof(struct gnttab_transfer), false,
 					pvhv_gnttab_transfer_native);
 	case GNTTABOP_unmap_and_replace:
-		return pvhv_gnttab_each(v, uop, count, sizeof(struct gnttab_unmap_and_replace),
-					pvhv_gnttab_unmap_replace_one);
+		return pvhv_gnttab_unmap(v, uop, count, true, compat);
 	default:
 		return -ENOSYS;
 	}

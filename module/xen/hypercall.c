@@ -9,13 +9,24 @@
  * paging mode (via the vendor table) and the copy-from/to-guest helpers.
  * Every argument is untrusted.
  *
+ * Continuations (core.h): a long hypercall (a batch, a console write, a
+ * poll that woke for nothing) stops where it can resume and has the guest
+ * execute it again with its arguments rewritten to say where, as Xen's
+ * hypercall_create_continuation() (xen/arch/x86/hypercall.c) does; the vCPU
+ * thread gets back to its loop in between, where it gives the CPU up if the
+ * host wants it and stops if it must. Xen preempts on
+ * hypercall_preempt_check(); so do we, and after PVHV_HCALL_WORK_MAX units
+ * of work whatever the host wants, which bounds the time between two looks.
+ *
  * Locking: runs on the vCPU's own thread; takes only the locks of the
  * helpers it calls (console, domain state).
  */
 #define pr_fmt(fmt) "pvhv: xen: " fmt
 
 #include <linux/errno.h>
+#include <linux/kthread.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <xen/interface/xen.h>
@@ -38,10 +49,34 @@ struct pvhv_hcall {
 	bool compat;		/* 32-bit caller: compat ABI */
 };
 
+bool pvhv_hcall_preempt_check(struct pvhv_vcpu *v)
+{
+	return need_resched() || signal_pending(current) || kthread_should_stop() ||
+	       !READ_ONCE(v->d->runnable) || !READ_ONCE(v->up) ||
+	       v->hcall.work >= PVHV_HCALL_WORK_MAX;
+}
+
+void pvhv_hcall_set_arg(struct pvhv_vcpu *v, unsigned int n, u64 val)
+{
+	if (!WARN_ON_ONCE(n >= ARRAY_SIZE(v->hcall.arg)))
+		v->hcall.arg[n] = val;
+}
+
+long pvhv_hcall_continue(struct pvhv_vcpu *v)
+{
+	v->hcall.preempted = true;
+	return 0;	/* not seen: RAX keeps the hypercall's number */
+}
+
+/*
+ * As Xen's guest_console_write(): the rest of a long write is continued
+ * (count and buffer advanced) when the host wants the CPU.
+ */
 static long pvhv_console_io(struct pvhv_vcpu *v, const struct pvhv_hcall *h)
 {
 	u64 cmd = h->arg[0], count = (u32)h->arg[1], ptr = h->arg[2];
 	char buf[PVHV_CONSOLE_CHUNK];
+	bool first = true;
 
 	if ((int)cmd != CONSOLEIO_write)
 		return -ENOSYS;	/* CONSOLEIO_read is for the hardware domain only */
@@ -50,9 +85,16 @@ static long pvhv_console_io(struct pvhv_vcpu *v, const struct pvhv_hcall *h)
 	while (count) {
 		size_t n = min_t(size_t, count, sizeof(buf));
 
+		if (!first && pvhv_hcall_preempt_check(v)) {
+			pvhv_hcall_set_arg(v, 1, count);
+			pvhv_hcall_set_arg(v, 2, ptr);
+			return pvhv_hcall_continue(v);
+		}
+		first = false;
 		if (pvhv_copy_from_guest(v, buf, ptr, n))
 			return -EFAULT;
 		pvhv_console_write(v->d, buf, n);
+		pvhv_hcall_work(v, 1);
 		ptr += n;
 		count -= n;
 	}
@@ -163,7 +205,7 @@ static long pvhv_sched_op(struct pvhv_vcpu *v, const struct pvhv_hcall *h)
 	}
 }
 
-void pvhv_xen_hypercall(struct pvhv_vcpu *v)
+bool pvhv_xen_hypercall(struct pvhv_vcpu *v)
 {
 	static const int args64[5] = { PVHV_RDI, PVHV_RSI, PVHV_RDX, PVHV_R10, PVHV_R8 };
 	static const int args32[5] = { PVHV_RBX, PVHV_RCX, PVHV_RDX, PVHV_RSI, PVHV_RDI };
@@ -178,6 +220,9 @@ void pvhv_xen_hypercall(struct pvhv_vcpu *v)
 	nr = h.compat ? (u32)v->regs[PVHV_RAX] : v->regs[PVHV_RAX];
 	for (i = 0; i < 5; i++)
 		h.arg[i] = h.compat ? (u32)v->regs[args32[i]] : v->regs[args64[i]];
+	memcpy(v->hcall.arg, h.arg, sizeof(h.arg));
+	v->hcall.work = 0;
+	v->hcall.preempted = false;
 
 	if (pg.cpl) {
 		ret = -EPERM;	/* as Xen: hypercalls only from guest kernel mode */
@@ -218,6 +263,22 @@ void pvhv_xen_hypercall(struct pvhv_vcpu *v)
 	default:
 		ret = -ENOSYS;
 	}
+	if (v->hcall.preempted) {
+		/*
+		 * The arguments for the next execution. A compat caller's are
+		 * 32 bits: the upper halves of its registers stay as they were
+		 * (Xen writes EBX... of its cpu_user_regs, not RBX...).
+		 */
+		for (i = 0; i < 5; i++) {
+			if (h.compat)
+				v->regs[args32[i]] = (v->regs[args32[i]] & ~0xffffffffULL) |
+						     (u32)v->hcall.arg[i];
+			else
+				v->regs[args64[i]] = v->hcall.arg[i];
+		}
+		return false;
+	}
 out:
 	v->regs[PVHV_RAX] = h.compat ? (u32)ret : (u64)ret;
+	return true;
 }

@@ -13,18 +13,21 @@
  * Xen's increase_reservation allocates pages the guest cannot reach; here it
  * places them at the listed gfns as populate_physmap does.
  *
+ * The batches (reservations, add_to_physmap_batch) are preempted as Xen's
+ * do_memory_op() preempts them: a continuation (../core.h) that carries the
+ * extent to resume from in cmd's upper bits (MEMOP_EXTENT_SHIFT), which is
+ * also where a guest may ask to start.
+ *
  * Locking: pvhv_domain.lock serializes changes of the physmap (it nests
  * nothing here but the vendor's NPT update). A page leaves the physmap under
  * the lock and is freed outside it by pvhv_domain_free_pages(), once no vCPU
- * and no host copy can reach it any more.
+ * and no host copy can reach it any more: a batch of them at a time.
  */
 #define pr_fmt(fmt) "pvhv: xen: " fmt
 
 #include <linux/errno.h>
 #include <linux/gfp.h>
-#include <linux/kthread.h>
 #include <linux/mm.h>
-#include <linux/sched.h>
 #include <linux/slab.h>
 #include <xen/interface/xen.h>
 #include <xen/interface/memory.h>
@@ -38,6 +41,8 @@
 #define PVHV_MAX_GFN		((1ULL << 36) - 1)	/* 48-bit guest-physical */
 #define PVHV_MEMOP_EXTENT_SHIFT	6	/* MEMOP_EXTENT_SHIFT: where a continuation resumes */
 #define PVHV_MAX_EXTENT_ORDER	9	/* Xen's limit for an unprivileged domain */
+/* Pages handed back together: one flush and one grace period for all. */
+#define PVHV_FREE_BATCH		512
 #define PVHV_E820_RAM		1
 #define PVHV_E820_RESERVED	2
 
@@ -84,6 +89,19 @@ static long pvhv_check_self(struct pvhv_vcpu *v, u16 domid)
 	return pvhv_domid_exists(domid) ? -EPERM : -ESRCH;
 }
 
+/*
+ * Continue the memory_op at extent (or entry) @start, which the guest's
+ * next execution finds in cmd's upper bits (Xen's
+ * hypercall_create_continuation(__HYPERVISOR_memory_op, "lh",
+ * op | (start << MEMOP_EXTENT_SHIFT), arg)). The callers keep @start below
+ * 2^26, so a 32-bit caller's cmd holds it too.
+ */
+static long pvhv_memop_continue(struct pvhv_vcpu *v, u64 cmd, u64 start)
+{
+	pvhv_hcall_set_arg(v, 0, (cmd & PVHV_MEMOP_CMD_MASK) | (start << PVHV_MEMOP_EXTENT_SHIFT));
+	return pvhv_hcall_continue(v);
+}
+
 /* What the guest sees at @gfn changed: point the nested tables at it. */
 int pvhv_physmap_sync(struct pvhv_domain *d, u64 gfn)
 {
@@ -99,7 +117,7 @@ static struct page *pvhv_ram_remove(struct pvhv_domain *d, u64 gfn)
 	lockdep_assert_held(&d->lock);
 	if (!page)
 		return NULL;
-	WRITE_ONCE(d->pages[gfn], NULL);
+	WRITE_ONCE(d->pages[array_index_nospec(gfn, d->nr_pages)], NULL);
 	d->tot_pages--;
 	atomic64_dec(&pvhv_counters.guest_pages);
 	/* A special page placed over it stays; otherwise the gfn is a hole. */
@@ -211,15 +229,20 @@ static long pvhv_add_to_physmap(struct pvhv_vcpu *v, u64 ptr, bool compat)
 
 /*
  * XENMEM_add_to_physmap_batch: @size entries of (idx, gpfn), an error per
- * entry in errs[]. Foreign frames (gmfn_foreign) are for privileged domains.
+ * entry in errs[], from the entry cmd names on (Xen: -EDOM if that cannot
+ * be a u16, -EILSEQ past the end). Foreign frames (gmfn_foreign) are for
+ * privileged domains.
  */
-static long pvhv_add_to_physmap_batch(struct pvhv_vcpu *v, u64 ptr, bool compat)
+static long pvhv_add_to_physmap_batch(struct pvhv_vcpu *v, u64 cmd, u64 ptr, bool compat)
 {
-	u64 idxs, gpfns, errs, idx, gpfn, i;
+	u64 idxs, gpfns, errs, idx, gpfn, i, start = cmd >> PVHV_MEMOP_EXTENT_SHIFT;
 	u16 domid, space, size, foreign;
 	int esize = compat ? 4 : 8;
 	s32 err;
 	long ret;
+
+	if (start > U16_MAX)
+		return -EDOM;
 
 	if (compat) {
 		struct { u16 domid, space, size, foreign; u32 idxs, gpfns, errs; } b;
@@ -244,7 +267,11 @@ static long pvhv_add_to_physmap_batch(struct pvhv_vcpu *v, u64 ptr, bool compat)
 		return pvhv_domid_exists(foreign) ? -EPERM : -ESRCH;
 	if (space == XENMAPSPACE_gmfn_range)
 		return -EINVAL;	/* as Xen: not in a batch */
-	for (i = 0; i < size; i++) {
+	if (start > size)
+		return -EILSEQ;
+	for (i = start; i < size; i++) {
+		if (i > start && pvhv_hcall_preempt_check(v))
+			return pvhv_memop_continue(v, cmd, i);
 		idx = gpfn = 0;
 		if (pvhv_copy_from_guest(v, &idx, idxs + i * esize, esize) ||
 		    pvhv_copy_from_guest(v, &gpfn, gpfns + i * esize, esize))
@@ -252,6 +279,7 @@ static long pvhv_add_to_physmap_batch(struct pvhv_vcpu *v, u64 ptr, bool compat)
 		err = pvhv_physmap_add(v->d, space, idx, gpfn);
 		if (pvhv_copy_to_guest(v, errs + i * 4, &err, sizeof(err)))
 			return -EFAULT;
+		pvhv_hcall_work(v, 1);
 	}
 	return 0;
 }
@@ -333,56 +361,82 @@ static int pvhv_read_extent(struct pvhv_vcpu *v, u64 list, u64 i, bool compat, u
 	return 0;
 }
 
-/* Should a long batch stop early? (Xen would preempt with a continuation.) */
-static bool pvhv_batch_interrupted(void)
+/*
+ * The extents to work on, as Xen's do_memory_op() checks them: from the one
+ * cmd names on; none if there are too many to name the last in cmd (Xen:
+ * UINT_MAX >> MEMOP_EXTENT_SHIFT) or the order is beyond an unprivileged
+ * domain's. False: return *@start, the count of extents done.
+ */
+static bool pvhv_extents_ok(u64 cmd, u64 nr, u32 order, u64 *start)
 {
-	cond_resched();
-	return fatal_signal_pending(current) || kthread_should_stop();
+	*start = cmd >> PVHV_MEMOP_EXTENT_SHIFT;
+	return nr <= (U32_MAX >> PVHV_MEMOP_EXTENT_SHIFT) && order <= PVHV_MAX_EXTENT_ORDER &&
+	       *start < nr;
 }
 
 /*
  * XENMEM_decrease_reservation: each extent is 2^order gfns whose RAM goes
  * back to the host. As Xen, the count of whole extents done is returned and
  * the first one that fails (a hole, beyond RAM, an unreadable list) ends it.
+ * The pages go a batch at a time, all of them before the hypercall returns
+ * or is continued.
  */
 static long pvhv_decrease_reservation(struct pvhv_vcpu *v, u64 cmd, u64 ptr, bool compat)
 {
 	struct pvhv_domain *d = v->d;
-	struct page *batch[32];
-	u64 list, nr, i, gfn, j;
-	unsigned int n, done;
+	u64 list, nr, i, start, gfn, j, k, count;
+	struct page *one, **batch;
+	unsigned int n = 0, max;
+	bool whole, preempted = false;
 	u32 order;
 	long ret;
 
 	ret = pvhv_read_reservation(v, ptr, compat, &list, &nr, &order);
 	if (ret)
 		return ret;
-	i = cmd >> PVHV_MEMOP_EXTENT_SHIFT;
-	if (order > PVHV_MAX_EXTENT_ORDER)
-		return i;
-	for (; i < nr; i++) {
-		if (pvhv_read_extent(v, list, i, compat, &gfn) || gfn >= d->nr_pages ||
-		    (1ULL << order) > d->nr_pages - gfn || pvhv_batch_interrupted())
+	if (!pvhv_extents_ok(cmd, nr, order, &start))
+		return start;
+	count = 1ULL << order;
+	max = PVHV_FREE_BATCH;
+	batch = kmalloc_array(max, sizeof(*batch), GFP_KERNEL);
+	if (!batch) {
+		batch = &one;
+		max = 1;
+	}
+	for (i = start; i < nr; i++) {
+		if (i > start && pvhv_hcall_preempt_check(v)) {
+			preempted = true;
 			break;
-		done = 0;
-		for (j = 0; j < (1ULL << order); j += ARRAY_SIZE(batch)) {
-			u64 k, end = min_t(u64, 1ULL << order, j + ARRAY_SIZE(batch));
+		}
+		if (pvhv_read_extent(v, list, i, compat, &gfn) || gfn >= d->nr_pages ||
+		    count > d->nr_pages - gfn)
+			break;
+		whole = true;
+		for (j = 0; j < count; j = k) {
+			u64 end = min_t(u64, count, j + (max - n));
 
-			n = 0;
 			mutex_lock(&d->lock);
 			for (k = j; k < end; k++) {
 				batch[n] = pvhv_ram_remove(d, gfn + k);
 				if (batch[n])
 					n++;
+				else
+					whole = false;	/* a hole already */
 			}
 			mutex_unlock(&d->lock);
-			pvhv_domain_free_pages(d, batch, n);
-			done += n;
+			if (n == max) {
+				pvhv_domain_free_pages(d, batch, n);
+				n = 0;
+			}
 		}
-		if (done != (1U << order))
-			break;	/* part of it was a hole already */
+		pvhv_hcall_work(v, count);
+		if (!whole)
+			break;
 	}
-	return i;
+	pvhv_domain_free_pages(d, batch, n);
+	if (batch != &one)
+		kfree(batch);
+	return preempted ? pvhv_memop_continue(v, cmd, i) : (long)i;
 }
 
 /*
@@ -393,25 +447,28 @@ static long pvhv_decrease_reservation(struct pvhv_vcpu *v, u64 cmd, u64 ptr, boo
 static long pvhv_populate_physmap(struct pvhv_vcpu *v, u64 cmd, u64 ptr, bool compat)
 {
 	struct pvhv_domain *d = v->d;
-	u64 list, nr, i, gfn, j, count;
+	u64 list, nr, i, start, gfn, j, count;
+	bool ok, preempted = false;
 	struct page **batch;
-	bool ok;
 	u32 order;
 	long ret;
 
 	ret = pvhv_read_reservation(v, ptr, compat, &list, &nr, &order);
 	if (ret)
 		return ret;
-	i = cmd >> PVHV_MEMOP_EXTENT_SHIFT;
-	if (order > PVHV_MAX_EXTENT_ORDER)
-		return i;
+	if (!pvhv_extents_ok(cmd, nr, order, &start))
+		return start;
 	count = 1ULL << order;
 	batch = kcalloc(count, sizeof(*batch), GFP_KERNEL);
 	if (!batch)
-		return i;
-	for (; i < nr; i++) {
+		return start;
+	for (i = start; i < nr; i++) {
+		if (i > start && pvhv_hcall_preempt_check(v)) {
+			preempted = true;
+			break;
+		}
 		if (pvhv_read_extent(v, list, i, compat, &gfn) || gfn >= d->nr_pages ||
-		    count > d->nr_pages - gfn || (gfn & (count - 1)) || pvhv_batch_interrupted())
+		    count > d->nr_pages - gfn || (gfn & (count - 1)))
 			break;
 		for (j = 0; j < count; j++) {
 			batch[j] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO | __GFP_NOWARN |
@@ -424,7 +481,7 @@ static long pvhv_populate_physmap(struct pvhv_vcpu *v, u64 cmd, u64 ptr, bool co
 		for (j = 0; ok && j < count; j++)
 			ok = !pvhv_gfn_to_ram(d, gfn + j);
 		for (j = 0; ok && j < count; j++) {
-			WRITE_ONCE(d->pages[gfn + j], batch[j]);
+			WRITE_ONCE(d->pages[array_index_nospec(gfn + j, d->nr_pages)], batch[j]);
 			batch[j] = NULL;
 			d->tot_pages++;
 			atomic64_inc(&pvhv_counters.guest_pages);
@@ -436,11 +493,12 @@ static long pvhv_populate_physmap(struct pvhv_vcpu *v, u64 cmd, u64 ptr, bool co
 			__free_page(batch[j]);	/* never visible to the guest */
 			batch[j] = NULL;
 		}
+		pvhv_hcall_work(v, count);
 		if (!ok)
 			break;
 	}
 	kfree(batch);
-	return i;
+	return preempted ? pvhv_memop_continue(v, cmd, i) : (long)i;
 }
 
 static long pvhv_memory_map(struct pvhv_vcpu *v, u64 ptr, bool compat)
@@ -500,7 +558,7 @@ long pvhv_xen_memory_op(struct pvhv_vcpu *v, u64 cmd, u64 arg, bool compat)
 	case XENMEM_add_to_physmap:
 		return pvhv_add_to_physmap(v, arg, compat);
 	case XENMEM_add_to_physmap_range:	/* Xen's XENMEM_add_to_physmap_batch */
-		return pvhv_add_to_physmap_batch(v, arg, compat);
+		return pvhv_add_to_physmap_batch(v, cmd, arg, compat);
 	case XENMEM_remove_from_physmap:
 		return pvhv_remove_from_physmap(v, arg, compat);
 	case XENMEM_memory_map:

@@ -158,6 +158,14 @@ wait_until() {
 
 pvhv_loaded() { grep -q '^pvhv ' /proc/modules; }
 
+# A CPU the host could not have back: the soft-lockup watchdog ("watchdog:
+# BUG: soft lockup - CPU#0 stuck for 22s!"), RCU's stall warnings ("rcu:
+# INFO: rcu_preempt self-detected stall on CPU", "rcu_sched detected stalls
+# on CPUs/tasks"), the hung-task detector ("INFO: task X blocked for more
+# than 120 seconds", then hung_task_timeout_secs). tests/vm/run looks for the
+# same lines on the console, where a boot that never ends leaves them.
+STALL_LINES='soft lockup|self-detected stall|rcu: INFO|detected stalls on|hung task|hung_task|blocked for more than [0-9]+ seconds'
+
 # Dmesg lines that fail the run: since the first test started.
 tap_dmesg_check() {
 	dmesg | tail -n +$((DMESG_START + 1)) >/tmp/dmesg.new
@@ -166,6 +174,12 @@ tap_dmesg_check() {
 		sed 's/^/# /' /tmp/dmesg.bad | head -n 40
 	else
 		ok "dmesg has no Oops/BUG/WARNING/general protection/refcount lines ($(wc -l </tmp/dmesg.new) new lines)"
+	fi
+	if grep -E "$STALL_LINES" /tmp/dmesg.new >/tmp/dmesg.bad; then
+		not_ok "dmesg has no soft lockup, RCU stall or hung task lines"
+		sed 's/^/# /' /tmp/dmesg.bad | head -n 40
+	else
+		ok "dmesg has no soft lockup, RCU stall or hung task lines"
 	fi
 	grep 'pvhv' /tmp/dmesg.new | tail -n 30 | sed 's/^/# dmesg: /'
 }

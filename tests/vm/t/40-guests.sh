@@ -36,6 +36,7 @@ vmmctl destroy hello32 >/dev/null 2>&1
 mkcfg cputest $G/cputest.elf
 check_helper "cputest" taskset -c 0 vmmctl create /tmp/cputest.cfg -c
 check "cputest: port 0xE9 reaches the console log" grep -q '^port e9: hello$' /tmp/helper.out
+check "cputest: and so does REP OUTSB to it" grep -q '^port e9: rep outsb$' /tmp/helper.out
 domid=$(sed -n 's/^domid: //p' /tmp/helper.out)
 check_out "cputest: CPUID 0x40000004 gave the real domid ($domid)" "^cputest +$domid " vmmctl list
 vmmctl destroy cputest >/dev/null 2>&1
