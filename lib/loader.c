@@ -156,22 +156,26 @@ static int load_elf(uint8_t *mem, uint64_t ram_bytes, const struct pvhv_boot_con
 		return fail(out, -ENOEXEC, "unknown ELF class");
 	if (size < (is64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr)))
 		return fail(out, -ENOEXEC, "truncated ELF header");
+	/* Headers are copied out: an image need not be aligned (a bzImage's
+	 * uncompressed payload, e_phoff). */
 	if (is64) {
-		const Elf64_Ehdr *eh = (const void *)img;
+		Elf64_Ehdr eh;
 
-		if (eh->e_machine != EM_X86_64)
+		memcpy(&eh, img, sizeof(eh));
+		if (eh.e_machine != EM_X86_64)
 			return fail(out, -ENOEXEC, "not an x86 ELF image");
-		phoff = eh->e_phoff;
-		phentsize = eh->e_phentsize;
-		nph = eh->e_phnum;
+		phoff = eh.e_phoff;
+		phentsize = eh.e_phentsize;
+		nph = eh.e_phnum;
 	} else {
-		const Elf32_Ehdr *eh = (const void *)img;
+		Elf32_Ehdr eh;
 
-		if (eh->e_machine != EM_386 && eh->e_machine != EM_X86_64)
+		memcpy(&eh, img, sizeof(eh));
+		if (eh.e_machine != EM_386 && eh.e_machine != EM_X86_64)
 			return fail(out, -ENOEXEC, "not an x86 ELF image");
-		phoff = eh->e_phoff;
-		phentsize = eh->e_phentsize;
-		nph = eh->e_phnum;
+		phoff = eh.e_phoff;
+		phentsize = eh.e_phentsize;
+		nph = eh.e_phnum;
 	}
 	if (phentsize != (is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr)))
 		return fail(out, -ENOEXEC, "bad program header size");
@@ -188,15 +192,17 @@ static int load_elf(uint8_t *mem, uint64_t ram_bytes, const struct pvhv_boot_con
 			uint64_t type, off, filesz, paddr, memsz, align;
 
 			if (is64) {
-				const Elf64_Phdr *p = (const void *)ph;
+				Elf64_Phdr p;
 
-				type = p->p_type, off = p->p_offset, filesz = p->p_filesz;
-				paddr = p->p_paddr, memsz = p->p_memsz, align = p->p_align;
+				memcpy(&p, ph, sizeof(p));
+				type = p.p_type, off = p.p_offset, filesz = p.p_filesz;
+				paddr = p.p_paddr, memsz = p.p_memsz, align = p.p_align;
 			} else {
-				const Elf32_Phdr *p = (const void *)ph;
+				Elf32_Phdr p;
 
-				type = p->p_type, off = p->p_offset, filesz = p->p_filesz;
-				paddr = p->p_paddr, memsz = p->p_memsz, align = p->p_align;
+				memcpy(&p, ph, sizeof(p));
+				type = p.p_type, off = p.p_offset, filesz = p.p_filesz;
+				paddr = p.p_paddr, memsz = p.p_memsz, align = p.p_align;
 			}
 			if (type != (pass ? PT_LOAD : PT_NOTE))
 				continue;
