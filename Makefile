@@ -2,6 +2,7 @@
 #
 # pvhv: make            builds module/pvhv.ko, libpvhv (.so/.a/.pc) and vmmctl
 #       make check      unit tests, then the VM tests on every installed kernel
+#       make fuzz       the loader's libFuzzer target for FUZZ_TIME (60) seconds
 #       make install    installs library, headers, vmmctl, udev rule, systemd unit (DESTDIR, PREFIX)
 #
 # KDIR (the kernel build tree) defaults to the running kernel's, or, when the
@@ -94,6 +95,7 @@ tests/.uapi-standalone.stamp: uapi/pvhv.h uapi/pvhv_check.h
 
 include guests/guests.mk
 include tests/unit/unit.mk
+include tests/fuzz/fuzz.mk
 include tests/vm/vm.mk
 
 check: userspace vm-helpers

@@ -474,6 +474,22 @@ static void make_bz(struct bz *z, int fmt, const struct img *elf)
 	z->len = PL_START + z->pl_len;
 }
 
+/* "make fuzz" seeds tests/fuzz/fuzz_loader with these images. */
+static void save_seed(const char *name, const void *data, size_t len)
+{
+	const char *dir = getenv("PVHV_FUZZ_CORPUS");
+	char path[4096];
+	FILE *f;
+
+	if (!dir)
+		return;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "wb");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
 static int load_bz(uint8_t *ram, const struct bz *z, size_t len, struct pvhv_pvh_image *out)
 {
 	struct pvhv_boot_config cfg = { .kernel = z->b, .kernel_size = len, .cmdline = "x" };
@@ -499,6 +515,9 @@ START_TEST(test_bzimage_formats)
 	}
 	memcpy(ref, ram, RAM);
 	make_bz(&z, fmt, &elf);
+	save_seed(fmt_name[fmt], z.b, z.len);
+	if (fmt == GZIP)
+		save_seed("elf", elf.b, elf.len);
 	ck_assert_int_eq(pvhv_kernel_unpack(z.b, z.len, PVHV_KERNEL_MAX, &k), 0);
 	ck_assert_ptr_nonnull(strstr(k.format, fmt_name[fmt]));
 	ck_assert_uint_eq(k.elf_size, elf.len);
