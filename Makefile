@@ -2,6 +2,7 @@
 #
 # pvhv: make            builds module/pvhv.ko, libpvhv (.so/.a/.pc) and vmmctl
 #       make check      unit tests, then the VM tests on every installed kernel
+#       make fuzz       the loader's libFuzzer target for FUZZ_TIME (60) seconds
 #       make install    installs library, headers, vmmctl, udev rule, systemd unit (DESTDIR, PREFIX)
 #
 # KDIR (the kernel build tree) defaults to the running kernel's, or, when the
@@ -26,12 +27,14 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes 
 CFLAGS ?= -O2 -g
 USER_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) -Iuapi -Ilib $(CFLAGS)
 
-LIB_SRCS := lib/libpvhv.c lib/loader.c lib/xs_tree.c lib/xenstored.c lib/xs_save.c lib/xs_client.c lib/xencons.c
+LIB_SRCS := lib/libpvhv.c lib/loader.c lib/bzimage.c lib/xs_tree.c lib/xenstored.c lib/xs_save.c lib/xs_client.c lib/xencons.c
 LIB_OBJS := $(LIB_SRCS:.c=.o)
 LIB_PIC_OBJS := $(LIB_SRCS:.c=.pic.o)
+# The kernel decompressors (lib/bzimage.c); libpvhv.pc.in lists them too.
+LIB_LIBS := -lz -llzma -lzstd -llz4 -lbz2
 VMMCTL_SRCS := $(wildcard vmmctl/*.c)
 VMMCTL_OBJS := $(VMMCTL_SRCS:.c=.o)
-HDRS := uapi/pvhv.h uapi/pvhv_check.h lib/libpvhv.h lib/pvhv_xenstore.h lib/pvhv_console.h lib/xs_internal.h vmmctl/vmmctl.h
+HDRS := uapi/pvhv.h uapi/pvhv_check.h lib/libpvhv.h lib/pvhv_xenstore.h lib/pvhv_console.h lib/xs_internal.h lib/kernel_image.h vmmctl/vmmctl.h
 
 .PHONY: bench all module lib guests userspace check check-unit check-vm vm-helpers header-check install clean
 
@@ -52,7 +55,7 @@ lib/%.pic.o: lib/%.c $(HDRS)
 	$(CC) $(USER_CFLAGS) -fvisibility=hidden -fPIC -c -o $@ $<
 
 lib/libpvhv.so.$(LIB_VERSION): $(LIB_PIC_OBJS)
-	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,-z,defs -o $@ $^
+	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,-z,defs -o $@ $^ $(LIB_LIBS)
 
 lib/$(SONAME): lib/libpvhv.so.$(LIB_VERSION)
 	ln -sf $(notdir $<) $@
@@ -92,6 +95,7 @@ tests/.uapi-standalone.stamp: uapi/pvhv.h uapi/pvhv_check.h
 
 include guests/guests.mk
 include tests/unit/unit.mk
+include tests/fuzz/fuzz.mk
 include tests/vm/vm.mk
 
 check: userspace vm-helpers

@@ -69,7 +69,7 @@ int pvhv_domain_find(int fd, const char *id_or_name, uint32_t *domid);
 /* PVH boot (lib/loader.c) */
 
 struct pvhv_boot_config {
-	const void *kernel;	/* ELF32 or ELF64 PVH image */
+	const void *kernel;	/* ELF32/ELF64 PVH image, or a Linux bzImage holding one */
 	size_t kernel_size;
 	const void *ramdisk;	/* optional: module 0 in start_info */
 	size_t ramdisk_size;

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * The PVH domain builder, as Xen's docs/misc/pvh.pandoc and libxl define it:
- * ELF32/ELF64 PT_LOAD segments placed at p_paddr with bss zeroed, the entry
- * point from the XEN_ELFNOTE_PHYS32_ENTRY note, and struct hvm_start_info
- * (version 1: command line, module list for the initrd, memory map) placed
- * after the image, below 4 GiB and outside page 0.
+ * an ELF32/ELF64 image, given as is or inside a Linux bzImage (lib/bzimage.c
+ * finds and decompresses it), its PT_LOAD segments placed at p_paddr (or
+ * moved as XEN_ELFNOTE_PHYS32_RELOC allows when they do not fit) with bss
+ * zeroed, the entry point from the XEN_ELFNOTE_PHYS32_ENTRY note, and
+ * struct hvm_start_info (version 1: command line, module list for the
+ * initrd, memory map) placed after the image, below 4 GiB and outside page 0.
  *
  * pvhv_pvh_load() works on a plain memory buffer, so it is unit-tested and
  * fuzzed without the module. Every field of the image is untrusted.
@@ -25,6 +27,12 @@
 #include <xen/arch-x86/hvm/start_info.h>
 
 #include "libpvhv.h"
+#include "kernel_image.h"
+
+/* public/elfnote.h since Xen 4.19; Debian 12's libxen-dev is 4.17. */
+#ifndef XEN_ELFNOTE_PHYS32_RELOC
+#define XEN_ELFNOTE_PHYS32_RELOC 19
+#endif
 
 #define PVHV_API __attribute__((visibility("default")))
 
@@ -58,8 +66,20 @@ static uint64_t rd(const uint8_t *p, size_t n)
 	return v;
 }
 
-/* The PHYS32_ENTRY note in [p, p + len). 0: found, 1: not there, <0: corrupt. */
-static int find_entry(const uint8_t *p, uint64_t len, uint64_t *entry)
+/*
+ * The Xen notes a PVH loader reads, as libelf's elf_xen_parse_note()
+ * (xen/common/libelf/libelf-dominfo.c): the entry point, and whether and
+ * where the kernel may be moved.
+ */
+struct pvh_notes {
+	int has_entry, reloc;
+	uint64_t entry;
+	uint64_t align;		/* 0: not given */
+	uint64_t min, max;	/* the image's first and last byte */
+};
+
+/* The notes in [p, p + len). 0: parsed, <0: corrupt. */
+static int parse_notes(const uint8_t *p, uint64_t len, struct pvh_notes *n)
 {
 	uint64_t pos = 0;
 
@@ -71,39 +91,58 @@ static int find_entry(const uint8_t *p, uint64_t len, uint64_t *entry)
 
 		if (namesz > len || descsz > len || next > len)
 			return -1;
-		if (type == XEN_ELFNOTE_PHYS32_ENTRY && namesz == 4 &&
-		    !memcmp(p + name, "Xen", 4)) {
+		pos = next;
+		if (namesz != 4 || memcmp(p + name, "Xen", 4))
+			continue;
+		if (type == XEN_ELFNOTE_PHYS32_ENTRY && !n->has_entry) {
 			if (descsz != 4 && descsz != 8)
 				return -1;
-			*entry = rd(p + desc, descsz);
-			return 0;
+			n->entry = rd(p + desc, descsz);
+			n->has_entry = 1;
+		} else if (type == XEN_ELFNOTE_PHYS32_RELOC) {
+			/* Up to three 32-bit values: align, min, max. */
+			n->reloc = 1;
+			if (descsz >= 4)
+				n->align = rd(p + desc, 4);
+			if (descsz >= 8)
+				n->min = rd(p + desc + 4, 4);
+			if (descsz >= 12)
+				n->max = rd(p + desc + 8, 4);
 		}
-		pos = next;
 	}
-	return 1;
+	return 0;
 }
 
-PVHV_API int pvhv_pvh_load(void *ram, uint64_t ram_bytes, const struct pvhv_boot_config *cfg,
-			   struct pvhv_pvh_image *out)
+/*
+ * Whether the image [start, start + span), then @tail bytes of ramdisk and
+ * boot information from the next page on, fit in guest RAM outside page 0,
+ * the boot information below 4 GiB.
+ */
+static int layout_fits(uint64_t start, uint64_t span, uint64_t tail, uint64_t usable)
 {
-	const uint8_t *img = cfg ? cfg->kernel : NULL;
-	uint64_t size = cfg ? cfg->kernel_size : 0, usable, top, cur, cmdlen, nph, i, j;
-	uint64_t phoff, phentsize, entry = 0;
+	uint64_t after;
+
+	if (start < PAGE || !fits(start, span, usable))
+		return 0;
+	after = (start + span + PAGE - 1) & ~(PAGE - 1);
+	return fits(after, tail, usable) && after + tail <= LOW_4G;
+}
+
+static int load_elf(uint8_t *mem, uint64_t ram_bytes, const struct pvhv_boot_config *cfg,
+		    const uint8_t *img, uint64_t size, struct pvhv_pvh_image *out)
+{
+	uint64_t usable, top, cur, cmdlen, nph, i, j, span, tail, delta, base;
+	uint64_t phoff, phentsize, entry, palign = 0;
 	struct hvm_memmap_table_entry mm[2];
+	struct pvh_notes notes;
 	struct hvm_modlist_entry mod;
 	struct hvm_start_info si;
 	struct seg segs[MAX_PHDRS];
-	int nsegs = 0, is64, found = 0, pass, r;
-	uint8_t *mem = ram;
+	int nsegs = 0, is64, pass;
 
-	if (!out)
-		return -EINVAL;
-	memset(out, 0, sizeof(*out));
-	if (!ram || !cfg || !img)
-		return fail(out, -EINVAL, "no kernel image or guest RAM");
-	if (ram_bytes < PVHV_SPECIAL_PAGES * PAGE + 2 * PAGE || ram_bytes % PAGE)
-		return fail(out, -EINVAL, "guest RAM too small");
 	usable = ram_bytes - PVHV_SPECIAL_PAGES * PAGE;
+	memset(&notes, 0, sizeof(notes));
+	notes.max = LOW_4G - 1;	/* libelf's ARCH_PHYS_MAX_DEFAULT */
 
 	if (size < EI_NIDENT || memcmp(img, ELFMAG, SELFMAG))
 		return fail(out, -ENOEXEC, "not an ELF image");
@@ -117,22 +156,26 @@ PVHV_API int pvhv_pvh_load(void *ram, uint64_t ram_bytes, const struct pvhv_boot
 		return fail(out, -ENOEXEC, "unknown ELF class");
 	if (size < (is64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr)))
 		return fail(out, -ENOEXEC, "truncated ELF header");
+	/* Headers are copied out: an image need not be aligned (a bzImage's
+	 * uncompressed payload, e_phoff). */
 	if (is64) {
-		const Elf64_Ehdr *eh = (const void *)img;
+		Elf64_Ehdr eh;
 
-		if (eh->e_machine != EM_X86_64)
+		memcpy(&eh, img, sizeof(eh));
+		if (eh.e_machine != EM_X86_64)
 			return fail(out, -ENOEXEC, "not an x86 ELF image");
-		phoff = eh->e_phoff;
-		phentsize = eh->e_phentsize;
-		nph = eh->e_phnum;
+		phoff = eh.e_phoff;
+		phentsize = eh.e_phentsize;
+		nph = eh.e_phnum;
 	} else {
-		const Elf32_Ehdr *eh = (const void *)img;
+		Elf32_Ehdr eh;
 
-		if (eh->e_machine != EM_386 && eh->e_machine != EM_X86_64)
+		memcpy(&eh, img, sizeof(eh));
+		if (eh.e_machine != EM_386 && eh.e_machine != EM_X86_64)
 			return fail(out, -ENOEXEC, "not an x86 ELF image");
-		phoff = eh->e_phoff;
-		phentsize = eh->e_phentsize;
-		nph = eh->e_phnum;
+		phoff = eh.e_phoff;
+		phentsize = eh.e_phentsize;
+		nph = eh.e_phnum;
 	}
 	if (phentsize != (is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr)))
 		return fail(out, -ENOEXEC, "bad program header size");
@@ -141,54 +184,54 @@ PVHV_API int pvhv_pvh_load(void *ram, uint64_t ram_bytes, const struct pvhv_boot
 	if (!fits(phoff, nph * phentsize, size))
 		return fail(out, -ENOEXEC, "truncated program headers");
 
-	/* Two passes: the PVH note first (the most telling error), then the
+	/* Two passes: the notes first (the most telling error), then the
 	 * loadable segments. */
 	for (pass = 0; pass < 2; pass++) {
 		for (i = 0; i < nph; i++) {
 			const uint8_t *ph = img + phoff + i * phentsize;
-			uint64_t type, off, filesz, paddr, memsz;
+			uint64_t type, off, filesz, paddr, memsz, align;
 
 			if (is64) {
-				const Elf64_Phdr *p = (const void *)ph;
+				Elf64_Phdr p;
 
-				type = p->p_type, off = p->p_offset, filesz = p->p_filesz;
-				paddr = p->p_paddr, memsz = p->p_memsz;
+				memcpy(&p, ph, sizeof(p));
+				type = p.p_type, off = p.p_offset, filesz = p.p_filesz;
+				paddr = p.p_paddr, memsz = p.p_memsz, align = p.p_align;
 			} else {
-				const Elf32_Phdr *p = (const void *)ph;
+				Elf32_Phdr p;
 
-				type = p->p_type, off = p->p_offset, filesz = p->p_filesz;
-				paddr = p->p_paddr, memsz = p->p_memsz;
+				memcpy(&p, ph, sizeof(p));
+				type = p.p_type, off = p.p_offset, filesz = p.p_filesz;
+				paddr = p.p_paddr, memsz = p.p_memsz, align = p.p_align;
 			}
 			if (type != (pass ? PT_LOAD : PT_NOTE))
 				continue;
 			if (!fits(off, filesz, size))
 				return fail(out, -ENOEXEC, "segment beyond the end of the file");
 			if (!pass) {
-				r = found ? 1 : find_entry(img + off, filesz, &entry);
-				if (r < 0)
+				if (parse_notes(img + off, filesz, &notes))
 					return fail(out, -ENOEXEC, "corrupt ELF note");
-				if (r == 0)
-					found = 1;
 				continue;
 			}
 			if (filesz > memsz)
 				return fail(out, -ENOEXEC, "segment file size above its memory size");
 			if (!memsz)
 				continue;
-			if (!fits(paddr, memsz, usable))
+			if (!fits(paddr, memsz, UINT64_MAX))
 				return fail(out, -E2BIG, "segment outside guest RAM (more memory needed)");
-			if (paddr < PAGE)
-				return fail(out, -ENOEXEC, "segment in page 0");
 			for (j = 0; j < (uint64_t)nsegs; j++)
 				if (paddr < segs[j].paddr + segs[j].memsz &&
 				    segs[j].paddr < paddr + memsz)
 					return fail(out, -ENOEXEC, "overlapping segments");
+			if (align > palign)
+				palign = align;
 			segs[nsegs++] = (struct seg){ off, filesz, paddr, memsz };
 		}
-		if (!found)
+		if (!notes.has_entry)
 			return fail(out, -ENOEXEC,
 				    "no XEN_ELFNOTE_PHYS32_ENTRY note: not a PVH kernel");
 	}
+	entry = notes.entry;
 	if (!nsegs)
 		return fail(out, -ENOEXEC, "no loadable segment");
 
@@ -199,6 +242,45 @@ PVHV_API int pvhv_pvh_load(void *ram, uint64_t ram_bytes, const struct pvhv_boot
 			out->image_start = segs[i].paddr;
 		if (segs[i].paddr + segs[i].memsz > top)
 			top = segs[i].paddr + segs[i].memsz;
+	}
+	span = top - out->image_start;
+
+	/*
+	 * XEN_ELFNOTE_PHYS32_RELOC: a kernel that does not fit where it is
+	 * linked may be moved. Xen's domU builder ignores the note (only
+	 * xen/arch/x86/hvm/dom0_build.c reads it, in
+	 * check_and_adjust_load_address()); its rules are taken from there:
+	 * the note's alignment, else the largest p_align of at least 4 KiB,
+	 * else 2 MiB; the image within [min, max]. Xen picks the highest
+	 * address for dom0; the ramdisk and boot information follow the image
+	 * here, so the lowest is the one that leaves them room.
+	 */
+	if (cfg->ramdisk_size < usable)
+		tail = 2 * PAGE + ((cfg->ramdisk_size + PAGE - 1) & ~(PAGE - 1));
+	else
+		tail = UINT64_MAX;
+	if (notes.reloc && !layout_fits(out->image_start, span, tail, usable)) {
+		uint64_t align = notes.align ? notes.align : palign >= PAGE ? palign : 2 << 20;
+
+		if (align & (align - 1))
+			return fail(out, -ENOEXEC, "PHYS32_RELOC alignment not a power of 2");
+		base = notes.min > PAGE ? notes.min : PAGE;
+		base = (base + align - 1) & ~(align - 1);
+		if (!fits(base, span, notes.max + 1) || !layout_fits(base, span, tail, usable))
+			return fail(out, -E2BIG,
+				    "kernel does not fit in guest RAM, nor within its PHYS32_RELOC bounds");
+		delta = base - out->image_start;
+		for (i = 0; i < (uint64_t)nsegs; i++)
+			segs[i].paddr += delta;
+		entry += delta;
+		out->image_start += delta;
+		top += delta;
+	}
+	for (i = 0; i < (uint64_t)nsegs; i++) {
+		if (!fits(segs[i].paddr, segs[i].memsz, usable))
+			return fail(out, -E2BIG, "segment outside guest RAM (more memory needed)");
+		if (segs[i].paddr < PAGE)
+			return fail(out, -ENOEXEC, "segment in page 0");
 	}
 	out->image_end = top;
 	if (entry >= LOW_4G || entry < out->image_start || entry >= top)
@@ -256,6 +338,27 @@ PVHV_API int pvhv_pvh_load(void *ram, uint64_t ram_bytes, const struct pvhv_boot
 	out->entry = entry;
 	out->start_info = cur;
 	return 0;
+}
+
+PVHV_API int pvhv_pvh_load(void *ram, uint64_t ram_bytes, const struct pvhv_boot_config *cfg,
+			   struct pvhv_pvh_image *out)
+{
+	struct pvhv_kernel k;
+	int r;
+
+	if (!out)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	if (!ram || !cfg || !cfg->kernel)
+		return fail(out, -EINVAL, "no kernel image or guest RAM");
+	if (ram_bytes < PVHV_SPECIAL_PAGES * PAGE + 2 * PAGE || ram_bytes % PAGE)
+		return fail(out, -EINVAL, "guest RAM too small");
+	r = pvhv_kernel_unpack(cfg->kernel, cfg->kernel_size, PVHV_KERNEL_MAX, &k);
+	if (r)
+		return fail(out, r, k.error);
+	r = load_elf(ram, ram_bytes, cfg, k.elf, k.elf_size, out);
+	free(k.buf);
+	return r;
 }
 
 static int read_file(const char *path, void **data, size_t *size)

@@ -3,19 +3,34 @@
  * The PVH loader (lib/loader.c) on images built here: a good ELF64 and ELF32
  * image, each error with its reason, and fuzzing: every truncation and many
  * random corruptions must end in 0 or -errno, never a crash or a write
- * outside guest RAM (RAM is surrounded by guard pages).
+ * outside guest RAM (RAM is surrounded by guard pages). XEN_ELFNOTE_PHYS32_RELOC
+ * placement. bzImages in every compression, built here with the libraries'
+ * compressors, load as the plain ELF does; their header and payload errors;
+ * and the Debian kernels in /boot (SKIP when absent).
  */
 #include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <asm/bootparam.h>
+#include <bzlib.h>
+#include <lz4.h>
+#include <lzma.h>
+#include <zlib.h>
+#include <zstd.h>
 
 #include <xen/xen.h>
 #include <xen/elfnote.h>
 #include <xen/arch-x86/hvm/start_info.h>
 
+#include "kernel_image.h"
 #include "libpvhv.h"
 #include "unit.h"
 
@@ -257,6 +272,478 @@ START_TEST(test_load_fuzz)
 }
 END_TEST
 
+/* XEN_ELFNOTE_PHYS32_RELOC (public/elfnote.h since Xen 4.19) after the entry note. */
+#ifndef XEN_ELFNOTE_PHYS32_RELOC
+#define XEN_ELFNOTE_PHYS32_RELOC 19
+#endif
+
+static void add_reloc(struct img *m, uint32_t descsz, uint32_t align, uint32_t min, uint32_t max)
+{
+	uint32_t *note = (void *)(m->b + 0xc4);
+
+	note[0] = 4;
+	note[1] = descsz;
+	note[2] = XEN_ELFNOTE_PHYS32_RELOC;
+	memcpy(&note[3], "Xen", 4);
+	note[4] = align;
+	note[5] = min;
+	note[6] = max;
+	((Elf64_Phdr *)(m->b + sizeof(Elf64_Ehdr)))[1].p_filesz = 20 + 16 + ((descsz + 3) & ~3U);
+}
+
+START_TEST(test_load_reloc)
+{
+	uint8_t *ram = ram_alloc();
+	struct pvhv_pvh_image out;
+	static uint8_t rd[0x180000];
+	struct img m;
+
+	/* Linked at 16 MiB, beyond 4 MiB of RAM: moved to the first 2 MiB boundary. */
+	make_elf64(&m, XEN_ELFNOTE_PHYS32_ENTRY, 16 << 20, 0x5000);
+	add_reloc(&m, 12, 0x200000, 0, 0xffffffff);
+	ck_assert_int_eq(load(ram, &m, NULL, NULL, 0, &out), 0);
+	ck_assert_uint_eq(out.image_start, 2 << 20);
+	ck_assert_uint_eq(out.image_end, (2 << 20) + 0x5000);
+	ck_assert_uint_eq(out.entry, (2 << 20) + 0x10);
+	ck_assert_uint_eq(ram[2 << 20], 0x90);
+	ck_assert_uint_ge(out.start_info, out.image_end);
+	/* Without the note it does not load. */
+	make_elf64(&m, XEN_ELFNOTE_PHYS32_ENTRY, 16 << 20, 0x5000);
+	ck_assert_int_eq(load(ram, &m, NULL, NULL, 0, &out), -E2BIG);
+	ck_assert_ptr_nonnull(strstr(out.error, "outside guest RAM"));
+	/* Where it fits, it stays where it is linked. */
+	make_elf64(&m, XEN_ELFNOTE_PHYS32_ENTRY, LOAD, 0x5000);
+	add_reloc(&m, 12, 0x200000, 0, 0xffffffff);
+	ck_assert_int_eq(load(ram, &m, NULL, NULL, 0, &out), 0);
+	ck_assert_uint_eq(out.image_start, LOAD);
+	/* No alignment given, p_align 0: 2 MiB (dom0_build.c's default); page 0 moves too. */
+	make_elf64(&m, XEN_ELFNOTE_PHYS32_ENTRY, 0, 0x5000);
+	add_reloc(&m, 0, 0, 0, 0);
+	ck_assert_int_eq(load(ram, &m, NULL, NULL, 0, &out), 0);
+	ck_assert_uint_eq(out.image_start, 2 << 20);
+	ck_assert_uint_eq(out.entry, (2 << 20) + 0x10);
+	/* The image fits but the ramdisk after it does not: moved down. */
+	make_elf64(&m, XEN_ELFNOTE_PHYS32_ENTRY, 3 << 20, 0x5000);
+	add_reloc(&m, 8, 0x1000, 0x10000, 0);
+	ck_assert_int_eq(load(ram, &m, NULL, rd, sizeof(rd), &out), 0);
+	ck_assert_uint_eq(out.image_start, 0x10000);
+	ck_assert_uint_ge(out.ramdisk_paddr, out.image_end);
+	/* Bounds that leave no room, and a bad alignment. */
+	make_elf64(&m, XEN_ELFNOTE_PHYS32_ENTRY, 16 << 20, 0x5000);
+	add_reloc(&m, 12, 0x1000, 8 << 20, 0xffffffff);	/* min beyond RAM */
+	ck_assert_int_eq(load(ram, &m, NULL, NULL, 0, &out), -E2BIG);
+	ck_assert_ptr_nonnull(strstr(out.error, "PHYS32_RELOC bounds"));
+	add_reloc(&m, 12, 0x1000, 0, 0x3fff);		/* max below the image's end */
+	ck_assert_int_eq(load(ram, &m, NULL, NULL, 0, &out), -E2BIG);
+	ck_assert_ptr_nonnull(strstr(out.error, "PHYS32_RELOC bounds"));
+	add_reloc(&m, 12, 0x3000, 0, 0xffffffff);
+	ck_assert_int_eq(load(ram, &m, NULL, NULL, 0, &out), -ENOEXEC);
+	ck_assert_ptr_nonnull(strstr(out.error, "power of 2"));
+	ram_free(ram);
+}
+END_TEST
+
+/*
+ * bzImages built here: a setup header (struct setup_header, boot.rst) and the
+ * ELF compressed by each library as Linux's arch/x86/boot/compressed/Makefile
+ * does (the decompressed size appended, gzip's ISIZE for gzip).
+ */
+enum { GZIP, XZ, LZMA, ZSTD, LZ4, BZIP2, NONE, NFMT };
+static const char *const fmt_name[NFMT] = { "gzip", "xz", "lzma", "zstd", "lz4", "bzip2",
+					    "uncompressed" };
+
+#define SETUP_SECTS 3
+#define PL_OFF 0x100	/* into the protected-mode code */
+#define PL_START ((SETUP_SECTS + 1) * 512 + PL_OFF)
+
+struct bz {
+	uint8_t *b;
+	size_t len, pl_len;	/* the whole file; the payload */
+};
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, 4);	/* little-endian host */
+}
+
+static size_t lz4_legacy(const uint8_t *in, size_t len, uint8_t *out, size_t cap)
+{
+	size_t pos = 0, o = 4, half = len / 2;
+	int n;
+
+	put32(out, 0x184c2102);
+	/* Two blocks, the frame magic repeated between them (concatenated frames). */
+	n = LZ4_compress_default((const char *)in, (char *)out + o + 4, (int)half, (int)(cap - o - 4));
+	ck_assert_int_gt(n, 0);
+	put32(out + o, (uint32_t)n);
+	o += 4 + (size_t)n;
+	put32(out + o, 0x184c2102);
+	o += 4;
+	pos = half;
+	n = LZ4_compress_default((const char *)in + pos, (char *)out + o + 4, (int)(len - pos),
+				 (int)(cap - o - 4));
+	ck_assert_int_gt(n, 0);
+	put32(out + o, (uint32_t)n);
+	return o + 4 + (size_t)n;
+}
+
+static size_t bz_compress(int fmt, const uint8_t *in, size_t len, uint8_t *out, size_t cap)
+{
+	size_t n = 0;
+
+	switch (fmt) {
+	case GZIP: {
+		z_stream s;
+
+		memset(&s, 0, sizeof(s));
+		ck_assert_int_eq(deflateInit2(&s, 9, Z_DEFLATED, 16 + MAX_WBITS, 8,
+					      Z_DEFAULT_STRATEGY), Z_OK);
+		s.next_in = (Bytef *)in;
+		s.avail_in = (uInt)len;
+		s.next_out = out;
+		s.avail_out = (uInt)cap;
+		ck_assert_int_eq(deflate(&s, Z_FINISH), Z_STREAM_END);
+		n = s.total_out;
+		deflateEnd(&s);
+		return n;	/* ends with ISIZE */
+	}
+	case XZ:
+		ck_assert_int_eq(lzma_easy_buffer_encode(6, LZMA_CHECK_CRC32, NULL, in, len,
+							 out, &n, cap), LZMA_OK);
+		break;
+	case LZMA: {
+		lzma_stream s = LZMA_STREAM_INIT;
+		lzma_options_lzma opt;
+
+		ck_assert_int_eq(lzma_lzma_preset(&opt, 6), 0);
+		ck_assert_int_eq(lzma_alone_encoder(&s, &opt), LZMA_OK);
+		s.next_in = in;
+		s.avail_in = len;
+		s.next_out = out;
+		s.avail_out = cap;
+		ck_assert_int_eq(lzma_code(&s, LZMA_FINISH), LZMA_STREAM_END);
+		n = s.total_out;
+		lzma_end(&s);
+		break;
+	}
+	case ZSTD: {
+		ZSTD_CCtx *c = ZSTD_createCCtx();
+
+		/* zstd(1), as Linux runs it, writes the checksum. */
+		ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, 19);
+		ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 1);
+		n = ZSTD_compress2(c, out, cap, in, len);
+		ck_assert(!ZSTD_isError(n));
+		ZSTD_freeCCtx(c);
+		break;
+	}
+	case LZ4:
+		n = lz4_legacy(in, len, out, cap);
+		break;
+	case BZIP2: {
+		unsigned int dl = (unsigned int)cap;
+
+		ck_assert_int_eq(BZ2_bzBuffToBuffCompress((char *)out, &dl, (char *)in,
+							  (unsigned int)len, 9, 0, 0), BZ_OK);
+		n = dl;
+		break;
+	}
+	case NONE:
+		memcpy(out, in, len);
+		return len;
+	}
+	put32(out + n, (uint32_t)len);	/* Linux's size_append */
+	return n + 4;
+}
+
+static void make_bz(struct bz *z, int fmt, const struct img *elf)
+{
+	struct boot_params *bp;
+	size_t cap = elf->len * 2 + 1024;
+
+	z->b = calloc(1, PL_START + cap);
+	ck_assert_ptr_nonnull(z->b);
+	bp = (void *)z->b;
+	bp->hdr.setup_sects = SETUP_SECTS;
+	bp->hdr.boot_flag = 0xaa55;
+	memcpy(&bp->hdr.header, "HdrS", 4);
+	bp->hdr.version = 0x020f;
+	bp->hdr.payload_offset = PL_OFF;
+	z->pl_len = bz_compress(fmt, elf->b, elf->len, z->b + PL_START, cap);
+	bp->hdr.payload_length = (uint32_t)z->pl_len;
+	z->len = PL_START + z->pl_len;
+}
+
+/* "make fuzz" seeds tests/fuzz/fuzz_loader with these images. */
+static void save_seed(const char *name, const void *data, size_t len)
+{
+	const char *dir = getenv("PVHV_FUZZ_CORPUS");
+	char path[4096];
+	FILE *f;
+
+	if (!dir)
+		return;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "wb");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+static int load_bz(uint8_t *ram, const struct bz *z, size_t len, struct pvhv_pvh_image *out)
+{
+	struct pvhv_boot_config cfg = { .kernel = z->b, .kernel_size = len, .cmdline = "x" };
+
+	return pvhv_pvh_load(ram, RAM, &cfg, out);
+}
+
+START_TEST(test_bzimage_formats)
+{
+	uint8_t *ram = ram_alloc(), *ref = malloc(RAM);
+	struct pvhv_pvh_image out, want;
+	struct pvhv_kernel k;
+	struct img elf;
+	struct bz z;
+	int fmt = _i;
+
+	make_elf64(&elf, XEN_ELFNOTE_PHYS32_ENTRY, LOAD, 0x3000);
+	{
+		struct pvhv_boot_config cfg = { .kernel = elf.b, .kernel_size = elf.len,
+						.cmdline = "x" };
+
+		ck_assert_int_eq(pvhv_pvh_load(ram, RAM, &cfg, &want), 0);
+	}
+	memcpy(ref, ram, RAM);
+	make_bz(&z, fmt, &elf);
+	save_seed(fmt_name[fmt], z.b, z.len);
+	if (fmt == GZIP)
+		save_seed("elf", elf.b, elf.len);
+	ck_assert_int_eq(pvhv_kernel_unpack(z.b, z.len, PVHV_KERNEL_MAX, &k), 0);
+	ck_assert_ptr_nonnull(strstr(k.format, fmt_name[fmt]));
+	ck_assert_uint_eq(k.elf_size, elf.len);
+	ck_assert_int_eq(memcmp(k.elf, elf.b, elf.len), 0);
+	free(k.buf);
+	memset(ram, 0x55, RAM);
+	ck_assert_int_eq(load_bz(ram, &z, z.len, &out), 0);
+	ck_assert_uint_eq(out.entry, want.entry);
+	ck_assert_uint_eq(out.start_info, want.start_info);
+	ck_assert_uint_eq(out.image_start, want.image_start);
+	ck_assert_uint_eq(out.image_end, want.image_end);
+	/* The same guest memory (the special pages are not the loader's). */
+	ck_assert_int_eq(memcmp(ram, ref, RAM - PVHV_SPECIAL_PAGES * 4096), 0);
+	/* setup_sects 0 means 4 (boot.rst). */
+	if (fmt == GZIP) {
+		struct bz z4 = z;
+
+		z4.b = calloc(1, z.len + 512);
+		memcpy(z4.b, z.b, PL_START - PL_OFF);
+		memcpy(z4.b + PL_START + 512, z.b + PL_START, z.pl_len);
+		((struct boot_params *)z4.b)->hdr.setup_sects = 0;
+		ck_assert_int_eq(load_bz(ram, &z4, z.len + 512, &out), 0);
+		ck_assert_uint_eq(out.entry, want.entry);
+		free(z4.b);
+	}
+	free(z.b);
+	free(ref);
+	ram_free(ram);
+}
+END_TEST
+
+#define EXPECT_BZ(len, err, why) do {						\
+	ck_assert_int_eq(load_bz(ram, &z, len, &out), err);			\
+	ck_assert_ptr_nonnull(out.error);					\
+	ck_assert_msg(strstr(out.error, why), "%s: \"%s\", not \"%s\"",		\
+		      fmt_name[fmt], out.error, why);				\
+} while (0)
+
+/* Per format: truncation, a wrong size trailer, the size cap, corruption. */
+START_TEST(test_bzimage_payload_errors)
+{
+	uint8_t *ram = ram_alloc(), *pl, trailer[4];
+	const char *why;
+	struct boot_params *bp;
+	struct pvhv_pvh_image out;
+	unsigned int seed = 777, i, ok = 0;
+	struct img elf;
+	struct bz z;
+	size_t n;
+	int fmt = _i, r;
+
+	make_elf64(&elf, XEN_ELFNOTE_PHYS32_ENTRY, LOAD, 0x3000);
+	make_bz(&z, fmt, &elf);
+	bp = (void *)z.b;
+	pl = z.b + PL_START;
+	memcpy(trailer, pl + z.pl_len - 4, 4);
+
+	/* The stream cut in half, the trailer kept. */
+	memcpy(pl + z.pl_len / 2, trailer, 4);
+	bp->hdr.payload_length = (uint32_t)(z.pl_len / 2 + 4);
+	EXPECT_BZ(z.len, -ENOEXEC, "corrupt or truncated");
+	bp->hdr.payload_length = (uint32_t)z.pl_len;
+	make_bz(&z, fmt, &elf);		/* afresh */
+	bp = (void *)z.b;
+	pl = z.b + PL_START;
+
+	/*
+	 * A trailer one byte short or long, zero, over the 1 GiB cap. zlib
+	 * checks gzip's ISIZE as stream data and LZ4_decompress_safe() does
+	 * not say that the output is too small: for them, "corrupt" is right.
+	 */
+	why = fmt == GZIP || fmt == LZ4 ? "payload" : "does not decompress to the size in its trailer";
+	put32(pl + z.pl_len - 4, (uint32_t)elf.len - 1);
+	EXPECT_BZ(z.len, -ENOEXEC, why);
+	put32(pl + z.pl_len - 4, (uint32_t)elf.len + 1);
+	EXPECT_BZ(z.len, -ENOEXEC, why);
+	put32(pl + z.pl_len - 4, 0);
+	EXPECT_BZ(z.len, -ENOEXEC, "does not decompress to the size in its trailer");
+	put32(pl + z.pl_len - 4, (1U << 30) + 1);
+	EXPECT_BZ(z.len, -E2BIG, "size limit");
+	memcpy(pl + z.pl_len - 4, trailer, 4);
+	ck_assert_int_eq(load_bz(ram, &z, z.len, &out), 0);
+
+	/* Every shorter file: the payload then lies beyond its end. */
+	for (n = 0; n < z.len; n++) {
+		r = load_bz(ram, &z, n, &out);
+		ck_assert_int_lt(r, 0);
+		ck_assert_ptr_nonnull(out.error);
+	}
+	/* Every shorter payload (the trailer then garbage): an error, never a crash. */
+	for (n = 0; n < z.pl_len; n++) {
+		bp->hdr.payload_length = (uint32_t)n;
+		r = load_bz(ram, &z, z.len, &out);
+		ck_assert_int_lt(r, 0);
+		ck_assert_ptr_nonnull(out.error);
+	}
+	bp->hdr.payload_length = (uint32_t)z.pl_len;
+
+	/* A byte changed in the middle of the stream: the checksummed formats notice. */
+	pl[z.pl_len / 2] ^= 0x5a;
+	r = load_bz(ram, &z, z.len, &out);
+	if (fmt == GZIP || fmt == XZ || fmt == ZSTD || fmt == BZIP2) {
+		ck_assert_int_eq(r, -ENOEXEC);
+		ck_assert_ptr_nonnull(strstr(out.error, fmt_name[fmt]));
+	}
+	pl[z.pl_len / 2] ^= 0x5a;
+
+	/* Random corruption of the payload: 0 or -errno with a reason. */
+	for (i = 0; i < 2000; i++) {
+		uint8_t save[8];
+		size_t at[8];
+		int k, flips = 1 + rand_r(&seed) % 8;
+
+		for (k = 0; k < flips; k++) {
+			at[k] = (size_t)rand_r(&seed) % (z.pl_len - 4);	/* not the trailer */
+			save[k] = pl[at[k]];
+			pl[at[k]] = (uint8_t)rand_r(&seed);
+		}
+		r = load_bz(ram, &z, z.len, &out);
+		ck_assert_int_le(r, 0);
+		if (r)
+			ck_assert_ptr_nonnull(out.error);
+		else
+			ok++;
+		for (k = flips - 1; k >= 0; k--)
+			pl[at[k]] = save[k];
+	}
+	(void)ok;
+	free(z.b);
+	ram_free(ram);
+}
+END_TEST
+
+START_TEST(test_bzimage_header_errors)
+{
+	uint8_t *ram = ram_alloc();
+	struct boot_params *bp;
+	struct pvhv_pvh_image out;
+	struct img elf;
+	struct bz z;
+	int fmt = XZ;
+
+	make_elf64(&elf, XEN_ELFNOTE_PHYS32_ENTRY, LOAD, 0x3000);
+	make_bz(&z, fmt, &elf);
+	bp = (void *)z.b;
+	ck_assert_int_eq(load_bz(ram, &z, z.len, &out), 0);
+	bp->hdr.version = 0x0207;
+	EXPECT_BZ(z.len, -ENOEXEC, "before 2.08");
+	bp->hdr.version = 0x020f;
+	bp->hdr.payload_offset = (uint32_t)z.len;
+	EXPECT_BZ(z.len, -ENOEXEC, "beyond the end of the file");
+	bp->hdr.payload_offset = UINT32_MAX;
+	EXPECT_BZ(z.len, -ENOEXEC, "beyond the end of the file");
+	bp->hdr.payload_offset = PL_OFF;
+	bp->hdr.payload_length = (uint32_t)z.pl_len + 1;
+	EXPECT_BZ(z.len, -ENOEXEC, "beyond the end of the file");
+	bp->hdr.payload_length = UINT32_MAX;
+	EXPECT_BZ(z.len, -ENOEXEC, "beyond the end of the file");
+	bp->hdr.payload_length = (uint32_t)z.pl_len;
+	bp->hdr.setup_sects = 255;
+	EXPECT_BZ(z.len, -ENOEXEC, "beyond the end of the file");
+	bp->hdr.setup_sects = SETUP_SECTS;
+	memcpy(z.b + PL_START, "\x89LZO", 4);
+	EXPECT_BZ(z.len, -ENOEXEC, "LZO");
+	memcpy(z.b + PL_START, "ABCD", 4);
+	EXPECT_BZ(z.len, -ENOEXEC, "unknown compression");
+	memcpy(&bp->hdr.header, "HdrX", 4);
+	EXPECT_BZ(z.len, -ENOEXEC, "not an ELF image or a bzImage");
+	ck_assert_int_eq(pvhv_kernel_unpack(NULL, 0, 0, NULL), -EINVAL);
+	free(z.b);
+	ram_free(ram);
+}
+END_TEST
+
+/*
+ * The Debian kernels on this machine: the ELF is found, has the PVH entry
+ * note, and loads with its entry inside the image.
+ */
+static const char *const real_kernels[] = {
+	"/boot/vmlinuz-6.1.0-57-amd64",		/* xz */
+	"/boot/vmlinuz-6.12.95+deb12-amd64",	/* zstd */
+};
+
+START_TEST(test_bzimage_debian)
+{
+	const char *path = real_kernels[_i];
+	const uint64_t ram_bytes = 256 << 20;
+	struct pvhv_pvh_image out;
+	struct pvhv_boot_config cfg = { .cmdline = "console=hvc0" };
+	struct pvhv_kernel k;
+	struct stat st;
+	uint8_t *file, *ram;
+	ssize_t got;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0) {
+		fprintf(stderr, "SKIP: loader: %s absent\n", path);
+		return;
+	}
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	file = malloc((size_t)st.st_size);
+	ck_assert_ptr_nonnull(file);
+	got = read(fd, file, (size_t)st.st_size);
+	ck_assert_int_eq(got, st.st_size);
+	close(fd);
+	ck_assert_int_eq(pvhv_kernel_unpack(file, (size_t)st.st_size, PVHV_KERNEL_MAX, &k), 0);
+	ck_assert_ptr_nonnull(strstr(k.format, _i ? "zstd" : "xz"));
+	ck_assert_uint_gt(k.elf_size, 16 << 20);
+	ck_assert_int_eq(memcmp(k.elf, ELFMAG, SELFMAG), 0);
+	free(k.buf);
+	ram = mmap(NULL, ram_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(ram, MAP_FAILED);
+	cfg.kernel = file;
+	cfg.kernel_size = (size_t)st.st_size;
+	ck_assert_msg(pvhv_pvh_load(ram, ram_bytes, &cfg, &out) == 0, "%s: %s", path, out.error);
+	/* The loader takes the entry from XEN_ELFNOTE_PHYS32_ENTRY only. */
+	ck_assert_uint_ge(out.entry, out.image_start);
+	ck_assert_uint_lt(out.entry, out.image_end);
+	ck_assert_uint_eq(out.image_start, 16 << 20);	/* LOAD_PHYSICAL_ADDR */
+	ck_assert_uint_ge(out.start_info, out.image_end);
+	munmap(ram, ram_bytes);
+	free(file);
+}
+END_TEST
+
 Suite *loader_suite(void)
 {
 	Suite *s = suite_create("loader");
@@ -266,7 +753,15 @@ Suite *loader_suite(void)
 	tcase_add_test(tc, test_load_elf32);
 	tcase_add_test(tc, test_load_errors);
 	tcase_add_test(tc, test_load_fuzz);
+	tcase_add_test(tc, test_load_reloc);
 	tcase_set_timeout(tc, 60);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("bzimage");
+	tcase_add_loop_test(tc, test_bzimage_formats, 0, NFMT);
+	tcase_add_loop_test(tc, test_bzimage_payload_errors, 0, NFMT - 1);
+	tcase_add_test(tc, test_bzimage_header_errors);
+	tcase_add_loop_test(tc, test_bzimage_debian, 0, 2);
+	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	return s;
 }

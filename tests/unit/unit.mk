@@ -11,7 +11,7 @@ $(UNIT_OUT)/unit-tests: $(UNIT_SRCS) tests/unit/unit.h lib/libpvhv.a vmmctl/pars
 	@mkdir -p $(UNIT_OUT)
 	@pkg-config --exists check || { echo "unit tests need Debian's 'check' (scripts/setup-deps)" >&2; exit 1; }
 	$(CC) $(USER_CFLAGS) -Ivmmctl $(CHECK_CFLAGS) -o $@ $(UNIT_SRCS) vmmctl/parse.o vmmctl/config.o vmmctl/build.o \
-		lib/libpvhv.a $(CHECK_LIBS) -lpthread
+		lib/libpvhv.a $(LIB_LIBS) $(CHECK_LIBS) -lpthread
 
 check-unit: $(UNIT_OUT)/unit-tests header-check
 	CK_FORK=yes $(UNIT_OUT)/unit-tests
