@@ -38,6 +38,11 @@ HDRS := uapi/pvhv.h uapi/pvhv_check.h lib/libpvhv.h lib/pvhv_xenstore.h lib/pvhv
 
 .PHONY: bench all module lib guests userspace check check-unit check-vm vm-helpers header-check install clean
 
+# libpvhv's ACPI tables (lib/acpi.c, lib/acpi.h).
+LIB_OBJS += lib/acpi.o
+LIB_PIC_OBJS += lib/acpi.pic.o
+HDRS += lib/acpi.h
+
 all: module userspace
 
 userspace: lib vmmctl/vmmctl header-check guests

@@ -74,6 +74,8 @@ struct pvhv_boot_config {
 	const void *ramdisk;	/* optional: module 0 in start_info */
 	size_t ramdisk_size;
 	const char *cmdline;	/* optional */
+	/* vCPUs the ACPI tables describe (lib/acpi.c); 0: no tables, as xl's acpi=0 */
+	uint32_t nr_vcpus;
 };
 
 struct pvhv_pvh_image {
@@ -97,6 +99,35 @@ int pvhv_domain_start_pvh(int dfd, uint64_t entry, uint64_t start_info);
 /* Read the console log from *offset; *got bytes copied, *offset advanced. */
 int pvhv_domain_console_read(int dfd, uint64_t *offset, void *buf, size_t len,
 			     size_t *got, uint64_t *lost);
+
+/*
+ * ACPI tables for a PVH guest (lib/acpi.c), the toolstack's job as libxl's
+ * for PVH: RSDP (hvm_start_info.rsdp_paddr points at it), XSDT, a
+ * hardware-reduced FADT, a MADT with one enabled local APIC (or x2APIC)
+ * entry per vCPU (processor UID = Xen vCPU id, APIC id = PVHV_APIC_ID()),
+ * a DSDT with one processor device (_HID "ACPI0007", _UID = vCPU id) each.
+ * pvhv_pvh_load() places them when pvhv_boot_config.nr_vcpus is set.
+ */
+#define PVHV_ACPI_MAX_VCPUS	4096	/* processor devices are named \_SB.C000..CFFF */
+
+struct pvhv_acpi_config {
+	uint32_t nr_vcpus;	/* 1..PVHV_ACPI_MAX_VCPUS */
+	uint32_t flags;		/* none defined yet, must be 0 */
+};
+
+struct pvhv_acpi_layout {	/* guest-physical addresses of each table */
+	uint64_t rsdp, xsdt, fadt, madt, dsdt;
+	uint64_t size;		/* bytes needed from base_gpa, a multiple of 4 KiB */
+};
+
+/*
+ * Build the tables into @buf, which the guest will see at @base_gpa (4 KiB
+ * aligned), the RSDP first. Pure: touches only @buf and @out. -ENOSPC when
+ * @len is below out->size (set all the same, so a first call with len 0
+ * sizes the buffer); -EINVAL for a bad argument.
+ */
+int pvhv_acpi_build(void *buf, size_t len, uint64_t base_gpa, const struct pvhv_acpi_config *cfg,
+		    struct pvhv_acpi_layout *out);
 
 /*
  * The host's (domid 0) end of event channels with a domain: an evtchn fd

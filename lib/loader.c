@@ -26,6 +26,7 @@
 #include <xen/elfnote.h>
 #include <xen/arch-x86/hvm/start_info.h>
 
+#include "acpi.h"	/* lib/acpi.c: the guest's ACPI tables */
 #include "libpvhv.h"
 #include "kernel_image.h"
 
@@ -333,6 +334,14 @@ static int load_elf(uint8_t *mem, uint64_t ram_bytes, const struct pvhv_boot_con
 	memcpy(mem + si.memmap_paddr, mm, sizeof(mm));
 	if (cmdlen)
 		memcpy(mem + si.cmdline_paddr, cfg->cmdline, cmdlen);
+	/* ACPI tables (lib/acpi.c): the top of RAM below 4 GiB, carved out of
+	 * the memory map above (room for PVHV_ACPI_MEMMAP_MAX entries). */
+	if (cfg->nr_vcpus) {
+		int acpi = pvhv_acpi_install(mem, usable, cur + 2 * PAGE, cfg->nr_vcpus, &si);
+
+		if (acpi)
+			return fail(out, acpi, "no room for the ACPI tables below 4 GiB");
+	}
 	memcpy(mem + cur, &si, sizeof(si));
 
 	out->entry = entry;
@@ -424,6 +433,7 @@ PVHV_API int pvhv_domain_load_pvh(int dfd, const char *kernel, const char *ramdi
 	ret = pvhv_domain_get_info(dfd, &info);
 	if (ret)
 		return ret;
+	cfg.nr_vcpus = info.max_vcpus;	/* every guest gets ACPI tables */
 	ret = read_file(kernel, (void **)&cfg.kernel, &cfg.kernel_size);
 	if (ret) {
 		out->error = "cannot read the kernel";

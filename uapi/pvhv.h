@@ -40,6 +40,15 @@
  */
 #define PVHV_SPECIAL_PAGES	8
 
+/*
+ * The local APIC id of vCPU @vcpu_id, as Xen gives HVM and PVH guests: twice
+ * the vCPU id (xen/arch/x86/hvm/vlapic.c vlapic_reset(), the CPUID leaf 1 and
+ * 0xb answers in xen/arch/x86/cpuid.c, libxl's acpi_lapic_id()). The MADT
+ * libpvhv builds, the module's CPUID and its local APIC all use this one rule;
+ * ids of 255 and above are x2APIC ids (MADT x2APIC entries).
+ */
+#define PVHV_APIC_ID(vcpu_id)	((vcpu_id) * 2)
+
 /* Values of PVHV_CAP_VENDOR. */
 #define PVHV_VENDOR_NONE	0
 #define PVHV_VENDOR_SVM		1	/* AMD-V */

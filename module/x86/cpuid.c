@@ -37,8 +37,9 @@ void pvhv_x86_cpuid(struct pvhv_vcpu *v, u32 leaf, u32 subleaf, u32 out[4])
 		if (pg.cr4 & X86_CR4_OSXSAVE)
 			out[2] |= BIT(27);
 		out[2] |= BIT(31);
-		/* EBX[31:24]: initial APIC id = vCPU id; [23:16] logical count 1. */
-		out[1] = (out[1] & 0xffff) | (1 << 16) | (v->id << 24);
+		/* EBX[31:24]: initial APIC id, PVHV_APIC_ID() as in the MADT
+		 * (its low 8 bits, as Xen); [23:16] logical count 1. */
+		out[1] = (out[1] & 0xffff) | (1 << 16) | ((PVHV_APIC_ID(v->id) & 0xff) << 24);
 		/* EDX: no APIC(9) until it is emulated, no ACPI/TM/PBE (22, 29, 31). */
 		out[3] &= ~(BIT(9) | BIT(22) | BIT(29) | BIT(31));
 		break;

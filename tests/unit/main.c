@@ -15,6 +15,7 @@ int main(void)
 	srunner_add_suite(sr, xenstore_suite());
 	srunner_add_suite(sr, console_suite());
 	srunner_add_suite(sr, toolstack_suite());
+	srunner_add_suite(sr, acpi_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

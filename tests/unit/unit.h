@@ -11,5 +11,6 @@ Suite *loader_suite(void);
 Suite *xenstore_suite(void);
 Suite *console_suite(void);
 Suite *toolstack_suite(void);
+Suite *acpi_suite(void);
 
 #endif
