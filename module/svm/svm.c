@@ -251,6 +251,8 @@ static void svm_hardware_unsetup(void)
 #define NPT_US		BIT_ULL(2)	/* nested walks are user accesses (APM 15.25.5) */
 #define NPF_P		BIT_ULL(0)	/* nested fault error code: the entry was present */
 #define NPF_RW		BIT_ULL(1)	/* ... on a write */
+#define NPF_ID		BIT_ULL(4)	/* ... on an instruction fetch */
+#define NPF_GPT		BIT_ULL(33)	/* ... on the guest's page-table walk */
 
 /* APM 15.25.3: nested tables use the host's paging mode, 5-level with LA57. */
 static bool svm_npt_five_level(void)
@@ -674,11 +676,17 @@ static void svm_decode_exit(struct pvhv_vcpu *v, struct vmcb *vmcb, struct pvhv_
 		svm_triple_fault(v, vmcb);
 		break;
 	case SVM_EXIT_NPF:
-		/* APM 15.25.6: EXITINFO1 is a #PF error code (P, RW), EXITINFO2 the address. */
+		/*
+		 * APM 15.25.6: EXITINFO1 is a #PF error code (P, RW, ID) with
+		 * bit 33 set for an access of the guest's page walk; EXITINFO2
+		 * the address.
+		 */
 		ex->kind = PVHV_X86_EXIT_NPF;
 		ex->npf.gpa = vmcb->ctrl.exit_info2;
 		ex->npf.write = info1 & NPF_RW;
 		ex->npf.present = info1 & NPF_P;
+		ex->npf.fetch = info1 & NPF_ID;
+		ex->npf.walk = info1 & NPF_GPT;
 		break;
 	case SVM_EXIT_INVALID:
 		pvhv_domain_crash(v->d, "VMRUN refused the guest state (VMEXIT_INVALID) at rip %#llx",

@@ -1491,11 +1491,17 @@ static int vmx_decode_exit(struct pvhv_vcpu *v, const struct vmx_exit *vx, struc
 		pvhv_domain_crash(v->d, "triple fault at rip %#llx", s->rip);
 		break;
 	case EXIT_REASON_EPT_VIOLATION:
-		/* 28.3.3.2: qualification bit 1 a write, bit 3 the entry allowed reads. */
+		/*
+		 * 28.3.3.2 (Table 28-7): qualification bit 1 a write, bit 2 a
+		 * fetch, bit 3 the entry allowed reads; bit 8 clear with bit 7
+		 * set: an access of the guest's page walk.
+		 */
 		ex->kind = PVHV_X86_EXIT_NPF;
 		ex->npf.gpa = vmx_read(s, GUEST_PHYSICAL_ADDRESS);
 		ex->npf.write = q & BIT_ULL(1);
 		ex->npf.present = q & BIT_ULL(3);
+		ex->npf.fetch = q & BIT_ULL(2);
+		ex->npf.walk = (q & BIT_ULL(7)) && !(q & BIT_ULL(8));
 		break;
 	case EXIT_REASON_EPT_MISCONFIG:
 		/* Our tables are wrong, not the guest: say so on the host too. */

@@ -5,7 +5,7 @@
  * EXITINFO1 names it only with decode assists, CPUID Fn8000_000A EDX[7],
  * which QEMU does not offer); INS and OUTS, whose exits give neither the
  * segment nor (on Intel without the instruction-information field) the
- * address size. The memory-operand (MMIO) decoder will live here too.
+ * address size; and the MOV forms that reach MMIO (pvhv_x86_decode_mmio).
  *
  * The encoding (Intel SDM vol. 2, "MOV-Move to/from Control Registers",
  * "MOV-Move to/from Debug Registers"; AMD APM vol. 3): legacy prefixes, a
@@ -136,4 +136,140 @@ int pvhv_x86_decode_string_io(struct pvhv_vcpu *v, const struct pvhv_paging *pg,
 		out->addr_size = (pg->cs_db ^ asize) ? 4 : 2;
 	out->len = i + 1;
 	return 0;
+}
+
+/*
+ * The MOV forms kernels use on MMIO (SDM vol. 2 "MOV", "MOVZX", "MOVSX";
+ * operand and address sizes: vol. 1 3.6, vol. 2 2.1-2.2): 88/89 (store a
+ * register), 8A/8B (load one), C6/C7 /0 (store an immediate), 0F B6/B7
+ * (MOVZX) and 0F BE/BF (MOVSX) loads, with any memory ModRM form (SIB,
+ * displacements, RIP-relative; 16-bit addressing outside 64-bit mode);
+ * and A0-A3, AL/rAX to or from an absolute address (moffs, as wide as
+ * the address size), which compilers emit for constant addresses.
+ * The exit gave the guest-physical address; this gives the width, the
+ * direction, the register or immediate and the length. -EOPNOTSUPP for
+ * anything else (the caller crashes the domain, as Xen does when it
+ * cannot emulate), -EFAULT if the bytes cannot be read (domain crashed).
+ */
+int pvhv_x86_decode_mmio(struct pvhv_vcpu *v, const struct pvhv_paging *pg,
+			 struct pvhv_x86_mmio *m)
+{
+	u8 insn[X86_MAX_INSN], rex = 0, op, modrm, mod, rm, opsize;
+	bool osize = false, asize = false, addr16, twobyte = false;
+	u32 n, i, imm = 0;
+
+	memset(m, 0, sizeof(*m));
+	n = x86_fetch(v, pg, insn, sizeof(insn));
+	for (i = 0; i < n; i++) {
+		if (x86_legacy_prefix(insn[i])) {
+			osize |= insn[i] == 0x66;
+			asize |= insn[i] == 0x67;
+			rex = 0;
+			continue;
+		}
+		if (pg->mode64 && (insn[i] & 0xf0) == 0x40) {
+			rex = insn[i];
+			continue;
+		}
+		break;
+	}
+	if (i + 2 > n)
+		goto err_short;
+	/* Operand size: REX.W 8; else 66 toggles the mode's default (64-bit mode: 4). */
+	if (rex & 8)
+		opsize = 8;
+	else if (pg->mode64 || pg->cs_db)
+		opsize = osize ? 2 : 4;
+	else
+		opsize = osize ? 4 : 2;
+	addr16 = !pg->mode64 && (pg->cs_db == asize);
+	op = insn[i++];
+	if (op >= 0xa0 && op <= 0xa3) {
+		i += pg->mode64 ? (asize ? 4 : 8) : (addr16 ? 2 : 4);
+		if (i > n)
+			goto err_short;
+		m->size = (op & 1) ? opsize : 1;
+		m->dst_size = m->size;
+		m->write = op & 2;
+		m->reg = PVHV_RAX;
+		m->len = i;
+		return 0;
+	}
+	if (op == 0x0f) {
+		twobyte = true;
+		op = insn[i++];
+		if (op != 0xb6 && op != 0xb7 && op != 0xbe && op != 0xbf)
+			return -EOPNOTSUPP;
+	} else if (op != 0x88 && op != 0x89 && op != 0x8a && op != 0x8b &&
+		   op != 0xc6 && op != 0xc7) {
+		return -EOPNOTSUPP;
+	}
+	if (i >= n)
+		goto err_short;
+	modrm = insn[i++];
+	mod = modrm >> 6;
+	rm = modrm & 7;
+	if (mod == 3)
+		return -EOPNOTSUPP;	/* a register operand: no memory access */
+	if ((op == 0xc6 || op == 0xc7) && !twobyte && ((modrm >> 3) & 7))
+		return -EOPNOTSUPP;	/* C6/C7 /0 only */
+
+	/* The rest of the memory operand: SIB and displacement. */
+	if (addr16) {
+		if (mod == 2 || (mod == 0 && rm == 6))
+			i += 2;
+		else if (mod == 1)
+			i += 1;
+	} else {
+		if (rm == 4) {
+			if (i >= n)
+				goto err_short;
+			if (mod == 0 && (insn[i] & 7) == 5)
+				i += 4;		/* no base: disp32 */
+			i++;
+		}
+		if (mod == 2 || (mod == 0 && rm == 5))
+			i += 4;
+		else if (mod == 1)
+			i += 1;
+	}
+
+	m->reg = ((modrm >> 3) & 7) | (rex & 4 ? 8 : 0);
+	m->byte_high = false;
+	if (twobyte) {
+		m->size = (op & 1) ? 2 : 1;
+		m->dst_size = opsize;
+		m->ext = (op & 8) ? PVHV_X86_MMIO_SEXT : PVHV_X86_MMIO_ZEXT;
+	} else {
+		m->size = (op & 1) ? opsize : 1;
+		m->dst_size = m->size;
+		m->write = op == 0x88 || op == 0x89 || op == 0xc6 || op == 0xc7;
+	}
+	/* Without REX, byte registers 4-7 are AH, CH, DH, BH. */
+	if ((m->size == 1 && !twobyte) && !rex && m->reg >= 4) {
+		m->reg -= 4;
+		m->byte_high = true;
+	}
+	if (op == 0xc6 || op == 0xc7) {
+		u32 len = op == 0xc6 ? 1 : opsize == 2 ? 2 : 4;
+
+		if (i + len > n)
+			goto err_short;
+		memcpy(&imm, insn + i, len);
+		i += len;
+		m->imm = len == 1 ? (u8)imm : len == 2 ? (u16)imm : (u64)(s64)(s32)imm;
+		m->reg = PVHV_X86_MMIO_IMM;
+	}
+	if (i > n)
+		goto err_short;
+	m->len = i;
+	return 0;
+
+err_short:
+	if (n < sizeof(insn)) {
+		pvhv_domain_crash(v->d, "MMIO access at rip %#llx: the instruction cannot be read",
+				  pg->rip);
+		return -EFAULT;
+	}
+	return -EOPNOTSUPP;
 }

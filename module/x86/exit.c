@@ -574,7 +574,70 @@ static void x86_handle_exception(struct pvhv_vcpu *v, const struct pvhv_x86_exit
 	}
 }
 
-/* A nested page fault: a write to a read-only grant mapping is #GP, as Xen does. */
+/* A register loaded with @val of @size bytes: 32-bit results zero-extend, narrower ones merge. */
+static void x86_set_gpr(struct pvhv_vcpu *v, u8 reg, bool high, u8 size, u64 val)
+{
+	u64 *r = &v->regs[array_index_nospec(reg, PVHV_NR_REGS)];
+
+	if (high)
+		*r = (*r & ~0xff00ULL) | ((val & 0xff) << 8);
+	else if (size == 1)
+		*r = (*r & ~0xffULL) | (val & 0xff);
+	else if (size == 2)
+		*r = (*r & ~0xffffULL) | (val & 0xffff);
+	else if (size == 4)
+		*r = (u32)val;
+	else
+		*r = val;
+}
+
+/*
+ * A MOV to or from guest-physical @gpa where no RAM is: nothing there,
+ * so reads return all ones and writes are dropped, as on a bus with no
+ * device behind the address (Xen's null_ops in xen/arch/x86/hvm/emulate.c
+ * for a PVH domain with no device model).
+ * An instruction we cannot emulate crashes the domain, as Xen's
+ * X86EMUL_UNHANDLEABLE does; bytes that no longer say what the exit said
+ * (another vCPU rewrote them) run again.
+ */
+static void x86_handle_mmio(struct pvhv_vcpu *v, const struct pvhv_x86_exit *ex,
+			    const struct pvhv_paging *pg)
+{
+	u64 gpa = ex->npf.gpa, mask, val = ~0ULL;
+	struct pvhv_x86_mmio m;
+	int ret;
+
+	ret = pvhv_x86_decode_mmio(v, pg, &m);
+	if (ret == -EFAULT)
+		return;
+	if (ret) {
+		pvhv_domain_crash(v->d, "%s guest-physical %#llx outside RAM at rip %#llx: not a MOV we emulate",
+				  ex->npf.write ? "write to" : "read of", gpa, pg->rip);
+		return;
+	}
+	if (m.write != ex->npf.write)
+		return;
+	mask = m.size == 8 ? ~0ULL : BIT_ULL(m.size * 8) - 1;
+	if (m.write) {
+		if (m.reg == PVHV_X86_MMIO_IMM)
+			val = m.imm;
+		else
+			val = v->regs[array_index_nospec(m.reg, PVHV_NR_REGS)] >> (m.byte_high ? 8 : 0);
+		val &= mask;
+	} else {
+		val &= mask;
+		if (m.ext == PVHV_X86_MMIO_SEXT)
+			val = (u64)((s64)(val << (64 - m.size * 8)) >> (64 - m.size * 8));
+		x86_set_gpr(v, m.reg, m.byte_high, m.dst_size, val);
+	}
+	pvhv_vendor->skip(v, m.len);
+}
+
+/*
+ * A nested page fault: a write to a read-only grant mapping is #GP, as Xen
+ * does; a data access where nothing is mapped is MMIO (x86_handle_mmio());
+ * the guest's page tables or code outside RAM crash the domain.
+ */
 static void x86_handle_npf(struct pvhv_vcpu *v, const struct pvhv_x86_exit *ex)
 {
 	struct pvhv_paging pg;
@@ -585,8 +648,13 @@ static void x86_handle_npf(struct pvhv_vcpu *v, const struct pvhv_x86_exit *ex)
 		return;
 	}
 	pvhv_vendor->get_paging(v, &pg);
-	pvhv_domain_crash(v->d, "%s guest-physical %#llx outside RAM at rip %#llx",
-			  ex->npf.write ? "write to" : "read of", ex->npf.gpa, pg.rip);
+	if (!ex->npf.present && !ex->npf.walk && !ex->npf.fetch) {
+		x86_handle_mmio(v, ex, &pg);
+		return;
+	}
+	pvhv_domain_crash(v->d, "%s guest-physical %#llx outside RAM at rip %#llx%s",
+			  ex->npf.fetch ? "fetch from" : ex->npf.write ? "write to" : "read of",
+			  ex->npf.gpa, pg.rip, ex->npf.walk ? " (its page tables)" : "");
 }
 
 void pvhv_x86_handle_exit(struct pvhv_vcpu *v, const struct pvhv_x86_exit *ex)

@@ -117,6 +117,8 @@ struct pvhv_x86_exit {
 			u64 gpa;
 			bool write;
 			bool present;	/* a translation existed (a permission fault) */
+			bool walk;	/* on the guest's own page-table walk */
+			bool fetch;	/* an instruction fetch */
 		} npf;
 		struct {
 			u8 vector;

@@ -81,6 +81,21 @@ struct pvhv_x86_string_io {
 };
 int pvhv_x86_decode_string_io(struct pvhv_vcpu *v, const struct pvhv_paging *pg, bool in,
 			      struct pvhv_x86_string_io *out);
+/* x86/decode.c: a MOV to or from memory at the guest's RIP (an MMIO access). */
+#define PVHV_X86_MMIO_IMM	0xff	/* reg: the source is imm */
+enum { PVHV_X86_MMIO_MOV, PVHV_X86_MMIO_ZEXT, PVHV_X86_MMIO_SEXT };
+struct pvhv_x86_mmio {
+	u8 size;	/* of the memory access: 1, 2, 4, 8 */
+	u8 dst_size;	/* of the register loaded (MOVZX/MOVSX: wider) */
+	bool write;
+	u8 reg;		/* the register (0-15), or PVHV_X86_MMIO_IMM */
+	bool byte_high;	/* AH, CH, DH, BH: bits 15:8 of reg */
+	u8 ext;		/* PVHV_X86_MMIO_* for loads */
+	u64 imm;
+	u32 len;
+};
+int pvhv_x86_decode_mmio(struct pvhv_vcpu *v, const struct pvhv_paging *pg,
+			 struct pvhv_x86_mmio *m);
 
 /* Bits a guest may hold in RFLAGS (the rest read 0; bit 1 reads 1). */
 #define PVHV_X86_RFLAGS_OK	0x3f7fd7ULL
