@@ -135,10 +135,12 @@ static void test_timers(void)
 
 static volatile unsigned int upcalls_f4;
 
+/* The per-vCPU upcall is a local APIC interrupt: it needs an EOI, as on Xen. */
 static void upcall_f4(void)
 {
 	upcalls_f4++;
 	upcall();
+	asm volatile("wrmsr" : : "c" (0x80b), "a" (0), "d" (0));	/* x2APIC EOI */
 }
 
 static long sched_poll(evtchn_port_t *ports, unsigned int n, uint64_t timeout)
@@ -214,18 +216,32 @@ static void test_poll_and_placement(void)
 	      rt_vcpu_op(VCPUOP_register_vcpu_info, 0, &ri) == -EINVAL,
 	      "register_vcpu_info across a page end: -EINVAL");
 
-	/* A per-vCPU upcall vector replaces the domain-wide one. */
+	/*
+	 * A per-vCPU upcall vector, as Linux uses it: no domain-wide callback,
+	 * the local APIC enabled (x2APIC mode), an EOI per upcall.
+	 */
 	rt_cpuid(0x40000004, 0, r);
 	CHECK(r[0] & (1 << 6), "CPUID 0x40000004: upcall vector supported");
 	{
 		struct xen_hvm_evtchn_upcall_vector uv = { .vcpu = 0, .vector = 0xf4 };
+		struct xen_hvm_param hp = { .domid = DOMID_SELF, .index = HVM_PARAM_CALLBACK_IRQ };
+		unsigned int before = upcalls;
+		uint32_t lo, hi;
 
+		CHECK(hvm_op(HVMOP_set_param, &hp) == 0, "HVM_PARAM_CALLBACK_IRQ = 0 (none)");
+		asm volatile("rdmsr" : "=a" (lo), "=d" (hi) : "c" (0x1b));
+		asm volatile("wrmsr" : : "c" (0x1b), "a" (lo | (1 << 10)), "d" (hi));
+		asm volatile("wrmsr" : : "c" (0x80f), "a" (0x1ff), "d" (0));	/* SVR: enabled */
 		rt_set_upcall(0xf4, upcall_f4);
 		CHECK(hvm_op(HVMOP_set_evtchn_upcall_vector, &uv) == 0, "HVMOP_set_evtchn_upcall_vector(0xf4)");
 		n = count[tp];
 		rt_hypercall(__HYPERVISOR_set_timer_op, now_ns() + 2000000, 0, 0);
 		RT_WAIT_UNTIL(!(count[tp] == n));
 		CHECK(upcalls_f4 > 0, "  ... upcalls arrive on vector 0xf4 (%u)", upcalls_f4);
+		n = count[tp];
+		rt_hypercall(__HYPERVISOR_set_timer_op, now_ns() + 2000000, 0, 0);
+		RT_WAIT_UNTIL(!(count[tp] == n));
+		CHECK(upcalls - before == upcalls_f4, "  ... again after the EOI, and none on %#x", VECTOR);
 		uv.vector = 5;
 		CHECK(hvm_op(HVMOP_set_evtchn_upcall_vector, &uv) == -EINVAL, "upcall vector 5: -EINVAL");
 		uv.vector = 0xf4;

@@ -310,6 +310,15 @@ long pvhv_console_read_ioctl(struct pvhv_domain *d, void __user *arg);
 /* x86/: what xen/ and the core may ask of the x86 layer (x86/x86.h has the rest). */
 void pvhv_x86_get_mode(struct pvhv_vcpu *v, struct pvhv_paging *pg);
 const u8 *pvhv_x86_hypercall_insn(void);	/* the 3 bytes this CPU's guests trap with */
+/* An edge-triggered fixed interrupt @vector into @v's local APIC (any context). */
+void pvhv_x86_apic_set_irq(struct pvhv_vcpu *v, u8 vector);
+/* What ends a HLT: an event pending, or an interrupt the APIC would deliver. */
+bool pvhv_x86_irq_wakeup(struct pvhv_vcpu *v);
+/* A vCPU's APIC ID: uapi's PVHV_APIC_ID(), the rule the MADT and CPUID use too. */
+static inline u32 pvhv_x86_apic_id(u32 vcpu_id)
+{
+	return PVHV_APIC_ID(vcpu_id);
+}
 
 /*
  * xen/: the Xen ABI, called by the x86 layer on exits.
@@ -405,7 +414,7 @@ void pvhv_xen_timer_init(struct pvhv_vcpu *v);
 void pvhv_xen_timer_stop(struct pvhv_vcpu *v);
 void pvhv_xen_send_virq(struct pvhv_vcpu *v, u32 virq);
 bool pvhv_xen_event_pending(struct pvhv_vcpu *v);
-/* The vector to inject now (HVM_PARAM_CALLBACK_IRQ), or 0. */
+/* The domain-wide callback vector to inject now (HVM_PARAM_CALLBACK_IRQ), or 0. */
 u8 pvhv_xen_upcall_vector(struct pvhv_vcpu *v);
 void pvhv_xen_update_wallclock(struct pvhv_domain *d);
 /* The guest's vCPU @v, 32-bit (@compat) or not, picks the shared_info layout. */

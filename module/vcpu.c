@@ -196,8 +196,8 @@ void pvhv_vcpu_halt(struct pvhv_vcpu *v)
 	u32 max = READ_ONCE(pvhv_halt_poll_ns);
 	u64 poll = min(v->halt_poll_ns, max), start;
 
-	/* Until an event is pending for this vCPU, or the domain stops. */
-	if (pvhv_xen_event_pending(v))
+	/* Until an event or an interrupt is pending for this vCPU, or the domain stops. */
+	if (pvhv_x86_irq_wakeup(v))
 		return;
 	/*
 	 * Halt polling: an event that comes within the window is seen without
@@ -212,7 +212,7 @@ void pvhv_vcpu_halt(struct pvhv_vcpu *v)
 	if (poll && pvhv_vcpu_should_run(v)) {
 		do {
 			cpu_relax();
-			if (pvhv_xen_event_pending(v)) {
+			if (pvhv_x86_irq_wakeup(v)) {
 				pvhv_vcpu_halt_adapt(v, local_clock() - start, max);
 				return;
 			}
@@ -222,12 +222,12 @@ void pvhv_vcpu_halt(struct pvhv_vcpu *v)
 	pvhv_xen_runstate(v, RUNSTATE_blocked);
 	for (;;) {
 		wait_event_interruptible(v->wq, !pvhv_vcpu_should_run(v) ||
-					 pvhv_xen_event_pending(v));
+					 pvhv_x86_irq_wakeup(v));
 		/*
 		 * A pause is no wake-up: paused while halted, the vCPU parks
 		 * here and halts on once unpaused (until an event, as on Xen).
 		 */
-		if (pvhv_xen_event_pending(v) || READ_ONCE(v->d->runnable) || !READ_ONCE(v->up) ||
+		if (pvhv_x86_irq_wakeup(v) || READ_ONCE(v->d->runnable) || !READ_ONCE(v->up) ||
 		    !pvhv_vcpu_park(v))
 			break;
 	}

@@ -537,6 +537,7 @@ static void svm_deliver_irq(struct pvhv_vcpu *v, struct vmcb *vmcb)
 		return;
 	if ((vmcb->save.rflags & X86_EFLAGS_IF) && !(vmcb->ctrl.int_state & 1)) {
 		vmcb->ctrl.event_inj = vector | SVM_EVTINJ_VALID;	/* type 0: INTR */
+		pvhv_x86_irq_injected(v, vector);
 		return;
 	}
 	vmcb->ctrl.int_ctl |= SVM_INT_CTL_V_IRQ | SVM_INT_CTL_V_INTR_PRIO | SVM_INT_CTL_V_IGN_TPR;

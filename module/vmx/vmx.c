@@ -1275,6 +1275,7 @@ static void vmx_deliver_upcall(struct pvhv_vcpu *v, struct vmx_vcpu *s)
 		__vmx_write(VM_ENTRY_INTR_INFO_FIELD,
 			    vector | INTR_TYPE_EXT_INTR | INTR_INFO_VALID_MASK);
 		s->inject_pending = true;
+		pvhv_x86_irq_injected(v, vector);
 		return;
 	}
 	if (!(s->proc & CPU_BASED_INTR_WINDOW_EXITING)) {

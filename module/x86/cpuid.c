@@ -30,18 +30,21 @@ void pvhv_x86_cpuid(struct pvhv_vcpu *v, u32 leaf, u32 subleaf, u32 out[4])
 
 	switch (leaf) {
 	case 0x1:
-		/* ECX: no MONITOR(3), VMX(5), SMX(6), x2APIC(21), TSC-deadline(24),
-		 * PCID(17); OSXSAVE(27) mirrors the guest's CR4; hypervisor(31). */
-		out[2] &= ~(BIT(3) | BIT(5) | BIT(6) | BIT(17) | BIT(21) | BIT(24) | BIT(27));
+		/* ECX: no MONITOR(3), VMX(5), SMX(6), PCID(17); OSXSAVE(27)
+		 * mirrors the guest's CR4; hypervisor(31); x2APIC(21) and
+		 * TSC-deadline(24), whatever the host has: both are emulated
+		 * (x86/lapic.c). */
+		out[2] &= ~(BIT(3) | BIT(5) | BIT(6) | BIT(17) | BIT(27));
 		pvhv_vendor->get_paging(v, &pg);
 		if (pg.cr4 & X86_CR4_OSXSAVE)
 			out[2] |= BIT(27);
-		out[2] |= BIT(31);
-		/* EBX[31:24]: initial APIC id, PVHV_APIC_ID() as in the MADT
-		 * (its low 8 bits, as Xen); [23:16] logical count 1. */
+		out[2] |= BIT(21) | BIT(24) | BIT(31);
+		/* EBX[31:24]: initial APIC id, PVHV_APIC_ID() as in the MADT and
+		 * the local APIC (its low 8 bits, as Xen); [23:16] logical count 1. */
 		out[1] = (out[1] & 0xffff) | (1 << 16) | ((PVHV_APIC_ID(v->id) & 0xff) << 24);
-		/* EDX: no APIC(9) until it is emulated, no ACPI/TM/PBE (22, 29, 31). */
-		out[3] &= ~(BIT(9) | BIT(22) | BIT(29) | BIT(31));
+		/* EDX: the APIC(9), emulated; no ACPI/TM/PBE (22, 29, 31). */
+		out[3] &= ~(BIT(22) | BIT(29) | BIT(31));
+		out[3] |= BIT(9);
 		break;
 	case 0x6: case 0x5: case 0xa: case 0xb: case 0x1f:
 		/* Power management, MONITOR, PMU and topology are not virtualized. */

@@ -53,11 +53,6 @@ const u8 *pvhv_x86_hypercall_insn(void)
 	return pvhv_vendor->hypercall_insn;
 }
 
-u8 pvhv_x86_pending_irq(struct pvhv_vcpu *v)
-{
-	return pvhv_xen_upcall_vector(v);
-}
-
 static void x86_gp(struct pvhv_vcpu *v)
 {
 	pvhv_vendor->inject_exception(v, X86_TRAP_GP, true, 0);
@@ -199,7 +194,7 @@ static void x86_handle_cr(struct pvhv_vcpu *v, const struct pvhv_x86_exit *ex)
 		else if (cr == 4)
 			ret = x86_set_cr4(v, &pg, val);
 		else if (cr == 8 && !(val & ~0xfULL))
-			v->x86.cr8 = val;
+			pvhv_x86_lapic_set_cr8(v, val);
 		else
 			ret = -EINVAL;
 		break;
@@ -211,7 +206,7 @@ static void x86_handle_cr(struct pvhv_vcpu *v, const struct pvhv_x86_exit *ex)
 		else if (cr == 4)
 			val = pg.cr4;
 		else if (cr == 8)
-			val = v->x86.cr8;
+			val = pvhv_x86_lapic_cr8(v);
 		else
 			ret = -EINVAL;
 		if (!ret)
@@ -302,6 +297,9 @@ static int x86_rdmsr(struct pvhv_vcpu *v, u32 msr, u64 *val)
 	struct pvhv_paging pg;
 	int ret;
 
+	ret = pvhv_x86_lapic_rdmsr(v, msr, val);
+	if (ret != -ENOENT)
+		return ret;
 	switch (msr) {
 	case MSR_EFER:
 		pvhv_vendor->get_paging(v, &pg);
@@ -321,6 +319,9 @@ static int x86_wrmsr(struct pvhv_vcpu *v, u32 msr, u64 val)
 {
 	int ret;
 
+	ret = pvhv_x86_lapic_wrmsr(v, msr, val);
+	if (ret != -ENOENT)
+		return ret;
 	switch (msr) {
 	case MSR_EFER:
 		return x86_set_efer(v, val);
@@ -592,10 +593,10 @@ static void x86_set_gpr(struct pvhv_vcpu *v, u8 reg, bool high, u8 size, u64 val
 }
 
 /*
- * A MOV to or from guest-physical @gpa where no RAM is: nothing there,
- * so reads return all ones and writes are dropped, as on a bus with no
- * device behind the address (Xen's null_ops in xen/arch/x86/hvm/emulate.c
- * for a PVH domain with no device model).
+ * A MOV to or from guest-physical @gpa where no RAM is: the local APIC's
+ * xAPIC page, or nothing, where reads return all ones and writes are
+ * dropped, as on a bus with no device behind the address (Xen's null_ops
+ * in xen/arch/x86/hvm/emulate.c for a PVH domain with no device model).
  * An instruction we cannot emulate crashes the domain, as Xen's
  * X86EMUL_UNHANDLEABLE does; bytes that no longer say what the exit said
  * (another vCPU rewrote them) run again.
@@ -605,6 +606,7 @@ static void x86_handle_mmio(struct pvhv_vcpu *v, const struct pvhv_x86_exit *ex,
 {
 	u64 gpa = ex->npf.gpa, mask, val = ~0ULL;
 	struct pvhv_x86_mmio m;
+	bool apic;
 	int ret;
 
 	ret = pvhv_x86_decode_mmio(v, pg, &m);
@@ -618,13 +620,18 @@ static void x86_handle_mmio(struct pvhv_vcpu *v, const struct pvhv_x86_exit *ex,
 	if (m.write != ex->npf.write)
 		return;
 	mask = m.size == 8 ? ~0ULL : BIT_ULL(m.size * 8) - 1;
+	apic = pvhv_x86_lapic_mmio(v, gpa);
 	if (m.write) {
 		if (m.reg == PVHV_X86_MMIO_IMM)
 			val = m.imm;
 		else
 			val = v->regs[array_index_nospec(m.reg, PVHV_NR_REGS)] >> (m.byte_high ? 8 : 0);
 		val &= mask;
+		if (apic)
+			pvhv_x86_lapic_mmio_access(v, gpa, m.size, true, &val);
 	} else {
+		if (apic)
+			pvhv_x86_lapic_mmio_access(v, gpa, m.size, false, &val);
 		val &= mask;
 		if (m.ext == PVHV_X86_MMIO_SEXT)
 			val = (u64)((s64)(val << (64 - m.size * 8)) >> (64 - m.size * 8));

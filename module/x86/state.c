@@ -29,6 +29,7 @@ int pvhv_x86_vcpu_init(struct pvhv_vcpu *v)
 	v->x86.xcr0 = 1;	/* x87 only, the reset value */
 	pvhv_x86_xsave_reset(v->x86.xsave);
 	pvhv_x86_debugregs_reset(&v->x86.dr);
+	pvhv_x86_lapic_init(v);
 	return 0;
 }
 
@@ -36,6 +37,7 @@ void pvhv_x86_vcpu_free(struct pvhv_vcpu *v)
 {
 	if (!v->x86.xsave)
 		return;
+	pvhv_x86_lapic_stop(v);
 	free_page((unsigned long)v->x86.xsave);
 	v->x86.xsave = NULL;
 	atomic64_dec(&pvhv_counters.objects);
@@ -47,7 +49,6 @@ static void x86_reset_common(struct pvhv_vcpu *v)
 	v->x86.xcr0 = 1;
 	pvhv_x86_xsave_reset(v->x86.xsave);
 	pvhv_x86_debugregs_reset(&v->x86.dr);
-	v->x86.cr8 = 0;
 }
 
 static void x86_flat(struct pvhv_x86_seg *s, u16 sel, u16 attr)

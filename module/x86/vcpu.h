@@ -14,6 +14,8 @@
 
 #include <linux/types.h>
 
+#include "lapic.h"
+
 /*
  * A guest's debug registers, kept per vCPU but never loaded into the CPU:
  * the guest reads back what it wrote, no guest breakpoint is armed, and
@@ -31,7 +33,8 @@ struct pvhv_x86_vcpu {
 	u64 xcr0;			/* the guest's XCR0 (XSETBV) */
 	void *xsave;			/* its x87/SSE/AVX state, XSAVE format, a page */
 	struct pvhv_x86_debugregs dr;
-	u8 cr8;				/* MOV CR8 where the vendor exits on it (TPR[7:4]) */
+	struct pvhv_lapic lapic;	/* the local APIC (lapic.h has its rules) */
+	bool irq_from_apic;		/* pvhv_x86_pending_irq()'s answer came from the APIC */
 	u64 cr4_allowed;		/* CR4 bits its CPUID offers (x86/cpuid.c); immutable */
 };
 

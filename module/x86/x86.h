@@ -50,8 +50,23 @@ int pvhv_x86_setup(char *reason, size_t len);	/* at load, after the vendor's pro
 void pvhv_x86_handle_exit(struct pvhv_vcpu *v, const struct pvhv_x86_exit *ex);
 /* PAE paging's four PDPTEs at @cr3: -EINVAL if unreadable or one has a reserved bit (#GP). */
 int pvhv_x86_read_pdptes(struct pvhv_vcpu *v, u64 cr3, u64 pdpte[4]);
-/* The interrupt vector to inject before the next entry, or 0 (interrupts off). */
+/*
+ * Interrupt injection, both vendors alike (interrupts off, before the
+ * entry): pvhv_x86_pending_irq() gives the vector to inject, or 0; once
+ * the vendor wrote it into the entry's event injection it calls
+ * pvhv_x86_irq_injected() with it (an APIC vector goes in service then).
+ */
 u8 pvhv_x86_pending_irq(struct pvhv_vcpu *v);
+void pvhv_x86_irq_injected(struct pvhv_vcpu *v, u8 vector);
+/* x86/lapic.c */
+void pvhv_x86_lapic_init(struct pvhv_vcpu *v);
+void pvhv_x86_lapic_stop(struct pvhv_vcpu *v);		/* its timer, before the vCPU goes */
+int pvhv_x86_lapic_rdmsr(struct pvhv_vcpu *v, u32 msr, u64 *val);	/* -ENOENT: not its MSR */
+int pvhv_x86_lapic_wrmsr(struct pvhv_vcpu *v, u32 msr, u64 val);
+bool pvhv_x86_lapic_mmio(struct pvhv_vcpu *v, u64 gpa);		/* in its xAPIC page? */
+void pvhv_x86_lapic_mmio_access(struct pvhv_vcpu *v, u64 gpa, u8 size, bool write, u64 *val);
+u8 pvhv_x86_lapic_cr8(struct pvhv_vcpu *v);
+void pvhv_x86_lapic_set_cr8(struct pvhv_vcpu *v, u8 val);
 /* x86/state.c */
 int pvhv_x86_vcpu_init(struct pvhv_vcpu *v);
 void pvhv_x86_vcpu_free(struct pvhv_vcpu *v);

@@ -158,6 +158,23 @@ static void pvhv_wake_pollers(struct pvhv_domain *d)
 	}
 }
 
+/*
+ * The upcall is due on @v (Xen's hvm_assert_evtchn_irq(), called when
+ * evtchn_upcall_pending goes to 1, xen/arch/x86/hvm/irq.c): with a
+ * per-vCPU upcall vector, an edge-triggered interrupt into its local APIC
+ * (which needs an EOI); otherwise a kick, the domain-wide callback vector
+ * being injected while evtchn_upcall_pending is set (pvhv_xen_upcall_vector()).
+ */
+static void pvhv_xen_assert_upcall(struct pvhv_vcpu *v)
+{
+	u8 vector = READ_ONCE(v->upcall_vector);
+
+	if (vector)
+		pvhv_x86_apic_set_irq(v, vector);
+	else
+		pvhv_vcpu_kick(v);
+}
+
 /* Raise @port: pending, then (unless masked) the selector and the upcall. */
 static void pvhv_evtchn_set_pending(struct pvhv_domain *d, u32 port)
 {
@@ -178,9 +195,10 @@ static void pvhv_evtchn_set_pending(struct pvhv_domain *d, u32 port)
 	vi = v ? pvhv_xen_vcpu_info(v) : vcpu < MAX_VIRT_CPUS ? &s->vcpu_info[vcpu] : NULL;
 	if (!vi)
 		return;
-	if (sel_test_and_set(vi, port, compat))
-		WRITE_ONCE(vi->evtchn_upcall_pending, 1);
-	if (v)
+	/* As Xen's vcpu_mark_events_pending(): the upcall on its 0 -> 1 edge. */
+	if (sel_test_and_set(vi, port, compat) && !xchg(&vi->evtchn_upcall_pending, 1) && v)
+		pvhv_xen_assert_upcall(v);
+	else if (v)
 		pvhv_vcpu_kick(v);
 }
 
@@ -196,16 +214,17 @@ bool pvhv_xen_event_pending(struct pvhv_vcpu *v)
 	return vi && READ_ONCE(vi->evtchn_upcall_pending);
 }
 
+/*
+ * HVM_PARAM_CALLBACK_IRQ of type vector: injected as is while an event is
+ * pending, before anything the local APIC holds and never in its ISR
+ * (Xen's hvm_vcpu_has_pending_irq(), hvm_intack_vector). The per-vCPU
+ * upcall vector goes through the APIC instead (pvhv_xen_assert_upcall()).
+ */
 u8 pvhv_xen_upcall_vector(struct pvhv_vcpu *v)
 {
 	u64 cb = READ_ONCE(v->d->callback_irq);
-	u8 vector = READ_ONCE(v->upcall_vector);
 
-	if (!pvhv_xen_event_pending(v))
-		return 0;
-	if (vector)	/* per-vCPU vector, preferred to the domain-wide callback */
-		return vector;
-	if ((cb >> CALLBACK_VIA_TYPE_SHIFT) != CALLBACK_VIA_VECTOR)
+	if ((cb >> CALLBACK_VIA_TYPE_SHIFT) != CALLBACK_VIA_VECTOR || !pvhv_xen_event_pending(v))
 		return 0;
 	return (u8)cb;
 }
@@ -257,7 +276,7 @@ long pvhv_xen_register_vcpu_info(struct pvhv_vcpu *t, u64 gfn, u32 offset)
 	mutex_unlock(&d->lock);
 	if (!ret) {
 		WRITE_ONCE(t->time_cpu, -1);	/* pvclock rewritten there on next entry */
-		pvhv_vcpu_kick(t);
+		pvhv_xen_assert_upcall(t);	/* as Xen's arch_evtchn_inject() */
 	}
 	return ret;
 }
@@ -846,7 +865,7 @@ long pvhv_xen_hvm_op(struct pvhv_vcpu *v, u64 cmd, u64 arg, bool compat)
 		if (IS_ERR(t))
 			return PTR_ERR(t);
 		WRITE_ONCE(t->upcall_vector, uv.vector);
-		pvhv_vcpu_kick(t);
+		pvhv_xen_assert_upcall(t);	/* as Xen's hvmop_set_evtchn_upcall_vector() */
 		return 0;
 	}
 	if (cmd != HVMOP_set_param && cmd != HVMOP_get_param)
