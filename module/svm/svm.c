@@ -308,8 +308,13 @@ static int svm_vcpu_create(struct pvhv_vcpu *v)
 	 * MOV to CR4: the CPU would accept any bit the host's hardware has,
 	 * the x86 layer only what the guest's CPUID offers. CR0 has no such
 	 * bits (its reserved ones the CPU checks itself) and is not intercepted.
+	 * CR8 is the local APIC's TPR, which the x86 layer holds (x86/lapic.c):
+	 * both directions exit, as with VMX's CR8-load/store exiting (the CR8
+	 * intercepts come before V_TPR is used, as KVM's CR8 write intercept
+	 * relies on; APM 15.21.4).
 	 */
-	c->intercept_cr = SVM_INTERCEPT_CR_WRITE(4);
+	c->intercept_cr = SVM_INTERCEPT_CR_WRITE(4) | SVM_INTERCEPT_CR_READ(8) |
+			  SVM_INTERCEPT_CR_WRITE(8);
 	/*
 	 * #UD: VMCALL from a guest written for VMX. #DB and #AC are reflected
 	 * back (x86/exit.c): a guest can make the delivery of either raise
@@ -630,9 +635,11 @@ static void svm_decode_exit(struct pvhv_vcpu *v, struct vmcb *vmcb, struct pvhv_
 		ex->dr.gpr = PVHV_X86_GPR_DECODE;
 		break;
 	case SVM_EXIT_WRITE_CR0 + 4:
+	case SVM_EXIT_WRITE_CR0 + 8:
+	case SVM_EXIT_READ_CR0 + 8:
 		ex->kind = PVHV_X86_EXIT_CR;
-		ex->cr.cr = 4;
-		ex->cr.type = PVHV_X86_CR_WRITE;
+		ex->cr.cr = code & 15;
+		ex->cr.type = code >= SVM_EXIT_WRITE_CR0 ? PVHV_X86_CR_WRITE : PVHV_X86_CR_READ;
 		ex->cr.gpr = PVHV_X86_GPR_DECODE;
 		break;
 	case SVM_EXIT_CPUID:

@@ -149,10 +149,12 @@ static_assert(sizeof(struct vmcb) == 0x1000);
 #define SVM_EVTINJ_ERR_VALID		BIT_ULL(11)
 #define SVM_EVTINJ_TYPE_EXCEPTION	(3ULL << 8)
 
-/* intercept_cr: writes of CRn are bit 16 + n (APM Table B-1). */
+/* intercept_cr: reads of CRn are bit n, writes bit 16 + n (APM Table B-1). */
+#define SVM_INTERCEPT_CR_READ(n)	BIT(n)
 #define SVM_INTERCEPT_CR_WRITE(n)	BIT(16 + (n))
 
 /* Exit codes (APM Appendix C). */
+#define SVM_EXIT_READ_CR0	0x00	/* ..0Fh: MOV from CR0-15 */
 #define SVM_EXIT_WRITE_CR0	0x10	/* ..1Fh: MOV to CR0-15 */
 #define SVM_EXIT_READ_DR0	0x20	/* ..2Fh: MOV from DR0-15 */
 #define SVM_EXIT_WRITE_DR0	0x30	/* ..3Fh: MOV to DR0-15 */
