@@ -538,6 +538,12 @@ static void svm_deliver_irq(struct pvhv_vcpu *v, struct vmcb *vmcb)
 {
 	u8 vector = pvhv_x86_pending_irq(v);
 
+	/*
+	 * V_TPR mirrors the APIC's TPR[7:4]: a CPU may serve a CR8 read from
+	 * it despite the read intercept (QEMU's TCG does), and then reads
+	 * what the x86 layer holds.
+	 */
+	vmcb->ctrl.int_ctl = (vmcb->ctrl.int_ctl & ~0xfU) | pvhv_x86_lapic_cr8(v);
 	if (!vector || (vmcb->ctrl.event_inj & SVM_EVTINJ_VALID))
 		return;
 	if ((vmcb->save.rflags & X86_EFLAGS_IF) && !(vmcb->ctrl.int_state & 1)) {
