@@ -144,6 +144,12 @@ check_helper "smp" vmmctl create /tmp/smp.cfg -c
 check_out "smp: powered off" '^smp .*shutdown\(poweroff\)$' vmmctl list
 vmmctl destroy smp >/dev/null 2>&1
 
+# The local APIC: xAPIC MMIO and x2APIC MSRs, timer, IPIs, INIT-SIPI; MMIO where nothing is.
+mkcfg lapic $G/lapic.elf 32 "" 3
+check_helper "lapic" vmmctl create /tmp/lapic.cfg -c
+check_out "lapic: powered off" '^lapic .*shutdown\(poweroff\)$' vmmctl list
+vmmctl destroy lapic >/dev/null 2>&1
+
 # VCPUOP_initialise contexts: the same ones accepted and refused on SVM and VMX.
 mkcfg vcpuctx $G/vcpuctx.elf 32 "" 3
 check_helper "vcpuctx" vmmctl create /tmp/vcpuctx.cfg -c
