@@ -29,6 +29,7 @@ int pvhv_x86_vcpu_init(struct pvhv_vcpu *v)
 	v->x86.xcr0 = 1;	/* x87 only, the reset value */
 	pvhv_x86_xsave_reset(v->x86.xsave);
 	pvhv_x86_debugregs_reset(&v->x86.dr);
+	pvhv_x86_mtrr_reset(&v->x86.mtrr);
 	return 0;
 }
 

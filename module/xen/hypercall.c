@@ -149,11 +149,19 @@ static long pvhv_xen_version(struct pvhv_vcpu *v, const struct pvhv_hcall *h)
 
 		if (pvhv_copy_from_guest(v, &fi, ptr, sizeof(fi)))
 			return -EFAULT;
-		fi.submap = 0;
-		/* Only what pvhv implements today: a translated (NPT/EPT) guest. */
-		if (fi.submap_idx == 0)
-			fi.submap = BIT(XENFEAT_writable_page_tables) |
-				    BIT(XENFEAT_auto_translated_physmap);
+		/*
+		 * What Xen's do_xen_version() (common/kernel.c) gives an HVM/PVH
+		 * domU that pvhv implements too: a translated (NPT/EPT) guest
+		 * whose TSC-based pvclock is safe to use, with the vector
+		 * callback, not direct-mapped; no PIRQs. Only submap 0 exists.
+		 */
+		if (fi.submap_idx != 0)
+			return -EINVAL;
+		fi.submap = BIT(XENFEAT_writable_page_tables) |
+			    BIT(XENFEAT_auto_translated_physmap) |
+			    BIT(XENFEAT_hvm_safe_pvclock) |
+			    BIT(XENFEAT_hvm_callback_vector) |
+			    BIT(XENFEAT_not_direct_mapped);
 		return pvhv_copy_to_guest(v, ptr, &fi, sizeof(fi)) ? -EFAULT : 0;
 	}
 	case XENVER_pagesize:
