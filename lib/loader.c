@@ -498,6 +498,13 @@ PVHV_API int pvhv_domain_load_pvh(int dfd, const char *kernel, const char *ramdi
 	ret = pvhv_pvh_load(ram, info.memory_bytes, &cfg, out);
 	if (!ret) {
 		ret = set_memmap_from_start_info(dfd, ram, info.memory_bytes, out->start_info);
+		/*
+		 * A module before PVHV_CAP_MEMORY_MAP: its XENMEM_memory_map
+		 * describes RAM and the special pages only, the guest has the
+		 * full map in start_info (where Linux reads it).
+		 */
+		if (ret == -ENOTTY)
+			ret = 0;
 		if (ret)
 			out->error = "the module refused the memory map";
 	}

@@ -31,10 +31,12 @@ EOC
 	CMD_TIMEOUT=$linux_timeout
 	sleep "$LINUX_SECS"
 	vmmctl dmesg linux >/tmp/linux.out 2>&1
-	diag "$(grep -a -m1 'Linux version' /tmp/linux.out)"
-	diag "$(tail -n 3 /tmp/linux.out)"
+	# Printable text only: the log may hold whatever the guest wrote.
+	diag "$(grep -a -m1 'Linux version' /tmp/linux.out | tr -cd '[:print:]' | cut -c1-160)"
+	diag "$(grep -a '^\[' /tmp/linux.out | tail -n 3 | tr -cd '[:print:]\n' | cut -c1-160)"
 	check "linux: its log shows the kernel's banner (earlyprintk=xen)" grep -aq 'Linux version' /tmp/linux.out
 	diag "$(vmmctl list | grep '^linux ')"
+	diag "$(dmesg | grep -a 'pvhv.*(linux) crashed' | tail -n 2 | cut -c1-200)"
 	check "linux: destroyed after ${LINUX_SECS} s" vmmctl destroy linux
 	wait_until 100 sh -c "[ \"\$(pvhv-test stats)\" = \"$STATS_IDLE\" ]"
 	check_out "linux: the module's counters back to idle" "^$STATS_IDLE\$" pvhv-test stats
