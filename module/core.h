@@ -153,7 +153,7 @@ struct pvhv_vcpu {
 	u32 nr_poll_ports;
 	/* The hypercall being handled (xen/hypercall.c); its own thread only. */
 	struct pvhv_hcall_state {
-		u64 arg[5];	/* as the guest passed them; a continuation rewrites them */
+		bool compat;	/* a 32-bit caller (its argument registers) */
 		u32 work;	/* units done in this execution (pvhv_hcall_work()) */
 		bool preempted;	/* a continuation: arguments back, RIP kept */
 	} hcall;
