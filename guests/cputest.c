@@ -157,6 +157,75 @@ static void test_cpuid(void)
 	CHECK(!(r[3] & (1u << 27)), "CPUID 0x80000001: no RDTSCP offered");
 }
 
+static int rdmsr_try(uint32_t msr, uint64_t *val)
+{
+	uint32_t lo = 0, hi = 0;
+
+	rt_fault.vector = -1;
+	asm volatile("1: rdmsr\n2:\n" RT_FIXUP("1b", "2b") : "=a" (lo), "=d" (hi) : "c" (msr) : "memory");
+	*val = (uint64_t)hi << 32 | lo;
+	return rt_fault.vector;
+}
+
+static int wrmsr_try(uint32_t msr, uint64_t val)
+{
+	rt_fault.vector = -1;
+	asm volatile("1: wrmsr\n2:\n" RT_FIXUP("1b", "2b")
+		     : : "c" (msr), "a" ((uint32_t)val), "d" ((uint32_t)(val >> 32)) : "memory");
+	return rt_fault.vector;
+}
+
+/*
+ * The platform MSRs a kernel reads on its way up (x86/msr.c), as Xen gives
+ * them: MTRRs (enabled, write-back default, 8 variable ranges) with their
+ * write checks, machine check without banks, and each vendor's own.
+ */
+static void test_platform_msrs(void)
+{
+	int amd = !rt_cpu_is_intel(), e;
+	uint64_t v = 0;
+
+	e = rdmsr_try(0xfe, &v);
+	CHECK(e == -1 && v == 0x508, "MTRRcap: 8 variable ranges, fixed, WC (%#lx)",
+	      (unsigned long)v);
+	e = rdmsr_try(0x2ff, &v);
+	CHECK(e == -1 && v == 0x806, "MTRRdefType: enabled, write-back (%#lx)",
+	      (unsigned long)v);
+	CHECK(wrmsr_try(0x2ff, 0xc00) == -1 && rdmsr_try(0x2ff, &v) == -1 && v == 0xc00,
+	      "MTRRdefType: UC with fixed ranges, reads back");
+	CHECK(wrmsr_try(0x2ff, 0x802) == 13, "MTRRdefType of type 2 (reserved): #GP");
+	CHECK(wrmsr_try(0x2ff, 0x1806) == 13, "MTRRdefType bit 12: #GP");
+	CHECK(wrmsr_try(0x200, 0x80000006) == -1 && wrmsr_try(0x201, 0xfc0000800ULL) == -1 &&
+	      rdmsr_try(0x200, &v) == -1 && v == 0x80000006 && rdmsr_try(0x201, &v) == -1 &&
+	      v == 0xfc0000800ULL, "MTRR PHYSBASE0/PHYSMASK0 read back");
+	CHECK(wrmsr_try(0x201, 0x400) == 13, "PHYSMASK0 bit 10 (reserved): #GP");
+	CHECK(wrmsr_try(0x20f, 1ULL << 63) == 13, "PHYSMASK7 above MAXPHYADDR: #GP");
+	CHECK(wrmsr_try(0x250, 0x0606060606060606ULL) == -1 && wrmsr_try(0x268, 0x0606060606060603ULL) == 13,
+	      "fixed-range MTRRs: WB accepted, a type-3 byte #GP");
+	CHECK(rdmsr_try(0x210, &v) == 13, "MTRR PHYSBASE8 (beyond VCNT): #GP");
+	wrmsr_try(0x2ff, 0x806);
+	CHECK(rdmsr_try(0x179, &v) == -1 && v == 0, "MCG_CAP: no banks");
+	CHECK(rdmsr_try(0x17a, &v) == -1 && v == 0 && wrmsr_try(0x17a, 0) == -1 &&
+	      wrmsr_try(0x17a, 1) == 13, "MCG_STATUS: 0, writable with 0 only");
+	CHECK(rdmsr_try(0x17b, &v) == 13, "MCG_CTL (no MCG_CTL_P): #GP");
+	CHECK(wrmsr_try(0x8b, 0) == -1 && rdmsr_try(0x8b, &v) == -1 && v == 0,
+	      "microcode revision: 0, writes ignored");
+	if (amd) {
+		e = rdmsr_try(0xc0010015, &v);
+		CHECK(e == -1, "AMD HWCR readable (%#lx)", (unsigned long)v);
+		CHECK(rdmsr_try(0xc0010010, &v) == -1 && v == 0, "AMD SYSCFG: 0");
+		CHECK(rdmsr_try(0xc0011029, &v) == -1 && (v & 2), "AMD DE_CFG: LFENCE serializing");
+		CHECK(rdmsr_try(0x1a0, &v) == 13, "MISC_ENABLE on AMD: #GP");
+	} else {
+		e = rdmsr_try(0x1a0, &v);
+		CHECK(e == -1 && (v & (3 << 11)) == (3 << 11) && wrmsr_try(0x1a0, v) == -1 &&
+		      wrmsr_try(0x1a0, v ^ (1ULL << 22)) == 13,
+		      "MISC_ENABLE: BTS/PEBS unavailable, only rewritten as it is (%#lx)", (unsigned long)v);
+		CHECK(rdmsr_try(0x3a, &v) == -1 && v == 1, "FEATURE_CONTROL: locked, nothing enabled");
+		CHECK(rdmsr_try(0xc0010015, &v) == 13, "HWCR on Intel: #GP");
+	}
+}
+
 static void test_msrs(void)
 {
 	uint32_t lo, hi;
@@ -178,6 +247,7 @@ static void test_msrs(void)
 	asm volatile("1: wrmsr\n2:\n" RT_FIXUP("1b", "2b")
 		     : : "c" (0xc0000080), "a" (0x501 | (1 << 12)), "d" (0) : "memory");
 	CHECK(rt_fault.vector == 13, "setting EFER.SVME: #GP");
+	test_platform_msrs();
 }
 
 static void test_hypercalls(void)
@@ -197,9 +267,14 @@ static void test_hypercalls(void)
 	      "xen_version(extraversion) = '%s', NUL-padded", extra);
 	CHECK(xen_version(XENVER_capabilities, caps) == 0 &&
 	      !rt_strncmp(caps, "hvm-3.0-x86_64", 14), "xen_version(capabilities) = '%s'", caps);
-	CHECK(xen_version(XENVER_get_features, &fi) == 0 &&
-	      (fi.submap & (1 << XENFEAT_auto_translated_physmap)),
-	      "xen_version(get_features): auto-translated physmap (%#x)", fi.submap);
+	v = xen_version(XENVER_get_features, &fi);
+	CHECK(v == 0 &&
+	      fi.submap == ((1 << XENFEAT_writable_page_tables) | (1 << XENFEAT_auto_translated_physmap) |
+			    (1 << XENFEAT_hvm_safe_pvclock) | (1 << XENFEAT_hvm_callback_vector) |
+			    (1 << XENFEAT_not_direct_mapped)),
+	      "xen_version(get_features): Xen's for a PVH domU (%#x)", fi.submap);
+	fi.submap_idx = 1;
+	CHECK(xen_version(XENVER_get_features, &fi) == -22, "xen_version(get_features) of submap 1: -EINVAL");
 	CHECK(xen_version(XENVER_pagesize, 0) == 4096, "xen_version(pagesize) = 4096");
 	CHECK(xen_version(12345, 0) == -38, "xen_version(unknown) = -ENOSYS");
 	CHECK(rt_hypercall(100, 0, 0, 0) == -38, "unknown hypercall = -ENOSYS");

@@ -374,6 +374,20 @@ void guest_main(const struct hvm_start_info *si)
 		hp.index = HVM_PARAM_CALLBACK_IRQ;
 		hp.value = (2ULL << 56) | 5;
 		CHECK(hvm_op(HVMOP_set_param, &hp) == -EINVAL, "callback vector 5: -EINVAL");
+		hp.value = (3ULL << 56) | 0x40;
+		CHECK(hvm_op(HVMOP_set_param, &hp) == -EINVAL, "callback of type 3: -EINVAL");
+		/*
+		 * GSI 1 and a PCI INTx line: accepted, nothing delivered (no
+		 * virtual IOAPIC), as Xen; Linux sets GSI 1 after its per-vCPU
+		 * vector.
+		 */
+		hp.value = 1;
+		CHECK(hvm_op(HVMOP_set_param, &hp) == 0 && hvm_op(HVMOP_get_param, &hp) == 0 &&
+		      hp.value == 1, "callback GSI 1: accepted, reads back");
+		hp.value = (1ULL << 56) | (3 << 8) | 1;
+		CHECK(hvm_op(HVMOP_set_param, &hp) == 0, "callback PCI INTx (00:00.3 INTB): accepted");
+		hp.value = (2ULL << 56) | VECTOR;
+		CHECK(hvm_op(HVMOP_set_param, &hp) == 0, "callback vector %#x again", VECTOR);
 		hp.domid = 777;
 		CHECK(hvm_op(HVMOP_get_param, &hp) == -ESRCH, "get_param of domain 777: -ESRCH");
 	}

@@ -183,6 +183,8 @@ static void granter(void)
 	gnt[2].frame = PAGE2;
 	gnt[3].domid = mapper;
 	gnt[3].frame = PAGE1;	/* flags 0: not permitted */
+	gnt[4].domid = mapper;
+	gnt[4].frame = PAGE2;	/* permitted once ref 1 is revoked: the mapper's go-ahead */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	gnt[2].flags = GTF_permit_access | GTF_readonly;
 	gnt[1].flags = GTF_permit_access;
@@ -197,10 +199,14 @@ static void granter(void)
 	va(PAGE1)[2] = 1;	/* "unmap it now" */
 	CHECK(SPIN_UNTIL(!(gnt[1].flags & (GTF_reading | GTF_writing))),
 	      "granter: the flags clear once the mapper unmapped");
-	/* Retried, as Linux's deferred end of access: the mapper may be trying ref 1 again. */
-	CHECK(SPIN_UNTIL(__sync_val_compare_and_swap(&gnt[1].flags, GTF_permit_access, 0) ==
-			 GTF_permit_access),
+	CHECK(__sync_val_compare_and_swap(&gnt[1].flags, GTF_permit_access, 0) == GTF_permit_access,
 	      "granter: ... then revoking succeeds");
+	/*
+	 * The mapper maps ref 1 again only after this: had it done so as soon
+	 * as it unmapped, while ref 1 was still permitted, the window in which
+	 * we could see the flags clear would be as short as its next hypercall.
+	 */
+	gnt[4].flags = GTF_permit_access | GTF_readonly;
 	CHECK(SPIN_UNTIL(!(gnt[2].flags & (GTF_reading | GTF_writing))),
 	      "granter: ref 2 (read-only) no longer in use either");
 
@@ -210,21 +216,6 @@ static void granter(void)
 	va(PAGE1)[2] = 2;
 	CHECK(SPIN_UNTIL(va(PAGE1)[2] == 3), "granter: the mapper holds ref 1 again");
 	rt_printf("granter: done\n");
-}
-
-/*
- * Ref 1 mapped once the granter permits it again (it then writes 2 at [2]).
- * A mapping taken before that is dropped at once: held, it would set the
- * flags the granter, looking every 1 ms, waits to see clear.
- */
-static int map_regranted(domid_t g, grant_handle_t *h)
-{
-	if (map(g, 1, MAP1, GNTMAP_host_map, h) != GNTST_okay)
-		return 0;
-	if (va(MAP1)[2] == 2)
-		return 1;
-	unmap(*h, MAP1);
-	return 0;
 }
 
 static void mapper(void)
@@ -343,8 +334,11 @@ static void mapper(void)
 	CHECK(unmap(h1, 0) == GNTST_bad_handle, "mapper: unmap twice: GNTST_bad_handle");
 	CHECK(v == MAGIC_G && va(MAP1)[0] != MAGIC_G, "mapper: the gfn shows our own RAM again");
 
-	/* Keep ref 1 mapped while the granter is destroyed. */
-	CHECK(SPIN_UNTIL(map_regranted(g, &h)), "mapper: ref 1 mapped again");
+	/* Keep ref 1 mapped while the granter is destroyed: once it revoked ref 1 (ref 4 says so). */
+	CHECK(SPIN_UNTIL(map(g, 4, MAP2, GNTMAP_host_map | GNTMAP_readonly, &h) == GNTST_okay) &&
+	      unmap(h, MAP2) == GNTST_okay, "mapper: the granter revoked ref 1 (ref 4 is permitted now)");
+	CHECK(SPIN_UNTIL(map(g, 1, MAP1, GNTMAP_host_map, &h) == GNTST_okay) && SPIN_UNTIL(va(MAP1)[2] == 2),
+	      "mapper: ref 1 mapped again");
 	va(MAP1)[2] = 3;
 	rt_printf("mapper: holding ref 1 of domain %u\n", g);
 	CHECK(SPIN_UNTIL(!domain_exists(g)), "mapper: the granter is gone");

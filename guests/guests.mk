@@ -9,7 +9,8 @@ GUEST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-pic 
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,guests/rt/guest.ld -Wl,--build-id=none \
 	-Wl,-z,max-page-size=4096 -Wl,--no-warn-rwx-segments
 GUEST_NAMES := hello cputest hostile triple spin bench shutdown shinfo evtchn smp peer fuzz balloon \
-	runstate storm gnttab grant xenstore console hostgnt ticker layout vcpuctx stall lapic
+	runstate storm gnttab grant xenstore console hostgnt ticker layout vcpuctx stall \
+	hltoff lapic
 # NAME32 is guests/NAME.c built for i386 (compat: only that way).
 GUEST32_NAMES := compat32 fuzz32 stall32
 GUEST_RT := guests/rt/pvh.S guests/rt/pvh32.S guests/rt/excstubs.inc guests/rt/rt.c guests/rt/rt.h guests/rt/guest.ld

@@ -49,15 +49,26 @@ void guest_main(const struct hvm_start_info *si)
 	domid_t self = DOMID_SELF, other = 777;
 	long ret;
 
-	(void)si;
 	/* Memory map and reservations. */
 	mm.nr_entries = 8;
 	set_xen_guest_handle(mm.buffer, map);
 	ret = memory_op(XENMEM_memory_map, &mm);
-	CHECK(ret == 0 && mm.nr_entries == 2 && map[0].type == 1 && map[1].type == 2 &&
-	      map[0].addr == 0 && map[1].addr == map[0].size,
-	      "XENMEM_memory_map: RAM then reserved (%ld, %u entries)", ret, mm.nr_entries);
-	ram_pages = (map[1].addr + map[1].size) >> 12;
+	CHECK(ret == 0 && mm.nr_entries >= 2 && map[0].type == 1 && map[0].addr == 0 &&
+	      map[mm.nr_entries - 1].type == 2,
+	      "XENMEM_memory_map: RAM first, the special pages last (%ld, %u entries)", ret, mm.nr_entries);
+	/* The toolstack's map (PVHV_DOMAIN_SET_MEMORY_MAP): the one in start_info, ACPI tables included. */
+	{
+		const struct hvm_memmap_table_entry *e = (const void *)(uintptr_t)si->memmap_paddr;
+		uint32_t same = si->memmap_entries == mm.nr_entries, acpi = 0;
+
+		for (i = 0; same && i < mm.nr_entries; i++) {
+			same = e[i].addr == map[i].addr && e[i].size == map[i].size && e[i].type == map[i].type;
+			acpi += map[i].type == 3;
+		}
+		CHECK(same && acpi == 1, "XENMEM_memory_map is start_info's memory map, with one ACPI entry (%u entries there)",
+		      si->memmap_entries);
+	}
+	ram_pages = (map[mm.nr_entries - 1].addr + map[mm.nr_entries - 1].size) >> 12;
 	mm.nr_entries = 1;
 	CHECK(memory_op(XENMEM_memory_map, &mm) == 0 && mm.nr_entries == 1,
 	      "XENMEM_memory_map with room for 1 entry returns 1");

@@ -136,6 +136,21 @@ void guest_main(const struct hvm_start_info *si)
 	CHECK(rt_vcpu_op(VCPUOP_up, 3, 0) == 0 && rt_vcpu_op(VCPUOP_is_up, 3, 0) == 1,
 	      "  ... and up again");
 
+	/* Per-vCPU VIRQs bind on any vCPU (Linux binds VIRQ_DEBUG on each), global ones on 0. */
+	{
+		struct evtchn_bind_virq bv = { .virq = VIRQ_DEBUG, .vcpu = 1 };
+
+		rc = rt_evtchn_op(EVTCHNOP_bind_virq, &bv);
+		CHECK(rc == 0 && bv.port, "bind_virq(VIRQ_DEBUG) on vCPU 1: port %u", bv.port);
+		bv.vcpu = 2;
+		CHECK(rt_evtchn_op(EVTCHNOP_bind_virq, &bv) == 0, "  ... and on vCPU 2");
+		bv.virq = VIRQ_TIMER;
+		CHECK(rt_evtchn_op(EVTCHNOP_bind_virq, &bv) == 0, "bind_virq(VIRQ_TIMER) on vCPU 2");
+		bv.virq = VIRQ_CONSOLE;
+		CHECK(rt_evtchn_op(EVTCHNOP_bind_virq, &bv) == -EINVAL,
+		      "bind_virq(VIRQ_CONSOLE, a global one) on vCPU 2: -EINVAL");
+	}
+
 	/* Errors. */
 	CHECK(rt_vcpu_op(VCPUOP_up, 4, 0) == -EINVAL, "VCPUOP_up of an uninitialised vCPU: -EINVAL");
 	CHECK(rt_vcpu_op(VCPUOP_up, 9, 0) == -ENOENT, "VCPUOP_up of vCPU 9 (none): -ENOENT");

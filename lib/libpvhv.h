@@ -96,6 +96,12 @@ int pvhv_domain_load_pvh(int dfd, const char *kernel, const char *ramdisk,
 int pvhv_domain_boot_pvh(int dfd, const char *kernel, const char *ramdisk,
 			 const char *cmdline, struct pvhv_pvh_image *out);
 int pvhv_domain_start_pvh(int dfd, uint64_t entry, uint64_t start_info);
+/*
+ * The memory map the guest's XENMEM_memory_map returns (before the start;
+ * pvhv_domain_load_pvh() sets the one it wrote into hvm_start_info).
+ */
+int pvhv_domain_set_memory_map(int dfd, const struct pvhv_memory_map_entry *entries,
+			       uint32_t nr_entries);
 /* Read the console log from *offset; *got bytes copied, *offset advanced. */
 int pvhv_domain_console_read(int dfd, uint64_t *offset, void *buf, size_t len,
 			     size_t *got, uint64_t *lost);

@@ -417,6 +417,50 @@ PVHV_API int pvhv_domain_start_pvh(int dfd, uint64_t entry, uint64_t start_info)
 	return ioctl(dfd, PVHV_DOMAIN_START_PVH, &req) < 0 ? -errno : 0;
 }
 
+PVHV_API int pvhv_domain_set_memory_map(int dfd, const struct pvhv_memory_map_entry *entries,
+				       uint32_t nr_entries)
+{
+	struct pvhv_memory_map req;
+
+	if (dfd < 0)
+		return -EBADF;
+	if (!entries || !nr_entries)
+		return -EINVAL;
+	memset(&req, 0, sizeof(req));
+	req.nr_entries = nr_entries;
+	req.entries_ptr = (uintptr_t)entries;
+	return ioctl(dfd, PVHV_DOMAIN_SET_MEMORY_MAP, &req) < 0 ? -errno : 0;
+}
+
+/*
+ * Hand the memory map the loader wrote into hvm_start_info (RAM, the ACPI
+ * tables, the special pages) to the module for XENMEM_memory_map, so both
+ * say the same (libxl does the same with XENMEM_set_memory_map).
+ */
+static int set_memmap_from_start_info(int dfd, const uint8_t *mem, uint64_t ram_bytes,
+				      uint64_t start_info)
+{
+	struct pvhv_memory_map_entry map[PVHV_ACPI_MEMMAP_MAX];
+	struct hvm_memmap_table_entry e;
+	struct hvm_start_info si;
+	uint32_t i;
+
+	if (start_info + sizeof(si) > ram_bytes)
+		return -EINVAL;
+	memcpy(&si, mem + start_info, sizeof(si));
+	if (!si.memmap_entries || si.memmap_entries > PVHV_ACPI_MEMMAP_MAX ||
+	    si.memmap_paddr + (uint64_t)si.memmap_entries * sizeof(e) > ram_bytes)
+		return -EINVAL;
+	memset(map, 0, sizeof(map));
+	for (i = 0; i < si.memmap_entries; i++) {
+		memcpy(&e, mem + si.memmap_paddr + i * sizeof(e), sizeof(e));
+		map[i].addr = e.addr;
+		map[i].size = e.size;
+		map[i].type = e.type;
+	}
+	return pvhv_domain_set_memory_map(dfd, map, si.memmap_entries);
+}
+
 PVHV_API int pvhv_domain_load_pvh(int dfd, const char *kernel, const char *ramdisk,
 				  const char *cmdline, struct pvhv_pvh_image *out)
 {
@@ -452,6 +496,18 @@ PVHV_API int pvhv_domain_load_pvh(int dfd, const char *kernel, const char *ramdi
 		goto out_free;
 	}
 	ret = pvhv_pvh_load(ram, info.memory_bytes, &cfg, out);
+	if (!ret) {
+		ret = set_memmap_from_start_info(dfd, ram, info.memory_bytes, out->start_info);
+		/*
+		 * A module before PVHV_CAP_MEMORY_MAP: its XENMEM_memory_map
+		 * describes RAM and the special pages only, the guest has the
+		 * full map in start_info (where Linux reads it).
+		 */
+		if (ret == -ENOTTY)
+			ret = 0;
+		if (ret)
+			out->error = "the module refused the memory map";
+	}
 	pvhv_domain_unmap(ram, info.memory_bytes);
 out_free:
 	free((void *)cfg.kernel);

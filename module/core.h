@@ -153,12 +153,13 @@ struct pvhv_vcpu {
 	u32 nr_poll_ports;
 	/* The hypercall being handled (xen/hypercall.c); its own thread only. */
 	struct pvhv_hcall_state {
-		u64 arg[5];	/* as the guest passed them; a continuation rewrites them */
+		bool compat;	/* a 32-bit caller (its argument registers) */
 		u32 work;	/* units done in this execution (pvhv_hcall_work()) */
 		bool preempted;	/* a continuation: arguments back, RIP kept */
 	} hcall;
 };
 
+#define PVHV_MEMORY_MAP_MAX	128	/* Xen's E820MAX */
 #define PVHV_CONSOLE_LOG_SIZE	(64 * 1024)	/* power of two */
 #define PVHV_GFN_NONE		(~0ULL)
 
@@ -199,7 +200,7 @@ struct pvhv_domain {
 	struct mutex lock;		/* protects the fields below */
 	u32 state;			/* PVHV_STATE_*; protected by lock */
 	u32 shutdown_reason;		/* protected by lock */
-	u32 online_vcpus;		/* protected by lock */
+	u32 online_vcpus;		/* written under lock; READ_ONCE() without */
 	bool runnable;			/* written under lock, read by vCPU threads with READ_ONCE */
 	/*
 	 * PVHV_STATE_PAUSED, for lock-free readers: written under lock, read
@@ -226,6 +227,13 @@ struct pvhv_domain {
 
 	spinlock_t con_lock;		/* protects con_buf and con_head */
 	char *con_buf;			/* PVHV_CONSOLE_LOG_SIZE bytes */
+	/*
+	 * The toolstack's memory map (PVHV_DOMAIN_SET_MEMORY_MAP): set under
+	 * lock while CREATED, immutable once the domain runs (XENMEM_memory_map
+	 * reads it without a lock then); freed with the domain.
+	 */
+	struct pvhv_memory_map_entry *memmap;
+	u32 nr_memmap;
 	u64 con_head;			/* bytes ever written */
 };
 
@@ -333,6 +341,8 @@ static inline u32 pvhv_x86_apic_id(u32 vcpu_id)
  * it again once the host had the CPU back and any event was delivered.
  */
 bool pvhv_xen_hypercall(struct pvhv_vcpu *v);
+/* HLT with interrupts off (xen/vcpu.c): the vCPU goes down, the last one powers off. */
+void pvhv_xen_hlt_down(struct pvhv_vcpu *v);
 /*
  * For the handlers of long hypercalls, on the vCPU's own thread: account
  * @units of work (about one guest page or element touched each); check

@@ -109,6 +109,10 @@ static void pvhv_domain_release(struct kref *ref)
 	if (d->npt.root)
 		pvhv_npt_destroy(&d->npt);
 	kvfree(d->con_buf);
+	if (d->memmap) {
+		kfree(d->memmap);
+		atomic64_dec(&pvhv_counters.objects);
+	}
 	__free_page(d->shinfo);
 	xa_destroy(&d->overlay);	/* its pages belong to the grant table */
 	pvhv_gnttab_free(d);
@@ -477,6 +481,56 @@ static long pvhv_domain_unpause(struct pvhv_domain *d)
 }
 
 /* PVHV_DOMAIN_START_PVH: vCPU 0 at the PVH entry point. */
+/*
+ * PVHV_DOMAIN_SET_MEMORY_MAP (uapi/pvhv.h), as Xen's XENMEM_set_memory_map:
+ * checked whole (sorted, disjoint, non-empty, known types), kept for
+ * XENMEM_memory_map. A second call replaces the first.
+ */
+static long pvhv_domain_set_memory_map(struct pvhv_domain *d, void __user *arg)
+{
+	struct pvhv_memory_map_entry *map, *old;
+	struct pvhv_memory_map req;
+	u64 end = 0;
+	long ret;
+	u32 i;
+
+	if (copy_from_user(&req, arg, sizeof(req)))
+		return -EFAULT;
+	if (req.flags || !pvhv_all_zero(req.reserved, sizeof(req.reserved)) ||
+	    !req.nr_entries || req.nr_entries > PVHV_MEMORY_MAP_MAX)
+		return -EINVAL;
+	map = memdup_user(u64_to_user_ptr(req.entries_ptr), req.nr_entries * sizeof(*map));
+	if (IS_ERR(map))
+		return PTR_ERR(map);
+	for (i = 0; i < req.nr_entries; i++) {
+		if (map[i].pad || !map[i].size || map[i].addr < end ||
+		    map[i].addr + map[i].size < map[i].addr ||
+		    map[i].type < PVHV_E820_RAM || map[i].type > PVHV_E820_UNUSABLE) {
+			ret = -EINVAL;
+			goto err_free;
+		}
+		end = map[i].addr + map[i].size;
+	}
+	mutex_lock(&d->lock);
+	if (d->state != PVHV_STATE_CREATED) {
+		ret = d->state == PVHV_STATE_DYING ? -ESRCH : -EBUSY;
+		mutex_unlock(&d->lock);
+		goto err_free;
+	}
+	old = d->memmap;
+	d->memmap = map;
+	d->nr_memmap = req.nr_entries;
+	if (!old)
+		atomic64_inc(&pvhv_counters.objects);
+	mutex_unlock(&d->lock);
+	kfree(old);
+	return 0;
+
+err_free:
+	kfree(map);
+	return ret;
+}
+
 static long pvhv_domain_start_pvh(struct pvhv_domain *d, void __user *arg)
 {
 	u64 ram = d->nr_pages << PAGE_SHIFT;
@@ -619,6 +673,8 @@ static long pvhv_domain_ioctl(struct file *file, unsigned int cmd, unsigned long
 		return arg ? -EINVAL : pvhv_domain_destroy(d);
 	case PVHV_DOMAIN_START_PVH:
 		return pvhv_domain_start_pvh(d, uarg);
+	case PVHV_DOMAIN_SET_MEMORY_MAP:
+		return pvhv_domain_set_memory_map(d, uarg);
 	case PVHV_DOMAIN_CONSOLE_READ:
 		return pvhv_console_read_ioctl(d, uarg);
 	case PVHV_DOMAIN_EVTCHN_OPEN:

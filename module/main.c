@@ -187,6 +187,8 @@ static long pvhv_check_extension(unsigned long cap)
 		return 1;
 	case PVHV_CAP_HOST_GNT:
 		return PVHV_HOST_GNT_PAGES;
+	case PVHV_CAP_MEMORY_MAP:
+		return PVHV_MEMORY_MAP_MAX;
 	default:
 		return 0;
 	}

@@ -367,7 +367,7 @@ long pvhv_vcpu_up(struct pvhv_domain *d, u32 id)
 		ret = -EINVAL;	/* never initialised */
 	} else if (!v->up) {
 		WRITE_ONCE(v->up, true);
-		d->online_vcpus++;
+		WRITE_ONCE(d->online_vcpus, d->online_vcpus + 1);
 		wake_up_interruptible(&v->wq);
 	}
 	mutex_unlock(&d->lock);
@@ -385,7 +385,7 @@ long pvhv_vcpu_down(struct pvhv_domain *d, u32 id)
 	v = d->vcpus[id];
 	if (v && v->up) {
 		WRITE_ONCE(v->up, false);
-		d->online_vcpus--;
+		WRITE_ONCE(d->online_vcpus, d->online_vcpus - 1);
 		pvhv_vcpu_kick(v);
 	}
 	mutex_unlock(&d->lock);

@@ -74,6 +74,7 @@
 #define PVHV_CAP_LIFECYCLE_EVENTS 14	/* generic netlink family PVHV_GENL_NAME */
 #define PVHV_CAP_HOST_GNT	15	/* PVHV_DOMAIN_GNT_OPEN; value: pages per grant fd */
 #define PVHV_CAP_PAUSE		16	/* PVHV_DOMAIN_PAUSE / PVHV_DOMAIN_UNPAUSE */
+#define PVHV_CAP_MEMORY_MAP	17	/* PVHV_DOMAIN_SET_MEMORY_MAP; value: entries at most */
 
 /* Domain states (pvhv_domain_info.state). */
 #define PVHV_STATE_CREATED	0	/* built, vCPUs not started */
@@ -130,6 +131,35 @@ struct pvhv_stats {
 	__u64 guest_pages;	/* 4 KiB pages of guest RAM allocated */
 	__u64 objects;		/* other module allocations tracked for leaks */
 	__u64 reserved[4];
+};
+
+/*
+ * PVHV_DOMAIN_SET_MEMORY_MAP: the memory map the guest's XENMEM_memory_map
+ * returns, as the toolstack laid guest RAM out (Xen's XENMEM_set_memory_map,
+ * which libxl uses): the same map as the one in hvm_start_info. Before the
+ * domain starts (EBUSY after); sorted by address, non-overlapping, no empty
+ * entry, types 1 (RAM) to 5 (unusable) as E820 numbers them; at most
+ * PVHV_CAP_MEMORY_MAP entries. Without one, XENMEM_memory_map describes
+ * guest RAM with the special pages at its top reserved.
+ */
+struct pvhv_memory_map_entry {
+	__u64 addr;
+	__u64 size;
+	__u32 type;		/* PVHV_E820_* */
+	__u32 pad;		/* must be 0 */
+};
+
+#define PVHV_E820_RAM		1
+#define PVHV_E820_RESERVED	2
+#define PVHV_E820_ACPI		3
+#define PVHV_E820_NVS		4
+#define PVHV_E820_UNUSABLE	5
+
+struct pvhv_memory_map {
+	__u32 flags;		/* must be 0 */
+	__u32 nr_entries;	/* 1 .. PVHV_CAP_MEMORY_MAP */
+	__u64 entries_ptr;	/* user address of nr_entries struct pvhv_memory_map_entry */
+	__u64 reserved[2];	/* must be 0 */
 };
 
 /*
@@ -341,6 +371,7 @@ enum {
  */
 #define PVHV_DOMAIN_PAUSE	_IO(PVHV_IO_MAGIC, 0x48)
 #define PVHV_DOMAIN_UNPAUSE	_IO(PVHV_IO_MAGIC, 0x49)
+#define PVHV_DOMAIN_SET_MEMORY_MAP _IOW(PVHV_IO_MAGIC, 0x4a, struct pvhv_memory_map)
 #define PVHV_DOMAIN_ALLOC_UNBOUND _IOWR(PVHV_IO_MAGIC, 0x60, struct pvhv_alloc_unbound)
 #define PVHV_DOMAIN_GNT_OPEN	_IO(PVHV_IO_MAGIC, 0x61)	/* returns a grant fd */
 

@@ -309,6 +309,9 @@ static int x86_rdmsr(struct pvhv_vcpu *v, u32 msr, u64 *val)
 		*val = rdtsc();		/* no TSC offset: the guest sees the host's */
 		return 0;
 	}
+	ret = pvhv_x86_platform_msr(v, msr, false, val);
+	if (ret != -ENOENT)
+		return ret;
 	ret = pvhv_vendor->get_msr(v, msr, val);
 	if (ret == -ENOENT)
 		ret = pvhv_xen_rdmsr(v, msr, val);
@@ -341,6 +344,9 @@ static int x86_wrmsr(struct pvhv_vcpu *v, u32 msr, u64 val)
 		val = (u32)val;
 		break;
 	}
+	ret = pvhv_x86_platform_msr(v, msr, true, &val);
+	if (ret != -ENOENT)
+		return ret;
 	ret = pvhv_vendor->set_msr(v, msr, val);
 	if (ret == -ENOENT)
 		ret = pvhv_xen_wrmsr(v, msr, val);
@@ -664,6 +670,19 @@ static void x86_handle_npf(struct pvhv_vcpu *v, const struct pvhv_x86_exit *ex)
 			  ex->npf.gpa, pg.rip, ex->npf.walk ? " (its page tables)" : "");
 }
 
+/* HLT: sleep until an event; with interrupts off, the vCPU goes down (xen/vcpu.c). */
+static void x86_hlt(struct pvhv_vcpu *v, const struct pvhv_x86_exit *ex)
+{
+	struct pvhv_paging pg;
+
+	pvhv_vendor->skip(v, ex->insn_len);
+	pvhv_vendor->get_paging(v, &pg);
+	if (pg.rflags & X86_EFLAGS_IF)
+		pvhv_vcpu_halt(v);
+	else
+		pvhv_xen_hlt_down(v);
+}
+
 void pvhv_x86_handle_exit(struct pvhv_vcpu *v, const struct pvhv_x86_exit *ex)
 {
 	u32 out[4];
@@ -699,8 +718,7 @@ void pvhv_x86_handle_exit(struct pvhv_vcpu *v, const struct pvhv_x86_exit *ex)
 		x86_handle_xsetbv(v, ex);
 		break;
 	case PVHV_X86_EXIT_HLT:
-		pvhv_vendor->skip(v, ex->insn_len);
-		pvhv_vcpu_halt(v);
+		x86_hlt(v, ex);
 		break;
 	case PVHV_X86_EXIT_NPF:
 		x86_handle_npf(v, ex);

@@ -30,6 +30,7 @@ int pvhv_x86_vcpu_init(struct pvhv_vcpu *v)
 	pvhv_x86_xsave_reset(v->x86.xsave);
 	pvhv_x86_debugregs_reset(&v->x86.dr);
 	pvhv_x86_lapic_init(v);
+	pvhv_x86_mtrr_reset(&v->x86.mtrr);
 	return 0;
 }
 

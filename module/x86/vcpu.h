@@ -29,12 +29,20 @@ struct pvhv_x86_debugregs {
 	u64 dr7;
 };
 
+/* The guest's MTRRs (x86/msr.c): what it programmed; nested paging maps RAM write-back. */
+struct pvhv_x86_mtrr {
+	u64 def_type;			/* IA32_MTRR_DEF_TYPE */
+	u64 var[16];			/* IA32_MTRR_PHYSBASE0/PHYSMASK0 ... 7 */
+	u64 fixed[11];			/* FIX64K_00000, FIX16K_80000/A0000, FIX4K_C0000..F8000 */
+};
+
 struct pvhv_x86_vcpu {
 	u64 xcr0;			/* the guest's XCR0 (XSETBV) */
 	void *xsave;			/* its x87/SSE/AVX state, XSAVE format, a page */
 	struct pvhv_x86_debugregs dr;
 	struct pvhv_lapic lapic;	/* the local APIC (lapic.h has its rules) */
 	bool irq_from_apic;		/* pvhv_x86_pending_irq()'s answer came from the APIC */
+	struct pvhv_x86_mtrr mtrr;
 	u64 cr4_allowed;		/* CR4 bits its CPUID offers (x86/cpuid.c); immutable */
 };
 

@@ -82,6 +82,9 @@ extern u64 pvhv_x86_host_xss;
 void pvhv_x86_hostmsr_setup(void);
 void pvhv_x86_load_guest_msrs(void);	/* before an entry, interrupts off */
 void pvhv_x86_cpu_disable(void);	/* the CPU leaves our use, interrupts off */
+/* x86/msr.c: platform MSRs (MTRRs, machine check, vendor ones); -ENOENT: not one. */
+void pvhv_x86_mtrr_reset(struct pvhv_x86_mtrr *m);
+int pvhv_x86_platform_msr(struct pvhv_vcpu *v, u32 msr, bool write, u64 *val);
 /* x86/cpuid.c */
 void pvhv_x86_cpuid(struct pvhv_vcpu *v, u32 leaf, u32 subleaf, u32 out[4]);
 u64 pvhv_x86_cr4_allowed(struct pvhv_vcpu *v);

@@ -40,7 +40,6 @@
 #include "compat.h"
 
 #define CALLBACK_VIA_TYPE_SHIFT	56
-#define CALLBACK_VIA_VECTOR	2	/* HVMIRQ_callback_vector */
 
 static struct shared_info *shinfo(struct pvhv_domain *d)
 {
@@ -224,7 +223,7 @@ u8 pvhv_xen_upcall_vector(struct pvhv_vcpu *v)
 {
 	u64 cb = READ_ONCE(v->d->callback_irq);
 
-	if ((cb >> CALLBACK_VIA_TYPE_SHIFT) != CALLBACK_VIA_VECTOR || !pvhv_xen_event_pending(v))
+	if ((cb >> CALLBACK_VIA_TYPE_SHIFT) != HVM_PARAM_CALLBACK_TYPE_VECTOR || !pvhv_xen_event_pending(v))
 		return 0;
 	return (u8)cb;
 }
@@ -509,8 +508,9 @@ static long pvhv_evtchn_op_locked(struct pvhv_vcpu *v, int cmd, void *a)
 		if (b->virq != VIRQ_TIMER && b->virq != VIRQ_DEBUG && b->virq != VIRQ_CONSOLE &&
 		    b->virq != VIRQ_DOM_EXC)
 			return -EINVAL;
-		if (b->virq != VIRQ_TIMER && b->vcpu != 0)
-			return -EINVAL;	/* global VIRQs bind on vCPU 0 */
+		/* Per-vCPU VIRQs as Xen's virq_is_global() (common/event_channel.c); global ones on vCPU 0. */
+		if (b->virq != VIRQ_TIMER && b->virq != VIRQ_DEBUG && b->vcpu != 0)
+			return -EINVAL;
 		t = pvhv_vcpu_lookup(d, b->vcpu);
 		if (!t)
 			return -ENOENT;
@@ -837,8 +837,16 @@ static long set_param_locked(struct pvhv_domain *d, u32 index, u64 value)
 	if (index == HVM_PARAM_CALLBACK_IRQ) {
 		u64 type = value >> CALLBACK_VIA_TYPE_SHIFT;
 
-		/* Only the vector form: there is no emulated interrupt controller. */
-		if (value && (type != CALLBACK_VIA_VECTOR || (u8)value < 0x10))
+		/*
+		 * The vector form is delivered. A GSI or PCI INTx callback is
+		 * accepted and delivers nothing, as Xen's hvm_set_callback_via()
+		 * (arch/x86/hvm/irq.c) does for a domain without a virtual
+		 * IOAPIC and PIC, such as a PVH one: Linux sets GSI 1 right
+		 * after its per-vCPU upcall vector, "to trick the toolstack".
+		 */
+		if (type != HVM_PARAM_CALLBACK_TYPE_GSI &&
+		    type != HVM_PARAM_CALLBACK_TYPE_PCI_INTX &&
+		    (type != HVM_PARAM_CALLBACK_TYPE_VECTOR || (u8)value < 0x10))
 			return -EINVAL;
 		WRITE_ONCE(d->callback_irq, value);
 	}

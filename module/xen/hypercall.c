@@ -49,6 +49,10 @@ struct pvhv_hcall {
 	bool compat;		/* 32-bit caller: compat ABI */
 };
 
+/* Where the arguments are (64-bit: RDI, RSI, RDX, R10, R8; 32-bit: EBX, ECX, EDX, ESI, EDI). */
+static const int pvhv_hcall_args64[5] = { PVHV_RDI, PVHV_RSI, PVHV_RDX, PVHV_R10, PVHV_R8 };
+static const int pvhv_hcall_args32[5] = { PVHV_RBX, PVHV_RCX, PVHV_RDX, PVHV_RSI, PVHV_RDI };
+
 bool pvhv_hcall_preempt_check(struct pvhv_vcpu *v)
 {
 	return need_resched() || signal_pending(current) || kthread_should_stop() ||
@@ -56,10 +60,23 @@ bool pvhv_hcall_preempt_check(struct pvhv_vcpu *v)
 	       v->hcall.work >= PVHV_HCALL_WORK_MAX;
 }
 
+/*
+ * Straight into the guest's register, only ever before a continuation. A
+ * compat caller's are 32 bits: the upper halves of its registers stay as
+ * they were (Xen writes EBX... of its cpu_user_regs, not RBX...).
+ */
 void pvhv_hcall_set_arg(struct pvhv_vcpu *v, unsigned int n, u64 val)
 {
-	if (!WARN_ON_ONCE(n >= ARRAY_SIZE(v->hcall.arg)))
-		v->hcall.arg[n] = val;
+	int r;
+
+	if (WARN_ON_ONCE(n >= ARRAY_SIZE(pvhv_hcall_args64)))
+		return;
+	if (v->hcall.compat) {
+		r = pvhv_hcall_args32[n];
+		v->regs[r] = (v->regs[r] & ~0xffffffffULL) | (u32)val;
+	} else {
+		v->regs[pvhv_hcall_args64[n]] = val;
+	}
 }
 
 long pvhv_hcall_continue(struct pvhv_vcpu *v)
@@ -149,11 +166,19 @@ static long pvhv_xen_version(struct pvhv_vcpu *v, const struct pvhv_hcall *h)
 
 		if (pvhv_copy_from_guest(v, &fi, ptr, sizeof(fi)))
 			return -EFAULT;
-		fi.submap = 0;
-		/* Only what pvhv implements today: a translated (NPT/EPT) guest. */
-		if (fi.submap_idx == 0)
-			fi.submap = BIT(XENFEAT_writable_page_tables) |
-				    BIT(XENFEAT_auto_translated_physmap);
+		/*
+		 * What Xen's do_xen_version() (common/kernel.c) gives an HVM/PVH
+		 * domU that pvhv implements too: a translated (NPT/EPT) guest
+		 * whose TSC-based pvclock is safe to use, with the vector
+		 * callback, not direct-mapped; no PIRQs. Only submap 0 exists.
+		 */
+		if (fi.submap_idx != 0)
+			return -EINVAL;
+		fi.submap = BIT(XENFEAT_writable_page_tables) |
+			    BIT(XENFEAT_auto_translated_physmap) |
+			    BIT(XENFEAT_hvm_safe_pvclock) |
+			    BIT(XENFEAT_hvm_callback_vector) |
+			    BIT(XENFEAT_not_direct_mapped);
 		return pvhv_copy_to_guest(v, ptr, &fi, sizeof(fi)) ? -EFAULT : 0;
 	}
 	case XENVER_pagesize:
@@ -207,8 +232,6 @@ static long pvhv_sched_op(struct pvhv_vcpu *v, const struct pvhv_hcall *h)
 
 bool pvhv_xen_hypercall(struct pvhv_vcpu *v)
 {
-	static const int args64[5] = { PVHV_RDI, PVHV_RSI, PVHV_RDX, PVHV_R10, PVHV_R8 };
-	static const int args32[5] = { PVHV_RBX, PVHV_RCX, PVHV_RDX, PVHV_RSI, PVHV_RDI };
 	struct pvhv_paging pg;
 	struct pvhv_hcall h;
 	u64 nr;
@@ -219,8 +242,9 @@ bool pvhv_xen_hypercall(struct pvhv_vcpu *v)
 	h.compat = !pg.mode64;
 	nr = h.compat ? (u32)v->regs[PVHV_RAX] : v->regs[PVHV_RAX];
 	for (i = 0; i < 5; i++)
-		h.arg[i] = h.compat ? (u32)v->regs[args32[i]] : v->regs[args64[i]];
-	memcpy(v->hcall.arg, h.arg, sizeof(h.arg));
+		h.arg[i] = h.compat ? (u32)v->regs[pvhv_hcall_args32[i]] :
+				      v->regs[pvhv_hcall_args64[i]];
+	v->hcall.compat = h.compat;
 	v->hcall.work = 0;
 	v->hcall.preempted = false;
 
@@ -263,21 +287,8 @@ bool pvhv_xen_hypercall(struct pvhv_vcpu *v)
 	default:
 		ret = -ENOSYS;
 	}
-	if (v->hcall.preempted) {
-		/*
-		 * The arguments for the next execution. A compat caller's are
-		 * 32 bits: the upper halves of its registers stay as they were
-		 * (Xen writes EBX... of its cpu_user_regs, not RBX...).
-		 */
-		for (i = 0; i < 5; i++) {
-			if (h.compat)
-				v->regs[args32[i]] = (v->regs[args32[i]] & ~0xffffffffULL) |
-						     (u32)v->hcall.arg[i];
-			else
-				v->regs[args64[i]] = v->hcall.arg[i];
-		}
-		return false;
-	}
+	if (v->hcall.preempted)
+		return false;	/* its arguments are in place (pvhv_hcall_set_arg()) */
 out:
 	v->regs[PVHV_RAX] = h.compat ? (u32)ret : (u64)ret;
 	return true;

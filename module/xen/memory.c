@@ -43,8 +43,6 @@
 #define PVHV_MAX_EXTENT_ORDER	9	/* Xen's limit for an unprivileged domain */
 /* Pages handed back together: one flush and one grace period for all. */
 #define PVHV_FREE_BATCH		512
-#define PVHV_E820_RAM		1
-#define PVHV_E820_RESERVED	2
 
 /* Compat (32-bit caller) layouts, as Xen's compat translation reads them. */
 struct compat_add_to_physmap {
@@ -508,11 +506,14 @@ static long pvhv_memory_map(struct pvhv_vcpu *v, u64 ptr, bool compat)
 		{ .addr = 0, .size = ram - special, .type = PVHV_E820_RAM },
 		{ .addr = ram - special, .size = special, .type = PVHV_E820_RESERVED },
 	};
-	u32 nr, n = ARRAY_SIZE(map);
+	const struct pvhv_memory_map_entry *set = v->d->memmap;	/* immutable while running */
+	u32 nr, n = ARRAY_SIZE(map), i;
 	u64 buf;
 
 	if (v->d->nr_pages <= PVHV_SPECIAL_PAGES)
 		n = 1, map[0].size = ram;
+	if (set)
+		n = v->d->nr_memmap;
 	if (compat) {
 		struct compat_memory_map m;
 
@@ -527,8 +528,19 @@ static long pvhv_memory_map(struct pvhv_vcpu *v, u64 ptr, bool compat)
 		nr = m.nr_entries, buf = (u64)(unsigned long)m.buffer;	/* a guest address */
 	}
 	nr = min(nr, n);	/* as Xen: as many entries as fit */
-	if (pvhv_copy_to_guest(v, buf, map, nr * sizeof(map[0])) ||
-	    pvhv_copy_to_guest(v, ptr, &nr, sizeof(nr)))
+	if (set) {
+		for (i = 0; i < nr; i++) {
+			struct pvhv_e820 e = {
+				.addr = set[i].addr, .size = set[i].size, .type = set[i].type,
+			};
+
+			if (pvhv_copy_to_guest(v, buf + i * sizeof(e), &e, sizeof(e)))
+				return -EFAULT;
+		}
+	} else if (pvhv_copy_to_guest(v, buf, map, nr * sizeof(map[0]))) {
+		return -EFAULT;
+	}
+	if (pvhv_copy_to_guest(v, ptr, &nr, sizeof(nr)))
 		return -EFAULT;
 	return 0;
 }

@@ -20,6 +20,7 @@
 #include <asm/msr-index.h>
 #include <asm/processor-flags.h>
 #include <xen/interface/xen.h>
+#include <xen/interface/sched.h>
 #include <xen/interface/vcpu.h>
 #include <xen/interface/hvm/hvm_vcpu.h>
 
@@ -213,4 +214,21 @@ long pvhv_xen_vcpu_op(struct pvhv_vcpu *v, u64 cmd, u64 vcpuid, u64 arg, bool co
 	default:
 		return -ENOSYS;
 	}
+}
+
+/*
+ * HLT with interrupts disabled, as Xen's hvm_hlt() -> hvm_vcpu_down()
+ * (xen/arch/x86/hvm/hvm.c): only an NMI could end it on a real CPU, and the
+ * guest means to stop. The vCPU goes down as by VCPUOP_down (VCPUOP_up
+ * resumes it after the HLT); once no vCPU of the domain is up, the domain
+ * powers off ("All CPUs offline -- powering off"). That is how `poweroff`
+ * ends a PVH Linux guest: every CPU halts with interrupts off.
+ */
+void pvhv_xen_hlt_down(struct pvhv_vcpu *v)
+{
+	struct pvhv_domain *d = v->d;
+
+	pvhv_vcpu_down(d, v->id);
+	if (!READ_ONCE(d->online_vcpus))
+		pvhv_domain_shutdown(d, PVHV_STATE_SHUTDOWN, SHUTDOWN_poweroff);
 }

@@ -9,7 +9,7 @@
 FUZZ_OUT := tests/fuzz/out
 FUZZ_TIME ?= 60
 FUZZ_CC ?= clang
-FUZZ_SRCS := tests/fuzz/fuzz_loader.c lib/loader.c lib/bzimage.c lib/libpvhv.c
+FUZZ_SRCS := tests/fuzz/fuzz_loader.c lib/loader.c lib/bzimage.c lib/acpi.c lib/libpvhv.c
 
 .PHONY: fuzz
 

@@ -490,40 +490,12 @@ END_TEST
 #define RAM (16u << 20)
 #define LOAD 0x100000u
 
-/* A minimal ELF64 PVH image: one PT_LOAD at LOAD, the PHYS32_ENTRY note. */
-static size_t make_elf(uint8_t *b)
-{
-	Elf64_Ehdr *eh = (void *)b;
-	Elf64_Phdr *ph = (void *)(b + sizeof(*eh));
-	uint32_t *note = (void *)(b + 0xb0);
-
-	memset(b, 0, 0x300);
-	memcpy(eh->e_ident, ELFMAG, SELFMAG);
-	eh->e_ident[EI_CLASS] = ELFCLASS64;
-	eh->e_ident[EI_DATA] = ELFDATA2LSB;
-	eh->e_ident[EI_VERSION] = EV_CURRENT;
-	eh->e_type = ET_EXEC;
-	eh->e_machine = EM_X86_64;
-	eh->e_phoff = sizeof(*eh);
-	eh->e_phentsize = sizeof(*ph);
-	eh->e_phnum = 2;
-	ph[0] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_offset = 0x200, .p_paddr = LOAD,
-			      .p_vaddr = LOAD, .p_filesz = 0x100, .p_memsz = 0x1000 };
-	ph[1] = (Elf64_Phdr){ .p_type = PT_NOTE, .p_offset = 0xb0, .p_filesz = 20 };
-	note[0] = 4;
-	note[1] = 4;
-	note[2] = XEN_ELFNOTE_PHYS32_ENTRY;
-	memcpy(&note[3], "Xen", 4);
-	note[4] = LOAD;
-	memset(b + 0x200, 0xf4, 0x100);
-	return 0x300;
-}
-
 /* Every PVH guest gets tables: at the top of RAM, an ACPI entry in the map. */
 START_TEST(test_acpi_loader)
 {
-	uint8_t img[0x300], *ram = malloc(RAM);
-	struct pvhv_boot_config cfg = { .kernel = img, .kernel_size = make_elf(img), .nr_vcpus = 4 };
+	uint8_t *ram = malloc(RAM);
+	struct unit_img img;
+	struct pvhv_boot_config cfg = { .kernel = img.b, .nr_vcpus = 4 };
 	const uint64_t usable = RAM - PVHV_SPECIAL_PAGES * PAGE;
 	struct pvhv_acpi_layout lay;
 	struct pvhv_pvh_image out;
@@ -532,6 +504,8 @@ START_TEST(test_acpi_loader)
 	struct tables t;
 
 	ck_assert_ptr_nonnull(ram);
+	unit_make_elf64(&img, XEN_ELFNOTE_PHYS32_ENTRY, LOAD, 0x1000);
+	cfg.kernel_size = img.len;
 	ck_assert_int_eq(pvhv_pvh_load(ram, RAM, &cfg, &out), 0);
 	si = (void *)(ram + out.start_info);
 	ck_assert_uint_eq(si->version, 1);

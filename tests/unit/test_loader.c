@@ -38,13 +38,8 @@
 #define LOAD 0x100000
 #define CODE 0x200
 
-struct img {
-	uint8_t b[0x400];
-	size_t len;
-};
-
 /* ELF64: header, 2 phdrs (LOAD, NOTE), note at 0xb0, code at 0x200. */
-static void make_elf64(struct img *m, uint32_t note_type, uint64_t paddr, uint64_t memsz)
+void unit_make_elf64(struct unit_img *m, uint32_t note_type, uint64_t paddr, uint64_t memsz)
 {
 	Elf64_Ehdr *eh = (void *)m->b;
 	Elf64_Phdr *ph = (void *)(m->b + sizeof(*eh));
@@ -72,7 +67,7 @@ static void make_elf64(struct img *m, uint32_t note_type, uint64_t paddr, uint64
 	m->len = CODE + 0x100;
 }
 
-static void make_elf32(struct img *m)
+static void make_elf32(struct unit_img *m)
 {
 	Elf32_Ehdr *eh = (void *)m->b;
 	Elf32_Phdr *ph = (void *)(m->b + sizeof(*eh));
@@ -113,7 +108,7 @@ static void ram_free(uint8_t *ram)
 	munmap(ram - 4096, RAM + 2 * 4096);
 }
 
-static int load(uint8_t *ram, const struct img *m, const char *cmdline, const void *rd, size_t rdlen,
+static int load(uint8_t *ram, const struct unit_img *m, const char *cmdline, const void *rd, size_t rdlen,
 		struct pvhv_pvh_image *out)
 {
 	struct pvhv_boot_config cfg = { .kernel = m->b, .kernel_size = m->len,
@@ -129,9 +124,9 @@ START_TEST(test_load_elf64)
 	struct hvm_start_info *si;
 	struct hvm_memmap_table_entry *mm;
 	struct hvm_modlist_entry *mod;
-	struct img m;
+	struct unit_img m;
 
-	make_elf64(&m, XEN_ELFNOTE_PHYS32_ENTRY, LOAD, 0x5000);
+	unit_make_elf64(&m, XEN_ELFNOTE_PHYS32_ENTRY, LOAD, 0x5000);
 	memset(ram, 0xaa, RAM);
 	ck_assert_int_eq(load(ram, &m, "console=hvc0", "INITRD", 6, &out), 0);
 	ck_assert_uint_eq(out.entry, LOAD + 0x10);
@@ -164,7 +159,7 @@ START_TEST(test_load_elf32)
 {
 	uint8_t *ram = ram_alloc();
 	struct pvhv_pvh_image out;
-	struct img m;
+	struct unit_img m;
 
 	make_elf32(&m);
 	ck_assert_int_eq(load(ram, &m, NULL, NULL, 0, &out), 0);
@@ -180,48 +175,48 @@ START_TEST(test_load_errors)
 	uint8_t *ram = ram_alloc();
 	struct pvhv_pvh_image out;
 	char big[5000];
-	struct img m;
+	struct unit_img m;
 
 #define EXPECT(err, why) do {							\
 	ck_assert_int_eq(load(ram, &m, NULL, NULL, 0, &out), err);		\
 	ck_assert_ptr_nonnull(out.error);					\
 	ck_assert_ptr_nonnull(strstr(out.error, why));				\
 } while (0)
-	make_elf64(&m, 17, LOAD, 0x1000);	/* a note, but not PHYS32_ENTRY */
+	unit_make_elf64(&m, 17, LOAD, 0x1000);	/* a note, but not PHYS32_ENTRY */
 	EXPECT(-ENOEXEC, "no XEN_ELFNOTE_PHYS32_ENTRY");
-	make_elf64(&m, XEN_ELFNOTE_PHYS32_ENTRY, RAM - 0x1000, 0x1000);
+	unit_make_elf64(&m, XEN_ELFNOTE_PHYS32_ENTRY, RAM - 0x1000, 0x1000);
 	EXPECT(-E2BIG, "outside guest RAM");	/* in the special pages */
-	make_elf64(&m, XEN_ELFNOTE_PHYS32_ENTRY, UINT64_MAX - 0xfff, 0x2000);
+	unit_make_elf64(&m, XEN_ELFNOTE_PHYS32_ENTRY, UINT64_MAX - 0xfff, 0x2000);
 	EXPECT(-E2BIG, "outside guest RAM");	/* wraps around */
-	make_elf64(&m, XEN_ELFNOTE_PHYS32_ENTRY, 0, 0x1000);
+	unit_make_elf64(&m, XEN_ELFNOTE_PHYS32_ENTRY, 0, 0x1000);
 	EXPECT(-ENOEXEC, "page 0");
-	make_elf64(&m, XEN_ELFNOTE_PHYS32_ENTRY, LOAD, 0x10);
+	unit_make_elf64(&m, XEN_ELFNOTE_PHYS32_ENTRY, LOAD, 0x10);
 	EXPECT(-ENOEXEC, "file size above its memory size");
-	make_elf64(&m, XEN_ELFNOTE_PHYS32_ENTRY, LOAD, 0x1000);
+	unit_make_elf64(&m, XEN_ELFNOTE_PHYS32_ENTRY, LOAD, 0x1000);
 	((Elf64_Phdr *)(m.b + 64))[1].p_type = PT_LOAD;	/* a second segment... */
 	((Elf64_Phdr *)(m.b + 64))[1].p_paddr = LOAD + 0x800;	/* ...overlapping */
 	((Elf64_Phdr *)(m.b + 64))[1].p_memsz = 0x1000;
 	EXPECT(-ENOEXEC, "no XEN_ELFNOTE");	/* and the note is gone */
-	make_elf64(&m, XEN_ELFNOTE_PHYS32_ENTRY, LOAD, 0x1000);
+	unit_make_elf64(&m, XEN_ELFNOTE_PHYS32_ENTRY, LOAD, 0x1000);
 	((uint32_t *)(m.b + 0xb0))[4] = 0x50000;	/* entry outside the image */
 	EXPECT(-ENOEXEC, "entry point outside");
-	make_elf64(&m, XEN_ELFNOTE_PHYS32_ENTRY, LOAD, 0x1000);
+	unit_make_elf64(&m, XEN_ELFNOTE_PHYS32_ENTRY, LOAD, 0x1000);
 	((uint32_t *)(m.b + 0xb0))[1] = 3;	/* descsz 3 */
 	EXPECT(-ENOEXEC, "corrupt ELF note");
-	make_elf64(&m, XEN_ELFNOTE_PHYS32_ENTRY, LOAD, 0x1000);
+	unit_make_elf64(&m, XEN_ELFNOTE_PHYS32_ENTRY, LOAD, 0x1000);
 	((Elf64_Ehdr *)m.b)->e_phnum = 1000;
 	EXPECT(-ENOEXEC, "number of program headers");
-	make_elf64(&m, XEN_ELFNOTE_PHYS32_ENTRY, LOAD, 0x1000);
+	unit_make_elf64(&m, XEN_ELFNOTE_PHYS32_ENTRY, LOAD, 0x1000);
 	((Elf64_Phdr *)(m.b + 64))[0].p_filesz = 0x10000;
 	EXPECT(-ENOEXEC, "beyond the end of the file");
-	make_elf64(&m, XEN_ELFNOTE_PHYS32_ENTRY, LOAD, 0x1000);
+	unit_make_elf64(&m, XEN_ELFNOTE_PHYS32_ENTRY, LOAD, 0x1000);
 	((Elf64_Ehdr *)m.b)->e_machine = EM_ARM;
 	EXPECT(-ENOEXEC, "not an x86 ELF");
 	m.b[0] = 'M';
 	EXPECT(-ENOEXEC, "not an ELF image");
-	make_elf64(&m, XEN_ELFNOTE_PHYS32_ENTRY, LOAD, RAM - LOAD - PVHV_SPECIAL_PAGES * 4096);
+	unit_make_elf64(&m, XEN_ELFNOTE_PHYS32_ENTRY, LOAD, RAM - LOAD - PVHV_SPECIAL_PAGES * 4096);
 	EXPECT(-E2BIG, "start_info");	/* the image fills RAM: no room after it */
-	make_elf64(&m, XEN_ELFNOTE_PHYS32_ENTRY, LOAD, 0x1000);
+	unit_make_elf64(&m, XEN_ELFNOTE_PHYS32_ENTRY, LOAD, 0x1000);
 	memset(big, 'x', sizeof(big) - 1);
 	big[sizeof(big) - 1] = 0;
 	ck_assert_int_eq(load(ram, &m, big, NULL, 0, &out), -E2BIG);
@@ -235,12 +230,12 @@ START_TEST(test_load_fuzz)
 {
 	uint8_t *ram = ram_alloc();
 	struct pvhv_pvh_image out;
-	struct img good, m;
+	struct unit_img good, m;
 	unsigned int seed = 12345, i, ok = 0;
 	size_t n;
 	int r;
 
-	make_elf64(&good, XEN_ELFNOTE_PHYS32_ENTRY, LOAD, 0x3000);
+	unit_make_elf64(&good, XEN_ELFNOTE_PHYS32_ENTRY, LOAD, 0x3000);
 	/* Every truncation. */
 	for (n = 0; n < good.len; n++) {
 		m = good;
@@ -277,7 +272,7 @@ END_TEST
 #define XEN_ELFNOTE_PHYS32_RELOC 19
 #endif
 
-static void add_reloc(struct img *m, uint32_t descsz, uint32_t align, uint32_t min, uint32_t max)
+static void add_reloc(struct unit_img *m, uint32_t descsz, uint32_t align, uint32_t min, uint32_t max)
 {
 	uint32_t *note = (void *)(m->b + 0xc4);
 
@@ -296,10 +291,10 @@ START_TEST(test_load_reloc)
 	uint8_t *ram = ram_alloc();
 	struct pvhv_pvh_image out;
 	static uint8_t rd[0x180000];
-	struct img m;
+	struct unit_img m;
 
 	/* Linked at 16 MiB, beyond 4 MiB of RAM: moved to the first 2 MiB boundary. */
-	make_elf64(&m, XEN_ELFNOTE_PHYS32_ENTRY, 16 << 20, 0x5000);
+	unit_make_elf64(&m, XEN_ELFNOTE_PHYS32_ENTRY, 16 << 20, 0x5000);
 	add_reloc(&m, 12, 0x200000, 0, 0xffffffff);
 	ck_assert_int_eq(load(ram, &m, NULL, NULL, 0, &out), 0);
 	ck_assert_uint_eq(out.image_start, 2 << 20);
@@ -308,28 +303,28 @@ START_TEST(test_load_reloc)
 	ck_assert_uint_eq(ram[2 << 20], 0x90);
 	ck_assert_uint_ge(out.start_info, out.image_end);
 	/* Without the note it does not load. */
-	make_elf64(&m, XEN_ELFNOTE_PHYS32_ENTRY, 16 << 20, 0x5000);
+	unit_make_elf64(&m, XEN_ELFNOTE_PHYS32_ENTRY, 16 << 20, 0x5000);
 	ck_assert_int_eq(load(ram, &m, NULL, NULL, 0, &out), -E2BIG);
 	ck_assert_ptr_nonnull(strstr(out.error, "outside guest RAM"));
 	/* Where it fits, it stays where it is linked. */
-	make_elf64(&m, XEN_ELFNOTE_PHYS32_ENTRY, LOAD, 0x5000);
+	unit_make_elf64(&m, XEN_ELFNOTE_PHYS32_ENTRY, LOAD, 0x5000);
 	add_reloc(&m, 12, 0x200000, 0, 0xffffffff);
 	ck_assert_int_eq(load(ram, &m, NULL, NULL, 0, &out), 0);
 	ck_assert_uint_eq(out.image_start, LOAD);
 	/* No alignment given, p_align 0: 2 MiB (dom0_build.c's default); page 0 moves too. */
-	make_elf64(&m, XEN_ELFNOTE_PHYS32_ENTRY, 0, 0x5000);
+	unit_make_elf64(&m, XEN_ELFNOTE_PHYS32_ENTRY, 0, 0x5000);
 	add_reloc(&m, 0, 0, 0, 0);
 	ck_assert_int_eq(load(ram, &m, NULL, NULL, 0, &out), 0);
 	ck_assert_uint_eq(out.image_start, 2 << 20);
 	ck_assert_uint_eq(out.entry, (2 << 20) + 0x10);
 	/* The image fits but the ramdisk after it does not: moved down. */
-	make_elf64(&m, XEN_ELFNOTE_PHYS32_ENTRY, 3 << 20, 0x5000);
+	unit_make_elf64(&m, XEN_ELFNOTE_PHYS32_ENTRY, 3 << 20, 0x5000);
 	add_reloc(&m, 8, 0x1000, 0x10000, 0);
 	ck_assert_int_eq(load(ram, &m, NULL, rd, sizeof(rd), &out), 0);
 	ck_assert_uint_eq(out.image_start, 0x10000);
 	ck_assert_uint_ge(out.ramdisk_paddr, out.image_end);
 	/* Bounds that leave no room, and a bad alignment. */
-	make_elf64(&m, XEN_ELFNOTE_PHYS32_ENTRY, 16 << 20, 0x5000);
+	unit_make_elf64(&m, XEN_ELFNOTE_PHYS32_ENTRY, 16 << 20, 0x5000);
 	add_reloc(&m, 12, 0x1000, 8 << 20, 0xffffffff);	/* min beyond RAM */
 	ck_assert_int_eq(load(ram, &m, NULL, NULL, 0, &out), -E2BIG);
 	ck_assert_ptr_nonnull(strstr(out.error, "PHYS32_RELOC bounds"));
@@ -456,7 +451,7 @@ static size_t bz_compress(int fmt, const uint8_t *in, size_t len, uint8_t *out, 
 	return n + 4;
 }
 
-static void make_bz(struct bz *z, int fmt, const struct img *elf)
+static void make_bz(struct bz *z, int fmt, const struct unit_img *elf)
 {
 	struct boot_params *bp;
 	size_t cap = elf->len * 2 + 1024;
@@ -502,11 +497,11 @@ START_TEST(test_bzimage_formats)
 	uint8_t *ram = ram_alloc(), *ref = malloc(RAM);
 	struct pvhv_pvh_image out, want;
 	struct pvhv_kernel k;
-	struct img elf;
+	struct unit_img elf;
 	struct bz z;
 	int fmt = _i;
 
-	make_elf64(&elf, XEN_ELFNOTE_PHYS32_ENTRY, LOAD, 0x3000);
+	unit_make_elf64(&elf, XEN_ELFNOTE_PHYS32_ENTRY, LOAD, 0x3000);
 	{
 		struct pvhv_boot_config cfg = { .kernel = elf.b, .kernel_size = elf.len,
 						.cmdline = "x" };
@@ -564,12 +559,12 @@ START_TEST(test_bzimage_payload_errors)
 	struct boot_params *bp;
 	struct pvhv_pvh_image out;
 	unsigned int seed = 777, i, ok = 0;
-	struct img elf;
+	struct unit_img elf;
 	struct bz z;
 	size_t n;
 	int fmt = _i, r;
 
-	make_elf64(&elf, XEN_ELFNOTE_PHYS32_ENTRY, LOAD, 0x3000);
+	unit_make_elf64(&elf, XEN_ELFNOTE_PHYS32_ENTRY, LOAD, 0x3000);
 	make_bz(&z, fmt, &elf);
 	bp = (void *)z.b;
 	pl = z.b + PL_START;
@@ -656,11 +651,11 @@ START_TEST(test_bzimage_header_errors)
 	uint8_t *ram = ram_alloc();
 	struct boot_params *bp;
 	struct pvhv_pvh_image out;
-	struct img elf;
+	struct unit_img elf;
 	struct bz z;
 	int fmt = XZ;
 
-	make_elf64(&elf, XEN_ELFNOTE_PHYS32_ENTRY, LOAD, 0x3000);
+	unit_make_elf64(&elf, XEN_ELFNOTE_PHYS32_ENTRY, LOAD, 0x3000);
 	make_bz(&z, fmt, &elf);
 	bp = (void *)z.b;
 	ck_assert_int_eq(load_bz(ram, &z, z.len, &out), 0);

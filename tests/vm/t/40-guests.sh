@@ -143,6 +143,12 @@ mkcfg smp $G/smp.elf 32 "" 5
 check_helper "smp" vmmctl create /tmp/smp.cfg -c
 check_out "smp: powered off" '^smp .*shutdown\(poweroff\)$' vmmctl list
 vmmctl destroy smp >/dev/null 2>&1
+mkcfg hltoff $G/hltoff.elf 32 "" 2
+check_helper "hltoff" vmmctl create /tmp/hltoff.cfg -c
+check "hltoff: vCPU 0 went on to halt with interrupts off" grep -q '^hltoff: vCPU 0 halts with interrupts off$' /tmp/helper.out
+check_out "hltoff: the last vCPU's CLI; HLT powered the domain off (Xen's hvm_hlt)" \
+	'^hltoff .*shutdown\(poweroff\)$' vmmctl list
+vmmctl destroy hltoff >/dev/null 2>&1
 
 # The local APIC: xAPIC MMIO and x2APIC MSRs, timer, IPIs, INIT-SIPI; MMIO where nothing is.
 mkcfg lapic $G/lapic.elf 32 "" 3
