@@ -313,7 +313,10 @@ static void test_ipis(void)
 		0xa3, 0x00, 0x98,	/* mov %ax, 0x9800 */
 		0xb8, 0xcd, 0xab,	/* mov $0xabcd, %ax */
 		0xa3, 0x02, 0x98,	/* mov %ax, 0x9802 */
-		0xfa, 0xf4,		/* cli; hlt */
+		0xf3, 0x90,		/* 1: pause */
+		0x83, 0x3e, 0x04, 0x98, 0x00,	/* cmpw $0, 0x9804 */
+		0x74, 0xf7,		/* je 1b */
+		0xfa, 0xf4,		/* cli; hlt: down (Xen's hvm_hlt) */
 		0xeb, 0xfd,		/* jmp hlt */
 	};
 	volatile uint16_t *mark = (volatile uint16_t *)MARK;
@@ -334,7 +337,7 @@ static void test_ipis(void)
 
 	/* INIT-SIPI-SIPI to vCPU 2 (APIC ID 4): real mode at CS 0x0900. */
 	memcpy((void *)TRAMPOLINE, tramp, sizeof(tramp));
-	mark[0] = mark[1] = 0;
+	mark[0] = mark[1] = mark[2] = 0;
 	wrmsr(0x830, (4ULL << 32) | 0x600 | (TRAMPOLINE >> 12));	/* SIPI before INIT */
 	spin_ms(20);
 	CHECK(mark[1] == 0 && rt_vcpu_op(VCPUOP_is_up, 2, 0) == 0, "SIPI without INIT: ignored");
@@ -348,6 +351,11 @@ static void test_ipis(void)
 	CHECK(mark[1] == 0xabcd && mark[0] == 0x0900, "INIT-SIPI-SIPI: vCPU 2 ran at CS %#x in real mode",
 	      mark[0]);
 	CHECK(rt_vcpu_op(VCPUOP_is_up, 2, 0) == 1, "  ... and is up");
+	mark[2] = 1;	/* "halt now", with interrupts off */
+	t0 = rdtsc();
+	while (rt_vcpu_op(VCPUOP_is_up, 2, 0) == 1 && rdtsc() - t0 < ms_to_tsc(2000))
+		asm volatile("pause" ::: "memory");
+	CHECK(rt_vcpu_op(VCPUOP_is_up, 2, 0) == 0, "  ... and goes down on HLT with interrupts off");
 }
 
 void guest_main(const struct hvm_start_info *si)

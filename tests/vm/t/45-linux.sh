@@ -18,6 +18,7 @@ name = "linux"
 memory = 128
 vcpus = 2
 kernel = "$K"
+ramdisk = "/pvhv/linux/initrd.cpio"
 type = "pvh"
 cmdline = "console=hvc0 earlyprintk=xen loglevel=8 ignore_loglevel"
 on_poweroff = "preserve"
@@ -32,8 +33,10 @@ EOC
 	sleep "$LINUX_SECS"
 	vmmctl dmesg linux >/tmp/linux.out 2>&1
 	# Printable text only: the log may hold whatever the guest wrote.
-	diag "$(grep -a -m1 'Linux version' /tmp/linux.out | tr -cd '[:print:]' | cut -c1-160)"
-	diag "$(grep -a '^\[' /tmp/linux.out | tail -n 3 | tr -cd '[:print:]\n' | cut -c1-160)"
+	diag "$(grep -a -m1 'Linux version' /tmp/linux.out | sed 's/[^[:print:]]//g' | cut -c1-160)"
+	diag "$(grep -a '^\[' /tmp/linux.out | tail -n ${LINUX_DIAG_LINES:-3} | sed 's/[^[:print:]]//g' | cut -c1-160)"
+	diag "$(grep -a -E 'PVHV-GUEST-INIT|WARNING|BUG|unchecked MSR|FW_BUG|Spurious|APIC' /tmp/linux.out | head -n 20 | sed 's/[^[:print:]]//g' | cut -c1-160)"
+	diag "console: $(tail -n ${LINUX_DIAG_LINES:-3} /var/log/pvhv/guest-linux.log 2>&1 | sed 's/[^[:print:]]//g' | cut -c1-160)"
 	check "linux: its log shows the kernel's banner (earlyprintk=xen)" grep -aq 'Linux version' /tmp/linux.out
 	diag "$(vmmctl list | grep '^linux ')"
 	diag "$(dmesg | grep -a 'pvhv.*(linux) crashed' | tail -n 2 | cut -c1-200)"
