@@ -17,6 +17,8 @@ static const struct vmm_cmd vmm_cmds[] = {
 	{ "shutdown", cmd_shutdown, "[-w] [-t SECONDS] DOMAIN",
 	  "ask the guest to power off (xenstore control/shutdown), forced after the timeout" },
 	{ "reboot", cmd_reboot, "[-w] [-t SECONDS] DOMAIN", "ask the guest to reboot, likewise" },
+	{ "mem-set", cmd_memset, "DOMAIN SIZE",
+	  "set the guest's balloon target (memory/target), up to its maximum" },
 	{ "pause", cmd_pause, "DOMAIN", "pause a running domain (its vCPUs stop)" },
 	{ "unpause", cmd_unpause, "DOMAIN", "let a paused domain run again" },
 	{ "console", cmd_console, "DOMAIN",

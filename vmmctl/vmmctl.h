@@ -90,6 +90,7 @@ int cmd_dmesg(int argc, char **argv);
 int cmd_daemon(int argc, char **argv);
 int cmd_shutdown(int argc, char **argv);
 int cmd_reboot(int argc, char **argv);
+int cmd_memset(int argc, char **argv);
 int cmd_pause(int argc, char **argv);
 int cmd_unpause(int argc, char **argv);
 int cmd_xenstore(int argc, char **argv);
