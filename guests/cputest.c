@@ -222,7 +222,7 @@ static void test_topology(void)
 				if (!(r[0] & 0x1f) || ((r[0] >> 14) & 0xfff) != 1)
 					break;
 			}
-			CHECK(i > 0 && !(r[0] & 0x1f), "CPUID 0x8000001d: %u caches, each over "
+			CHECK(!(r[0] & 0x1f), "CPUID 0x8000001d: %u caches, each over "
 			      "APIC IDs 0-1 (EAX %#x)", i, r[0]);
 		} else {
 			SKIP("CPUID 0x8000001d/0x8000001e", "no TopoExt on this CPU");
@@ -234,7 +234,7 @@ static void test_topology(void)
 			if (!(r[0] & 0x1f) || (r[0] >> 14) != 1)
 				break;
 		}
-		CHECK(i > 0 && !(r[0] & 0x1f), "CPUID 4: %u caches, 1 core, each over APIC IDs 0-1 "
+		CHECK(!(r[0] & 0x1f), "CPUID 4: %u caches, 1 core, each over APIC IDs 0-1 "
 		      "(EAX %#x)", i, r[0]);
 	}
 }

@@ -139,11 +139,13 @@ static void check_topo(void)
 		      NR_VCPUS, core, topo[0].e8,
 		      topoext ? "; 0x8000001e: its core ID, 1 thread, node 0" : "");
 		CHECK(l1x & (1 << 1), "CPUID 0x80000001: CmpLegacy (the logical processors are cores)");
-	} else {
+	} else if (topo[0].l4 & 0x1f) {
 		for (ok = 0, id = 0; id <= NAP; id++)
 			ok += order((topo[id].l4 >> 26) + 1) == core - 1;
 		CHECK(ok == NAP + 1, "each vCPU's CPUID 4 EAX[31:26]: %u core IDs (%#x)",
 		      1u << (core - 1), topo[0].l4);
+	} else {
+		SKIP("CPUID 4 EAX[31:26]", "this CPU describes no cache in leaf 4");
 	}
 }
 
