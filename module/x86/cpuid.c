@@ -73,9 +73,9 @@
  *			Otherwise 0 (Xen hides TopoExt and this leaf)
  *   0x80000026		past the maximum: 0
  *
- * The counts saturate with more than 64 (leaf 4), 127 (leaf 1) or 128
- * (0x80000008) vCPUs, as Xen's do; leaves 0xb/0x1f stay exact (EBX holds
- * 16 bits, pvhv_max_vcpus at most 4096).
+ * The fields saturate with more than 64 (leaf 4) or 128 vCPUs (leaf 1,
+ * 0x80000008: 8-bit APIC IDs, ApicIdCoreIdSize 8), as Xen's do; leaves
+ * 0xb/0x1f stay exact (EBX holds 16 bits, pvhv_max_vcpus at most 4096).
  *
  * Locking: runs on the vCPU's own thread (or its creator's); no locks.
  */
