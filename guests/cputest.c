@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * CPU test guest: exceptions reach the guest's own IDT, Xen's CPUID leaves,
- * MSRs (unknown -> #GP), hypercalls through the page, VMMCALL and VMCALL,
- * xen_version sub-ops, XSETBV, port 0xE9 (IN/OUT, INS/OUTS), debug registers.
+ * the CPU topology of 1 vCPU and the maximum leaves, MSRs (unknown -> #GP),
+ * hypercalls through the page, VMMCALL and VMCALL, xen_version sub-ops,
+ * XSETBV, port 0xE9 (IN/OUT, INS/OUTS), debug registers.
  */
 #include "rt.h"
 
@@ -155,6 +156,87 @@ static void test_cpuid(void)
 	rt_cpuid(0x80000001, 0, r);
 	CHECK(!(r[2] & (1u << 2)), "CPUID 0x80000001: no SVM offered to the guest");
 	CHECK(!(r[3] & (1u << 27)), "CPUID 0x80000001: no RDTSCP offered");
+}
+
+static int leaf_is(const uint32_t r[4], uint32_t a, uint32_t b, uint32_t c, uint32_t d)
+{
+	return r[0] == a && r[1] == b && r[2] == c && r[3] == d;
+}
+
+/*
+ * The topology of a 1-vCPU domain (x86/cpuid.c): APIC ID 0 of one core
+ * of one package, the SMT bit (APIC ID = 2 x vCPU id) in every shift; the
+ * maximum leaves what the policy answers, zeros past them.
+ */
+static void test_topology(void)
+{
+	uint32_t r[4], f[4], max, xmax, i;
+	int amd = !rt_cpu_is_intel();
+
+	rt_cpuid(0, 0, r);
+	max = r[0];
+	rt_cpuid(0x80000000, 0, r);
+	xmax = r[0];
+	CHECK(max >= 0xb && max <= 0x1f && xmax >= 0x80000008 && xmax <= 0x80000021,
+	      "CPUID max leaves %#x (0xb..0x1f), %#x (..0x80000021)", max, xmax);
+	rt_cpuid(max + 1, 0, r);
+	CHECK(leaf_is(r, 0, 0, 0, 0), "CPUID %#x (past the maximum): zeros", max + 1);
+	rt_cpuid(xmax + 1, 0, r);
+	CHECK(leaf_is(r, 0, 0, 0, 0), "CPUID %#x (past the maximum): zeros", xmax + 1);
+	rt_cpuid(1, 0, r);
+	CHECK((r[1] >> 24) == 0 && ((r[1] >> 16) & 0xff) == 2 && (r[3] & (1u << 28)),
+	      "CPUID 1: APIC ID 0, 2 addressable logical IDs, HTT (EBX %#x)", r[1]);
+	rt_cpuid(0xb, 0, r);
+	CHECK(leaf_is(r, 1, 1, 0x100, 0), "CPUID 0xb.0: SMT, shift 1, 1 thread, x2APIC ID 0 "
+	      "(%#x %#x %#x %#x)", r[0], r[1], r[2], r[3]);
+	rt_cpuid(0xb, 1, r);
+	CHECK(leaf_is(r, 1, 1, 0x201, 0), "CPUID 0xb.1: core, shift 1, 1 logical processor "
+	      "(%#x %#x %#x %#x)", r[0], r[1], r[2], r[3]);
+	rt_cpuid(0xb, 2, r);
+	CHECK(leaf_is(r, 0, 0, 2, 0), "CPUID 0xb.2: invalid, level 2 (%#x %#x %#x %#x)",
+	      r[0], r[1], r[2], r[3]);
+	if (max >= 0x1f) {
+		for (i = 0; i < 3; i++) {
+			rt_cpuid(0xb, i, r);
+			rt_cpuid(0x1f, i, f);
+			if (!leaf_is(f, r[0], r[1], r[2], r[3]))
+				break;
+		}
+		CHECK(i == 3, "CPUID 0x1f is 0xb (subleaf %u)", i);
+	} else {
+		SKIP("CPUID 0x1f is 0xb", "the maximum leaf stops short of it");
+	}
+	rt_cpuid(0x80000008, 0, r);
+	if (amd) {
+		CHECK((r[2] & 0xf0ff) == 0x1000, "CPUID 0x80000008 ECX %#x: 1 core, ApicIdCoreIdSize 1",
+		      r[2]);
+		rt_cpuid(0x80000001, 0, f);
+		CHECK((f[2] & (1 << 1)) && !(f[2] & (1 << 19)), "CPUID 0x80000001 ECX %#x: CmpLegacy, "
+		      "no NodeId MSR", f[2]);
+		if (f[2] & (1 << 22)) {
+			rt_cpuid(0x8000001e, 0, r);
+			CHECK(leaf_is(r, 0, 0, 0, 0), "CPUID 0x8000001e: APIC ID 0, core 0, 1 thread, "
+			      "node 0 of 1 (%#x %#x %#x %#x)", r[0], r[1], r[2], r[3]);
+			for (i = 0; i < 8; i++) {
+				rt_cpuid(0x8000001d, i, r);
+				if (!(r[0] & 0x1f) || ((r[0] >> 14) & 0xfff) != 1)
+					break;
+			}
+			CHECK(!(r[0] & 0x1f), "CPUID 0x8000001d: %u caches, each over "
+			      "APIC IDs 0-1 (EAX %#x)", i, r[0]);
+		} else {
+			SKIP("CPUID 0x8000001d/0x8000001e", "no TopoExt on this CPU");
+		}
+	} else {
+		CHECK(r[2] == 0, "CPUID 0x80000008 ECX: 0 (reserved on Intel)");
+		for (i = 0; i < 8; i++) {
+			rt_cpuid(4, i, r);
+			if (!(r[0] & 0x1f) || (r[0] >> 14) != 1)
+				break;
+		}
+		CHECK(!(r[0] & 0x1f), "CPUID 4: %u caches, 1 core, each over APIC IDs 0-1 "
+		      "(EAX %#x)", i, r[0]);
+	}
 }
 
 static int rdmsr_try(uint32_t msr, uint64_t *val)
@@ -498,6 +580,7 @@ void guest_main(const struct hvm_start_info *si)
 		return;		/* "dr=1": that test alone */
 	test_exceptions();
 	test_cpuid();
+	test_topology();
 	test_msrs();
 	test_hypercalls();
 	test_xsetbv();

@@ -4,7 +4,9 @@
  * id in CPUID, IPIs between vCPUs through bind_ipi ports with upcalls on the
  * receiving vCPU, and pvclock monotonic across vCPUs (what the receiver
  * reads is never before what the sender read). vCPU 4 stays uninitialised
- * for the error checks.
+ * for the error checks. Each running vCPU reads its own topology leaves
+ * (x86/cpuid.c): its APIC ID the same in CPUID 1, the x2APIC ID register
+ * and every leaf 0xb subleaf (0x8000001e on AMD), one package of 5 cores.
  */
 #include "rt.h"
 #include <xen/event_channel.h>
@@ -20,6 +22,7 @@
 #define ROUNDS 200
 #define VECTOR 0xf3
 #define SHINFO_GFN 0x500
+#define NR_VCPUS 5	/* the domain's: vcpus = 5 (tests/vm/t/40-guests.sh) */
 
 static volatile struct shared_info *sh = (volatile void *)(SHINFO_GFN << 12);
 static uint8_t stacks[NAP + 1][16384] __attribute__((aligned(16)));
@@ -28,6 +31,123 @@ static volatile uint32_t alive[NAP + 1], seen_id[NAP + 1];
 static volatile uint64_t sent_at[NAP + 1], got_at[NAP + 1];
 static volatile unsigned int backwards;
 static unsigned int to_ap[NAP + 1], to_bsp[NAP + 1];
+
+/* What one vCPU read of its topology. */
+static struct topo {
+	uint32_t l1[4], b[3][4], f[3][4], l4, e8, e1e[4];
+	uint64_t x2apic_id;
+} topo[NAP + 1];
+
+static uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+
+	asm volatile("rdmsr" : "=a" (lo), "=d" (hi) : "c" (msr));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+/* Runs on vCPU @id: x2APIC mode for its ID register (the upcall vector bypasses the APIC). */
+static void read_topo(unsigned int id)
+{
+	struct topo *t = &topo[id];
+	uint32_t r[4];
+	uint64_t base = rdmsr(0x1b);
+	unsigned int i;
+
+	asm volatile("wrmsr" : : "c" (0x1b), "a" ((uint32_t)base | 0x400), "d" ((uint32_t)(base >> 32)));
+	t->x2apic_id = rdmsr(0x802);
+	rt_cpuid(1, 0, t->l1);
+	rt_cpuid(0, 0, r);
+	for (i = 0; i < 3; i++) {
+		rt_cpuid(0xb, i, t->b[i]);
+		if (r[0] >= 0x1f)
+			rt_cpuid(0x1f, i, t->f[i]);
+	}
+	rt_cpuid(4, 0, r);
+	t->l4 = r[0];
+	rt_cpuid(0x80000008, 0, r);
+	t->e8 = r[2];
+	rt_cpuid(0x8000001e, 0, t->e1e);
+	asm volatile("" ::: "memory");	/* in memory before alive[] says so, or read */
+}
+
+/* The count order of @n (its log2, rounded up). */
+static unsigned int order(unsigned int n)
+{
+	unsigned int o = 0;
+
+	while ((1u << o) < n)
+		o++;
+	return o;
+}
+
+static void check_topo(void)
+{
+	unsigned int id, ok, core = 1 + order(NR_VCPUS), cores = 0, max;
+	uint32_t r[4], l1x;
+	int amd = !rt_cpu_is_intel(), topoext;
+
+	rt_cpuid(0, 0, r);
+	max = r[0];
+	rt_cpuid(0x80000001, 0, r);
+	l1x = r[2];
+	topoext = amd && (l1x & (1 << 22));
+	for (id = 0; id <= NAP; id++) {
+		const struct topo *t = &topo[id];
+		uint32_t apic = 2 * id;
+
+		CHECK((t->l1[1] >> 24) == apic && t->x2apic_id == apic && t->b[0][3] == apic &&
+		      t->b[1][3] == apic && t->b[2][3] == apic && (!topoext || t->e1e[0] == apic),
+		      "vCPU %u: APIC ID %u in CPUID 1 (%u), the x2APIC ID register (%lu), 0xb EDX "
+		      "(%u %u %u)%s", id, apic, t->l1[1] >> 24, (unsigned long)t->x2apic_id,
+		      t->b[0][3], t->b[1][3], t->b[2][3], topoext ? ", 0x8000001e EAX" : "");
+		if ((t->x2apic_id >> t->b[0][0]) < 32)
+			cores |= 1u << (t->x2apic_id >> t->b[0][0]);
+	}
+	for (ok = 0, id = 0; id <= NAP; id++) {
+		const struct topo *t = &topo[id];
+
+		ok += t->b[0][0] == 1 && t->b[0][1] == 1 && t->b[0][2] == 0x100 &&
+		      t->b[1][0] == core && t->b[1][1] == NR_VCPUS && t->b[1][2] == 0x201 &&
+		      t->b[2][0] == 0 && t->b[2][1] == 0 && t->b[2][2] == 2 &&
+		      (t->x2apic_id >> t->b[1][0]) == 0;
+	}
+	CHECK(ok == NAP + 1, "each vCPU's 0xb: SMT shift 1 with 1 thread, core shift %u with %u "
+	      "vCPUs, level 2 invalid, package 0 (%u of %u)", core, NR_VCPUS, ok, NAP + 1);
+	CHECK(cores == 0xf, "core IDs (x2APIC ID >> SMT shift) 0-3, one each (%#x)", cores);
+	if (max >= 0x1f) {
+		for (ok = 0, id = 0; id <= NAP; id++)
+			ok += !rt_memcmp(topo[id].f, topo[id].b, sizeof(topo[id].b));
+		CHECK(ok == NAP + 1, "each vCPU's 0x1f is its 0xb (%u of %u)", ok, NAP + 1);
+	}
+	for (ok = 0, id = 0; id <= NAP; id++) {
+		const struct topo *t = &topo[id];
+		unsigned int lppp = (t->l1[1] >> 16) & 0xff;
+
+		ok += (t->l1[3] & (1u << 28)) && order(lppp) == core;
+	}
+	CHECK(ok == NAP + 1, "each vCPU's CPUID 1: HTT, addressable logical IDs of order %u (%u)",
+	      core, (topo[0].l1[1] >> 16) & 0xff);
+	if (amd) {
+		for (ok = 0, id = 0; id <= NAP; id++) {
+			const struct topo *t = &topo[id];
+
+			ok += (t->e8 & 0xff) + 1 == NR_VCPUS && ((t->e8 >> 12) & 0xf) == core &&
+			      (!topoext || (t->e1e[1] == id && t->e1e[2] == 0));
+		}
+		CHECK(ok == NAP + 1, "each vCPU's 0x80000008 ECX: %u cores, ApicIdCoreIdSize %u (%#x)%s",
+		      NR_VCPUS, core, topo[0].e8,
+		      topoext ? "; 0x8000001e: its core ID, 1 thread, node 0" : "");
+		CHECK(l1x & (1 << 1), "CPUID 0x80000001: CmpLegacy (the logical processors are cores)");
+	} else if (topo[0].l4 & 0x1f) {
+		for (ok = 0, id = 0; id <= NAP; id++)
+			ok += order((topo[id].l4 >> 26) + 1) == core - 1;
+		CHECK(ok == NAP + 1, "each vCPU's CPUID 4 EAX[31:26]: %u core IDs (%#x)",
+		      1u << (core - 1), topo[0].l4);
+	} else {
+		SKIP("CPUID 4 EAX[31:26]", "this CPU describes no cache in leaf 4");
+	}
+}
 
 static uint32_t my_id(void)
 {
@@ -60,6 +180,7 @@ static void ap_main(unsigned int id)
 	unsigned int handled = 0;
 
 	seen_id[id] = my_id();
+	read_topo(id);
 	alive[id] = 1;
 	for (;;) {
 		RT_WAIT_UNTIL(!(count[to_ap[id]] == handled));
@@ -114,6 +235,8 @@ void guest_main(const struct hvm_start_info *si)
 	for (ok = 0, id = 1; id <= NAP; id++)
 		ok += seen_id[id] == id;
 	CHECK(ok == NAP, "each vCPU sees its own id in CPUID 0x40000004");
+	read_topo(0);
+	check_topo();
 
 	/* Ping-pong with every AP, ROUNDS times. */
 	for (r = 0; r < ROUNDS; r++) {
