@@ -11,59 +11,14 @@
 # - Create -> shell -> destroy cycles leave the module's counters idle.
 # tests/vm/run fails the boot if this VM's console shows a soft lockup, an
 # RCU stall or a hung task.
-K=/pvhv/linux/vmlinuz
-I=/pvhv/linux/initrd.cpio
+K=$LX_K
+I=$LX_I
 LINUX_CYCLES=${LINUX_CYCLES:-10}
 LINUX_BOOT_TENTHS=${LINUX_BOOT_TENTHS:-3000}	# to the shell, under TCG
 
 # What a clean boot never prints: kernel warnings and splats, MSRs the
 # kernel did not expect to fault, firmware complaints, stray interrupts.
 LX_BAD='WARNING|BUG|Oops|Call Trace|unchecked MSR|FW_BUG|Firmware Bug|[Ss]purious|APIC ID mismatch|RIP:'
-
-lx_cfg() {	# NAME VCPUS MIB ON_REBOOT
-	cat >"/tmp/$1.cfg" <<EOC
-name = "$1"
-memory = $3
-vcpus = $2
-kernel = "$K"
-ramdisk = "$I"
-type = "pvh"
-cmdline = "console=hvc0 earlyprintk=xen loglevel=6"
-on_poweroff = "preserve"
-on_reboot = "${4:-preserve}"
-on_crash = "preserve"
-EOC
-}
-lx_log() { echo "/var/log/pvhv/guest-$1.log"; }
-lx_state() { vmmctl list | awk -v n="$1" '$1 == n {print $NF}'; }
-lx_domid() { vmmctl list | awk -v n="$1" '$1 == n {print $2}'; }
-# lx_booted NAME [COUNT]: the guest's rc ran COUNT times (default once).
-lx_booted() { [ "$(grep -c 'PVHV-GUEST-INIT' "$(lx_log "$1")" 2>/dev/null)" -ge "${2:-1}" ]; }
-# lx_settled NAME: booted, or no longer running (crashed, shut down, gone).
-lx_settled() { lx_booted "$1" || ! vmmctl list | grep -qE "^$1 .*(running|paused)\$"; }
-
-# lx_cmd NAME COMMAND: type COMMAND into the guest's shell through
-# `vmmctl console`, wait for it to finish (up to LX_TENTHS tenths of a
-# second); its output in /tmp/lx.out, its exit code printed.
-lx_cmd() {
-	_name=$1
-	shift
-	# Unique for the whole run: the console replays its backlog first.
-	_m="LXEND$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')"
-	: >/tmp/lx.con
-	(
-		sleep 0.5
-		printf '%s; echo %s-$?\r' "$*" "$_m"
-		_i=0
-		while ! tr -d '\r' </tmp/lx.con | grep -q "^$_m-[0-9]" && [ $_i -lt "${LX_TENTHS:-600}" ]; do
-			sleep 0.1
-			_i=$((_i + 1))
-		done
-		printf '\035'
-	) | timeout 150 vmmctl console "$_name" >/tmp/lx.con 2>&1
-	tr -d '\r' </tmp/lx.con | sed -n "/echo $_m-/,/^$_m-[0-9]/p" | sed '1d;$d' >/tmp/lx.out
-	tr -d '\r' </tmp/lx.con | sed -n "s/^$_m-\([0-9]*\).*/\1/p" | head -n 1
-}
 
 # lx_memtotal_until NAME OP KB: the guest's MemTotal (kB) once it is OP KB
 # (test(1) operator), or after 30 s.
