@@ -231,9 +231,26 @@ static void test_poll_and_placement(void)
 		CHECK(hvm_op(HVMOP_set_param, &hp) == 0, "HVM_PARAM_CALLBACK_IRQ = 0 (none)");
 		asm volatile("rdmsr" : "=a" (lo), "=d" (hi) : "c" (0x1b));
 		asm volatile("wrmsr" : : "c" (0x1b), "a" (lo | (1 << 10)), "d" (hi));
-		asm volatile("wrmsr" : : "c" (0x80f), "a" (0x1ff), "d" (0));	/* SVR: enabled */
 		rt_set_upcall(0xf4, upcall_f4);
+		/*
+		 * Bound while the APIC is still software-disabled (SVR 0xff), as
+		 * Linux does before setup_local_APIC(): a disabled APIC takes no
+		 * upcall; enabling it brings the pending one in (Xen's vlapic).
+		 */
+		asm volatile("cli" ::: "memory");
 		CHECK(hvm_op(HVMOP_set_evtchn_upcall_vector, &uv) == 0, "HVMOP_set_evtchn_upcall_vector(0xf4)");
+		n = count[tp];
+		rt_hypercall(__HYPERVISOR_set_timer_op, now_ns() + 1000000, 0, 0);
+		while (!vinfo->evtchn_upcall_pending)
+			asm volatile("pause" ::: "memory");
+		asm volatile("rdmsr" : "=a" (lo), "=d" (hi) : "c" (0x827));	/* IRR 224-255 */
+		CHECK(!(lo & (1u << (0xf4 - 224))), "  ... an upcall while the APIC is disabled: not in IRR");
+		asm volatile("wrmsr" : : "c" (0x80f), "a" (0x1ff), "d" (0));	/* SVR: enabled */
+		asm volatile("rdmsr" : "=a" (lo), "=d" (hi) : "c" (0x827));
+		CHECK(lo & (1u << (0xf4 - 224)), "  ... enabling the APIC brings it in (IRR)");
+		asm volatile("sti; nop" ::: "memory");
+		RT_WAIT_UNTIL(!(count[tp] == n));
+		CHECK(upcalls_f4 > 0, "  ... and it is delivered (%u)", upcalls_f4);
 		n = count[tp];
 		rt_hypercall(__HYPERVISOR_set_timer_op, now_ns() + 2000000, 0, 0);
 		RT_WAIT_UNTIL(!(count[tp] == n));

@@ -151,13 +151,33 @@ static void lapic_set_irr(struct pvhv_vcpu *t, u8 vector, bool level)
 }
 
 /*
- * Xen's vlapic_set_irq(vlapic, vec, 0): an edge-triggered fixed interrupt,
- * pending whether or not the APIC is enabled now (delivered once it is).
- * The upcall vector comes this way; vectors 0-15 are illegal (ignored).
+ * The per-vCPU upcall (Xen's hvm_assert_evtchn_irq() with an upcall vector):
+ * an edge-triggered fixed interrupt, which an APIC that is not enabled does
+ * not take; enabling it raises the vector again while evtchn_upcall_pending
+ * is set (lapic_enabled_now(), as Xen's vlapic does on the SVR write that
+ * enables it, and KVM's Xen emulation since "inject vCPU upcall vector when
+ * local APIC is enabled"). Linux binds the vector before setup_local_APIC(),
+ * which would otherwise find it in IRR ("APIC: Stale IRR"). Vectors 0-15
+ * are illegal (ignored).
  */
 void pvhv_x86_apic_set_irq(struct pvhv_vcpu *v, u8 vector)
 {
-	if (vector >= 16)
+	if (vector >= 16 && lapic_enabled(&v->x86.lapic))
+		lapic_set_irr(v, vector, false);
+}
+
+/* The APIC of @v (its own thread) just became enabled: a pending upcall comes in now. */
+static void lapic_enabled_now(struct pvhv_vcpu *v)
+{
+	u8 vector = READ_ONCE(v->upcall_vector);
+
+	/*
+	 * The enable is visible before the flag is read; a raiser sets the
+	 * flag (xchg, a full barrier) before it reads the enable: one of the
+	 * two sees the other.
+	 */
+	smp_mb();
+	if (vector >= 16 && pvhv_xen_event_pending(v))
 		lapic_set_irr(v, vector, false);
 }
 
@@ -640,10 +660,13 @@ static int lapic_write(struct pvhv_vcpu *v, u32 off, bool x2apic, u64 val)
 	case PVHV_LAPIC_SVR:
 		if (x2apic && (lo & ~0x3ffU))
 			return -EINVAL;
+		i = a->svr & BIT(8);
 		WRITE_ONCE(a->svr, lo & 0x3ff);
 		if (!(lo & BIT(8)))
 			for (i = 0; i < PVHV_LAPIC_NR_LVT; i++)
 				WRITE_ONCE(a->lvt[i], a->lvt[i] | LVT_MASKED);
+		else if (!i && lapic_hw_enabled(a->base))
+			lapic_enabled_now(v);
 		break;
 	case PVHV_LAPIC_ESR:
 		if (x2apic && lo)
@@ -739,6 +762,8 @@ static int lapic_set_base(struct pvhv_vcpu *v, u64 val)
 	else if (extd && !lapic_x2apic(old))
 		WRITE_ONCE(a->ldr, lapic_x2apic_ldr(pvhv_x86_apic_id(v->id)));
 	WRITE_ONCE(a->base, val);
+	if (en && !lapic_hw_enabled(old) && (a->svr & BIT(8)))
+		lapic_enabled_now(v);
 	return 0;
 }
 

@@ -138,6 +138,61 @@ static int cmd_badinput(void)
 	CHECK(raw_ioctl(fd, PVHV_CREATE_DOMAIN, &c) == -EEXIST, "CREATE duplicate name -> EEXIST");
 	CHECK(raw_ioctl(dfd, _IO(PVHV_IO_MAGIC, 0x7f), NULL) == -ENOTTY,
 	      "unknown ioctl on a domain fd -> ENOTTY");
+	{
+		/* PVHV_DOMAIN_SET_MEMORY_MAP: checked whole before it replaces anything. */
+		struct pvhv_memory_map_entry e[3] = {
+			{ .addr = 0, .size = 0xa0000, .type = PVHV_E820_RAM },
+			{ .addr = 0x100000, .size = 0x100000, .type = PVHV_E820_RAM },
+			{ .addr = 0x200000, .size = 0x1000, .type = PVHV_E820_ACPI },
+		};
+		struct pvhv_memory_map m = { .nr_entries = 3, .entries_ptr = (uintptr_t)e };
+		uint64_t mmax = 0;
+
+		CHECK(pvhv_check_extension(fd, PVHV_CAP_MEMORY_MAP, &mmax) == 0 && mmax >= 3,
+		      "CHECK_EXTENSION(MEMORY_MAP) = %llu entries at most", (unsigned long long)mmax);
+		CHECK(raw_ioctl(dfd, PVHV_DOMAIN_SET_MEMORY_MAP, &m) == 0, "SET_MEMORY_MAP of 3 entries");
+		CHECK(raw_ioctl(dfd, PVHV_DOMAIN_SET_MEMORY_MAP, &m) == 0, "  ... again: replaces it");
+		m.flags = 1;
+		CHECK(raw_ioctl(dfd, PVHV_DOMAIN_SET_MEMORY_MAP, &m) == -EINVAL, "SET_MEMORY_MAP flags -> EINVAL");
+		m.flags = 0;
+		m.reserved[1] = 1;
+		CHECK(raw_ioctl(dfd, PVHV_DOMAIN_SET_MEMORY_MAP, &m) == -EINVAL,
+		      "SET_MEMORY_MAP reserved != 0 -> EINVAL");
+		m.reserved[1] = 0;
+		m.nr_entries = 0;
+		CHECK(raw_ioctl(dfd, PVHV_DOMAIN_SET_MEMORY_MAP, &m) == -EINVAL, "SET_MEMORY_MAP of 0 entries -> EINVAL");
+		m.nr_entries = (uint32_t)mmax + 1;
+		CHECK(raw_ioctl(dfd, PVHV_DOMAIN_SET_MEMORY_MAP, &m) == -EINVAL,
+		      "SET_MEMORY_MAP over the maximum -> EINVAL");
+		m.nr_entries = 0xffffffffu;
+		CHECK(raw_ioctl(dfd, PVHV_DOMAIN_SET_MEMORY_MAP, &m) == -EINVAL,
+		      "SET_MEMORY_MAP of 2^32-1 entries -> EINVAL");
+		m.nr_entries = 3;
+		m.entries_ptr = 8;
+		CHECK(raw_ioctl(dfd, PVHV_DOMAIN_SET_MEMORY_MAP, &m) == -EFAULT,
+		      "SET_MEMORY_MAP entries at a bad pointer -> EFAULT");
+		m.entries_ptr = (uintptr_t)e;
+		CHECK(raw_ioctl(dfd, PVHV_DOMAIN_SET_MEMORY_MAP, (void *)8) == -EFAULT,
+		      "SET_MEMORY_MAP bad pointer -> EFAULT");
+		e[1].addr = 0x80000;
+		CHECK(raw_ioctl(dfd, PVHV_DOMAIN_SET_MEMORY_MAP, &m) == -EINVAL,
+		      "SET_MEMORY_MAP overlapping entries -> EINVAL");
+		e[1].addr = 0x100000;
+		e[2].size = 0;
+		CHECK(raw_ioctl(dfd, PVHV_DOMAIN_SET_MEMORY_MAP, &m) == -EINVAL,
+		      "SET_MEMORY_MAP an empty entry -> EINVAL");
+		e[2].size = UINT64_MAX - 0x1000;
+		CHECK(raw_ioctl(dfd, PVHV_DOMAIN_SET_MEMORY_MAP, &m) == -EINVAL,
+		      "SET_MEMORY_MAP an entry past 2^64 -> EINVAL");
+		e[2].size = 0x1000;
+		e[2].type = 99;
+		CHECK(raw_ioctl(dfd, PVHV_DOMAIN_SET_MEMORY_MAP, &m) == -EINVAL,
+		      "SET_MEMORY_MAP an unknown type -> EINVAL");
+		e[2].type = PVHV_E820_ACPI;
+		e[0].pad = 1;
+		CHECK(raw_ioctl(dfd, PVHV_DOMAIN_SET_MEMORY_MAP, &m) == -EINVAL,
+		      "SET_MEMORY_MAP entry pad != 0 -> EINVAL");
+	}
 	CHECK(raw_ioctl(dfd, PVHV_CREATE_DOMAIN, &c) == -ENOTTY,
 	      "device ioctl on a domain fd -> ENOTTY");
 	r = ioctl(dfd, PVHV_DOMAIN_DESTROY, 1UL) < 0 ? -errno : 0;

@@ -63,6 +63,26 @@ fi
 CMD_TIMEOUT_LX=$CMD_TIMEOUT
 CMD_TIMEOUT=300	# unpacking the kernel is slow under emulation
 
+# LINUX_PLAN=boot (the bochs boot, tests/vm/bochs/settings.sh): one guest
+# with 2 vCPUs to its shell, a command typed in, a clean log, shutdown.
+if [ "${LINUX_PLAN:-full}" = boot ]; then
+	lx_boot lx2 2 128
+	rc=$(lx_cmd lx2 "grep -c '^processor' /proc/cpuinfo")
+	check_out "linux lx2: a command typed through vmmctl console answers: 2 processors" "^0 2$" \
+		echo "$rc $(cat /tmp/lx.out)"
+	lx_clean lx2
+	vmmctl shutdown -w -t 300 lx2 >/tmp/lx.sd 2>&1
+	check_out "linux lx2: vmmctl shutdown: powered off through control/shutdown" "has stopped" cat /tmp/lx.sd
+	check_out "  ... shutdown(poweroff), not forced" '^lx2 .*shutdown\(poweroff\)$' \
+		sh -c "! grep -q 'did not take the request' /tmp/lx.sd && vmmctl list"
+	vmmctl destroy lx2 >/dev/null 2>&1
+	vmmctl daemon --stop >/dev/null 2>&1
+	CMD_TIMEOUT=$CMD_TIMEOUT_LX
+	wait_until 100 sh -c "[ \"\$(pvhv-test stats)\" = \"$STATS_IDLE\" ]"
+	check_out "linux: the module's counters back to idle" "^$STATS_IDLE\$" pvhv-test stats
+	return 0 2>/dev/null || exit 0
+fi
+
 # --- 4 vCPUs -----------------------------------------------------------------------------------
 lx_boot lx4 4 160
 rc=$(lx_cmd lx4 'echo answer $((6 * 7))')
