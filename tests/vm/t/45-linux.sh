@@ -18,7 +18,7 @@ LINUX_BOOT_TENTHS=${LINUX_BOOT_TENTHS:-3000}	# to the shell, under TCG
 
 # What a clean boot never prints: kernel warnings and splats, MSRs the
 # kernel did not expect to fault, firmware complaints, stray interrupts.
-LX_BAD='WARNING|BUG|Oops|Call Trace|unchecked MSR|FW_BUG|Firmware Bug|[Ss]purious|APIC ID mismatch|RIP:'
+LX_BAD='WARNING|BUG|Oops|Call Trace|unchecked MSR|FW_BUG|Firmware Bug|[Ss]purious|APIC ID mismatch|Stale IRR|RIP:'
 
 # lx_memtotal_until NAME OP KB: the guest's MemTotal (kB) once it is OP KB
 # (test(1) operator), or after 30 s.
