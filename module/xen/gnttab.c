@@ -106,8 +106,11 @@ struct pvhv_maptrack {
 	struct page *page;	/* referenced */
 	u64 gfn;		/* where it is in our physmap */
 	u32 ref;
+	u32 next_free;		/* a free slot: the next on the free list */
 	bool readonly;
 };
+
+#define PVHV_MAPTRACK_NONE	U32_MAX	/* the end of the free list */
 
 struct pvhv_gnttab {
 	u32 max_frames;		/* immutable */
@@ -118,6 +121,13 @@ struct pvhv_gnttab {
 	struct pvhv_grant_active **active;	/* [max_frames][PVHV_GNT_PER_FRAME] */
 	struct pvhv_maptrack *maptrack;		/* [PVHV_MAPTRACK_MAX], on first map */
 	u32 maptrack_used;
+	/*
+	 * The free slots, a list from head to tail: a map takes the head, an
+	 * unmap puts its slot at the tail (Xen's get/put_maptrack_handle()), so
+	 * finding a handle costs the same however many are in use, and a
+	 * handle just unmapped is the last to be given out again.
+	 */
+	u32 maptrack_head, maptrack_tail;
 };
 
 int pvhv_gnttab_init(struct pvhv_domain *d)
@@ -454,6 +464,37 @@ void pvhv_grant_unpin(struct pvhv_domain *rd, u32 ref, bool readonly)
 	mutex_unlock(&rd->lock);
 }
 
+/* The maptrack, every slot on the free list in order. */
+static int pvhv_maptrack_alloc_locked(struct pvhv_domain *d)
+{
+	struct pvhv_gnttab *gt = d->gnttab;
+	u32 h;
+
+	lockdep_assert_held(&d->lock);
+	gt->maptrack = kvcalloc(PVHV_MAPTRACK_MAX, sizeof(*gt->maptrack), GFP_KERNEL_ACCOUNT);
+	if (!gt->maptrack)
+		return -ENOMEM;
+	for (h = 0; h < PVHV_MAPTRACK_MAX; h++)
+		gt->maptrack[h].next_free = h + 1 < PVHV_MAPTRACK_MAX ? h + 1 : PVHV_MAPTRACK_NONE;
+	gt->maptrack_head = 0;
+	gt->maptrack_tail = PVHV_MAPTRACK_MAX - 1;
+	return 0;
+}
+
+/* Slot @h is free again: cleared, at the tail of the free list. */
+static void pvhv_maptrack_put_locked(struct pvhv_domain *d, u32 h)
+{
+	struct pvhv_gnttab *gt = d->gnttab;
+
+	lockdep_assert_held(&d->lock);	memset(&gt->maptrack[h], 0, sizeof(gt->maptrack[h]));
+	gt->maptrack[h].next_free = PVHV_MAPTRACK_NONE;
+	if (gt->maptrack_tail == PVHV_MAPTRACK_NONE)
+		gt->maptrack_head = h;
+	else
+		gt->maptrack[gt->maptrack_tail].next_free = h;
+	gt->maptrack_tail = h;
+}
+
 static s16 pvhv_grant_map_one(struct pvhv_domain *ld, struct gnttab_map_grant_ref *op)
 {
 	bool readonly = op->flags & GNTMAP_readonly;
@@ -484,16 +525,12 @@ static s16 pvhv_grant_map_one(struct pvhv_domain *ld, struct gnttab_map_grant_re
 
 	mutex_lock(&ld->lock);
 	st = GNTST_no_space;
-	if (!gt->maptrack)
-		gt->maptrack = kvcalloc(PVHV_MAPTRACK_MAX, sizeof(*gt->maptrack), GFP_KERNEL_ACCOUNT);
-	for (h = 0; gt->maptrack && h < PVHV_MAPTRACK_MAX; h++) {
-		if (!gt->maptrack[h].rd) {
-			mt = &gt->maptrack[h];
-			break;
-		}
-	}
-	if (!mt)
+	if (!gt->maptrack && pvhv_maptrack_alloc_locked(ld))
 		goto err_unlock;
+	h = gt->maptrack_head;
+	if (h == PVHV_MAPTRACK_NONE)
+		goto err_unlock;
+	mt = &gt->maptrack[h];
 	/* Another special page or mapping there: the guest must unmap it first. */
 	st = GNTST_general_error;
 	if (gfn == ld->shinfo_gfn || xa_load(&ld->overlay, gfn))
@@ -506,6 +543,9 @@ static s16 pvhv_grant_map_one(struct pvhv_domain *ld, struct gnttab_map_grant_re
 		pvhv_physmap_sync(ld, gfn);
 		goto err_unlock;
 	}
+	gt->maptrack_head = mt->next_free;
+	if (gt->maptrack_head == PVHV_MAPTRACK_NONE)
+		gt->maptrack_tail = PVHV_MAPTRACK_NONE;
 	mt->rd = rd;
 	mt->page = page;
 	mt->gfn = gfn;
@@ -604,7 +644,7 @@ static s16 pvhv_grant_unmap_one(struct pvhv_domain *ld, u64 host_addr, u32 handl
 	}
 	pvhv_grant_unmap_locked(ld, mt);
 	b->mt[b->n++] = *mt;
-	memset(mt, 0, sizeof(*mt));
+	pvhv_maptrack_put_locked(ld, handle);
 	mutex_unlock(&ld->lock);
 	if (b->n == b->max)
 		pvhv_unmap_batch_flush(ld, b);
@@ -753,7 +793,7 @@ void pvhv_gnttab_destroy(struct pvhv_domain *d)
 		if (gt->maptrack[h].rd) {
 			pvhv_grant_unmap_locked(d, &gt->maptrack[h]);
 			b.mt[b.n++] = gt->maptrack[h];
-			memset(&gt->maptrack[h], 0, sizeof(gt->maptrack[h]));
+			pvhv_maptrack_put_locked(d, h);
 		}
 		mutex_unlock(&d->lock);
 		if (b.n == b.max)
