@@ -193,7 +193,7 @@ else
 	EXPECT_VENDOR=vmx EXPECT_NPT=ept EXPECT_VENDOR_NAME=VMX KVM_MOD=kvm_intel
 fi
 
-# --- Debian's kernel as a guest (t/45-linux.sh, the demo) ------------------------
+# --- Debian's kernel as a guest (linux/50-linux.sh, the demo) ------------------------
 # /pvhv/linux holds the bzImage this VM booted and a busybox initramfs
 # (tests/vm/run, tests/vm/linux/mkinitramfs); its /etc/rc prints
 # "PVHV-GUEST-INIT cpus=N" before the shell on hvc0 starts.
@@ -218,7 +218,7 @@ lx_log() { echo "/var/log/pvhv/guest-$1.log"; }
 lx_state() { vmmctl list | awk -v n="$1" '$1 == n {print $NF}'; }
 lx_domid() { vmmctl list | awk -v n="$1" '$1 == n {print $2}'; }
 # lx_booted NAME [COUNT]: the guest's rc ran COUNT times (default once).
-lx_booted() { [ "$(grep -c 'PVHV-GUEST-INIT' "$(lx_log "$1")" 2>/dev/null)" -ge "${2:-1}" ]; }
+lx_booted() { [ "$(grep -ac 'PVHV-GUEST-INIT' "$(lx_log "$1")" 2>/dev/null)" -ge "${2:-1}" ]; }
 # lx_settled NAME: booted, or no longer running (crashed, shut down, gone).
 lx_settled() { lx_booted "$1" || ! vmmctl list | grep -qE "^$1 .*(running|paused)\$"; }
 

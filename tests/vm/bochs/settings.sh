@@ -10,5 +10,5 @@
 TIME_SCALE=2
 diag "bochs: guest-clock bounds scaled by ${TIME_SCALE}"
 
-# t/45-linux.sh: one boot of Debian's kernel to its shell (bochs is slow).
+# linux/50-linux.sh: one boot of Debian's kernel to its shell (bochs is slow).
 LINUX_PLAN=boot
