@@ -38,7 +38,7 @@ check_out "Debian's kernel reached its shell" "PVHV-GUEST-INIT cpus=2" cat "$(lx
 echo "# \$ (typed into vmmctl console debian) uname -r; grep -c ^processor /proc/cpuinfo"
 rc=$(lx_cmd debian 'uname -r; grep -c ^processor /proc/cpuinfo')
 sed 's/^/#   /' /tmp/lx.out
-check_out "the command typed through vmmctl console ran in the guest" "^$(uname -r)$" cat /tmp/lx.out
+check "the command typed through vmmctl console ran in the guest" grep -qxF "$(uname -r)" /tmp/lx.out
 show vmmctl shutdown -w -t 120 debian
 show vmmctl list
 vmmctl destroy debian >/dev/null 2>&1
