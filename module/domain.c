@@ -480,7 +480,6 @@ static long pvhv_domain_unpause(struct pvhv_domain *d)
 	return ret;
 }
 
-/* PVHV_DOMAIN_START_PVH: vCPU 0 at the PVH entry point. */
 /*
  * PVHV_DOMAIN_SET_MEMORY_MAP (uapi/pvhv.h), as Xen's XENMEM_set_memory_map:
  * checked whole (sorted, disjoint, non-empty, known types), kept for
@@ -531,6 +530,7 @@ err_free:
 	return ret;
 }
 
+/* PVHV_DOMAIN_START_PVH: vCPU 0 at the PVH entry point. */
 static long pvhv_domain_start_pvh(struct pvhv_domain *d, void __user *arg)
 {
 	u64 ram = d->nr_pages << PAGE_SHIFT;

@@ -631,6 +631,7 @@ static void lapic_write_lvt(struct pvhv_lapic *a, unsigned int i, u32 val)
 static int lapic_write(struct pvhv_vcpu *v, u32 off, bool x2apic, u64 val)
 {
 	struct pvhv_lapic *a = &v->x86.lapic;
+	bool was_on;
 	u32 lo = val;
 	int i;
 
@@ -660,12 +661,12 @@ static int lapic_write(struct pvhv_vcpu *v, u32 off, bool x2apic, u64 val)
 	case PVHV_LAPIC_SVR:
 		if (x2apic && (lo & ~0x3ffU))
 			return -EINVAL;
-		i = a->svr & BIT(8);
+		was_on = a->svr & BIT(8);
 		WRITE_ONCE(a->svr, lo & 0x3ff);
 		if (!(lo & BIT(8)))
 			for (i = 0; i < PVHV_LAPIC_NR_LVT; i++)
 				WRITE_ONCE(a->lvt[i], a->lvt[i] | LVT_MASKED);
-		else if (!i && lapic_hw_enabled(a->base))
+		else if (!was_on && lapic_hw_enabled(a->base))
 			lapic_enabled_now(v);
 		break;
 	case PVHV_LAPIC_ESR:
